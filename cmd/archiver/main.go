@@ -1,0 +1,120 @@
+// Command archiver keeps a permanent, readable archive of news feeds (Radio
+// Free Asia's Mandarin service by default) as a git repository of Jekyll
+// posts. See README.md.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime/debug"
+	"syscall"
+	_ "time/tzdata" // time zones for the timezone key, even where the system has none
+
+	"github.com/rfa-archive/archiver/store"
+)
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // some feeds or articles failed; the rest is committed
+	exitUsage   = 2 // a usage or configuration error: nothing was done
+	exitBusy    = 3 // another archiver holds the store's lock
+	exitUnknown = 1
+)
+
+const usage = `archiver keeps an archive of news feeds as a git repository of Jekyll posts.
+
+Usage:
+  archiver sync [--config FILE]      poll every feed once, archive what is new, commit, exit
+  archiver version                   print the version
+
+Options:
+  --config FILE   the configuration (default ./config.yaml)
+  --log-format    text or json (default text)
+  --verbose       log debugging detail too
+
+Exit status: 0 all went well; 1 some feeds or articles failed (the rest is
+committed); 2 usage or configuration error; 3 the store is busy (another
+archiver is writing it).
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(exitCode(err, os.Stderr))
+}
+
+// run runs the command line args.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return &usageError{"no command given"}
+	}
+	switch args[0] {
+	case "sync":
+		return runSyncCommand(ctx, args[1:], stderr)
+	case "version", "--version":
+		fmt.Fprintln(stdout, "archiver", version())
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return &usageError{fmt.Sprintf("unknown command %q", args[0])}
+}
+
+// usageError is a mistake on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+// errFailed means a run finished, but some of its work failed; what
+// failed has been reported already.
+var errFailed = errors.New("some feeds or articles failed")
+
+// exitCode prints err for the user and returns the exit status it means.
+func exitCode(err error, stderr io.Writer) int {
+	var ue *usageError
+	var ce *configError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintln(stderr, "archiver:", ue.msg)
+		return exitUsage
+	case errors.As(err, &ce):
+		fmt.Fprintln(stderr, ce.msg)
+		return exitUsage
+	case errors.Is(err, store.ErrBusy):
+		fmt.Fprintln(stderr, "archiver:", err, "- try again later, or raise store.lock_timeout")
+		return exitBusy
+	case errors.Is(err, errFailed):
+		return exitFailed
+	case errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "archiver: stopped")
+		return exitFailed
+	}
+	fmt.Fprintln(stderr, "archiver:", err)
+	return exitUnknown
+}
+
+// version is the module version when built with go install, else "dev".
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+func userAgent() string {
+	return "archiver/" + version() + " (+https://github.com/rfa-archive/archiver; news archiver)"
+}

@@ -1,0 +1,100 @@
+package feeds
+
+import (
+	"net"
+	"net/url"
+	"strings"
+)
+
+// trackingParams are query parameters that say where a reader came from,
+// not which article they read. Any utm_* parameter is one too.
+var trackingParams = map[string]bool{
+	"fbclid": true, "gclid": true, "dclid": true, "msclkid": true, "yclid": true,
+	"mc_cid": true, "mc_eid": true, "_ga": true, "igshid": true, "spm": true,
+}
+
+// CleanURL returns rawURL resolved against base (which may be nil), with
+// scheme and host in lower case, the default port, the fragment and tracking
+// parameters removed. It is the form an article's URL is shown and stored in.
+// It fails for anything but an absolute http or https URL.
+func CleanURL(base *url.URL, rawURL string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(rawURL))
+	if err != nil {
+		return nil, err
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	u.Scheme = strings.ToLower(u.Scheme)
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" {
+		return nil, &url.Error{Op: "parse", URL: rawURL, Err: errNotHTTP}
+	}
+	u.User = nil
+	u.Fragment, u.RawFragment = "", ""
+	host := strings.ToLower(u.Hostname())
+	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
+		host = net.JoinHostPort(host, port)
+	} else if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	u.Host = host
+	if u.Path == "" {
+		u.Path = "/"
+	}
+	if u.RawQuery != "" {
+		q, dropped := u.Query(), false
+		for k := range q {
+			if strings.HasPrefix(strings.ToLower(k), "utm_") || trackingParams[strings.ToLower(k)] {
+				q.Del(k)
+				dropped = true
+			}
+		}
+		if dropped {
+			u.RawQuery = q.Encode()
+		}
+	}
+	u.ForceQuery = false
+	return u, nil
+}
+
+type urlError string
+
+func (e urlError) Error() string { return string(e) }
+
+const errNotHTTP = urlError("not an absolute http(s) URL")
+
+// Key is the identity of an article URL: two URLs with the same Key are the
+// same article. Beyond CleanURL it ignores the scheme, a leading "www.", a
+// trailing slash and the escaping of the path. An unparseable URL is its own
+// key.
+func Key(rawURL string) string {
+	u, err := CleanURL(nil, rawURL)
+	if err != nil {
+		return "raw:" + rawURL
+	}
+	host := strings.TrimPrefix(u.Host, "www.")
+	path := strings.TrimSuffix(u.Path, "/") // decoded, so %7E and ~ agree
+	key := host + path
+	if u.RawQuery != "" {
+		key += "?" + u.Query().Encode() // sorted
+	}
+	return key
+}
+
+// GUIDKey is the identity of an item's guid. A guid that is a URL is keyed
+// like a link; any other guid is only unique within its feed's host, so
+// two blogs numbering their posts 1, 2, 3 stay apart.
+func GUIDKey(feedURL, guid string) string {
+	guid = strings.TrimSpace(guid)
+	if guid == "" {
+		return ""
+	}
+	if u, err := url.Parse(guid); err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" {
+		return Key(guid)
+	}
+	host := feedURL
+	if u, err := url.Parse(feedURL); err == nil {
+		host = strings.TrimPrefix(strings.ToLower(u.Host), "www.")
+	}
+	return "guid:" + host + ":" + guid
+}

@@ -1,0 +1,165 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"encoding/gob"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// The store knows its posts by reading their front matter. Reading 100,000
+// files at every run would be slow, so what it read is cached in the git
+// directory together with the git tree of PostsDir it describes. At Open,
+// an unchanged tree means the cache is right; a changed one is brought up
+// to date from `git diff-tree`, which reads only what changed.
+
+const postsCache = "posts.gob"
+
+type cache struct {
+	Version int
+	Tree    string
+	Posts   []Post
+}
+
+const cacheVersion = 1
+
+// loadPosts brings s.posts up to date with PostsDir at HEAD.
+func (s *Store) loadPosts(ctx context.Context) error {
+	tree := s.postsTree(ctx)
+	if s.posts == nil || s.tree == "" {
+		s.posts, s.tree = s.readCache()
+	}
+	switch {
+	case s.posts != nil && s.tree == tree:
+		return nil
+	case s.posts != nil && s.tree != "" && tree != "" && s.applyDiff(ctx, s.tree, tree) == nil:
+	default:
+		if err := s.scan(); err != nil {
+			return err
+		}
+	}
+	s.tree = tree
+	s.writeCache()
+	return nil
+}
+
+// postsTree is the id of the tree of PostsDir at HEAD, "" if there is none.
+func (s *Store) postsTree(ctx context.Context) string {
+	out, err := s.git.run(ctx, nil, "rev-parse", "--quiet", "--verify", "HEAD:"+PostsDir)
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// applyDiff updates s.posts with the posts that differ between two trees.
+func (s *Store) applyDiff(ctx context.Context, from, to string) error {
+	out, err := s.git.run(ctx, nil, "diff-tree", "-r", "-z", "--no-renames", "--name-status", from, to)
+	if err != nil {
+		return err
+	}
+	fields := bytes.Split(bytes.TrimSuffix(out, []byte{0}), []byte{0})
+	for i := 0; i+1 < len(fields); i += 2 {
+		status, name := string(fields[i]), string(fields[i+1])
+		if status == "D" {
+			delete(s.posts, name)
+			continue
+		}
+		s.read(name)
+	}
+	return nil
+}
+
+// scan reads every post in PostsDir.
+func (s *Store) scan() error {
+	s.posts = map[string]Post{}
+	root := filepath.Join(s.dir, PostsDir)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if os.IsNotExist(err) && path == root {
+				return filepath.SkipAll
+			}
+			return err
+		}
+		if strings.HasPrefix(d.Name(), ".") && path != root {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if !d.IsDir() {
+			rel, _ := filepath.Rel(root, path)
+			s.read(filepath.ToSlash(rel))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.log.Debug("store: read every post's front matter", slog.Int("posts", len(s.posts)))
+	return nil
+}
+
+// read records the post PostsDir/name; a file that is not a post is
+// recorded without identity, so that it is counted but matches nothing.
+func (s *Store) read(name string) {
+	if !isPostFile(name) {
+		return
+	}
+	p := Post{Name: name}
+	fm, err := readFrontMatter(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)))
+	if err == nil {
+		p.From, p.GUID, p.Feed = fm.From, fm.GUID, fm.Feed
+	} else if !os.IsNotExist(err) {
+		s.log.Warn("store: cannot read a post's front matter; run archiver verify",
+			slog.String("file", filepath.Join(PostsDir, name)), slog.String("error", err.Error()))
+	} else {
+		return
+	}
+	s.posts[name] = p
+}
+
+// isPostFile reports whether Jekyll reads a file in _posts as a post.
+func isPostFile(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".md", ".markdown", ".mkd", ".mkdn", ".mdown", ".html", ".htm", ".textile":
+		return !strings.HasPrefix(filepath.Base(name), ".")
+	}
+	return false
+}
+
+func (s *Store) readCache() (map[string]Post, string) {
+	f, err := os.Open(filepath.Join(s.meta, postsCache))
+	if err != nil {
+		return nil, ""
+	}
+	defer f.Close()
+	var c cache
+	if err := gob.NewDecoder(f).Decode(&c); err != nil || c.Version != cacheVersion {
+		return nil, ""
+	}
+	posts := make(map[string]Post, len(c.Posts))
+	for _, p := range c.Posts {
+		posts[p.Name] = p
+	}
+	return posts, c.Tree
+}
+
+// writeCache saves s.posts; failing to is only slower next time.
+func (s *Store) writeCache() {
+	c := cache{Version: cacheVersion, Tree: s.tree, Posts: make([]Post, 0, len(s.posts))}
+	for _, p := range s.posts {
+		c.Posts = append(c.Posts, p)
+	}
+	var buf bytes.Buffer
+	if err := gob.NewEncoder(&buf).Encode(&c); err == nil {
+		err = writeAtomic(filepath.Join(s.meta, postsCache), buf.Bytes())
+		if err != nil {
+			s.log.Warn("store: cannot save the post cache", slog.String("error", err.Error()))
+		}
+	}
+}

@@ -1,0 +1,153 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+)
+
+// repair puts right what a run killed at any moment can leave behind:
+// git's lock files, our temporary files, and posts written but not
+// committed, which it commits. A file in PostsDir that is not a post is
+// moved aside to the quarantine, never deleted.
+func (s *Store) repair(ctx context.Context) error {
+	gitDir := filepath.Dir(s.meta)
+	locks, _ := filepath.Glob(filepath.Join(gitDir, "refs", "heads", "*.lock"))
+	locks = append(locks, filepath.Join(gitDir, "index.lock"), filepath.Join(gitDir, "HEAD.lock"),
+		filepath.Join(gitDir, "packed-refs.lock"))
+	for _, l := range locks {
+		removed, err := removeStaleLock(ctx, l)
+		if err != nil {
+			return err
+		}
+		if removed {
+			s.log.Warn("store: removed a git lock file left by an interrupted run", slog.String("file", l))
+		}
+	}
+	for _, pattern := range []string{
+		filepath.Join(s.dir, PostsDir, tempPrefix+"*"),
+		filepath.Join(s.meta, tempPrefix+"*"),
+		filepath.Join(s.dir, tempPrefix+"*"),
+	} {
+		tmps, _ := filepath.Glob(pattern)
+		for _, t := range tmps {
+			if err := os.Remove(t); err != nil {
+				return fmt.Errorf("store: removing %s: %w", t, err)
+			}
+		}
+	}
+
+	changed, err := s.changedPosts(ctx)
+	if err != nil {
+		return err
+	}
+	var recovered []string
+	for _, name := range changed {
+		path := filepath.Join(s.dir, PostsDir, name)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue // deleted: the user's doing, not ours to undo
+		}
+		if _, err := ParseFrontMatter(data); err != nil {
+			if !validName.MatchString(name) {
+				s.log.Warn("store: a file in _posts is not a valid post; leaving it uncommitted",
+					slog.String("file", path), slog.String("reason", err.Error()))
+				continue
+			}
+			if err := s.quarantine(path); err != nil {
+				return err
+			}
+			s.log.Warn("store: moved a file that is not a valid post out of the way",
+				slog.String("file", path), slog.String("reason", err.Error()), slog.String("now_at", filepath.Join(s.meta, "quarantine")))
+			continue
+		}
+		recovered = append(recovered, name)
+	}
+	if len(recovered) == 0 {
+		return nil
+	}
+	msg := fmt.Sprintf("Recover %d %s left uncommitted by an interrupted run\n", len(recovered), plural(len(recovered), "post", "posts"))
+	if _, err := s.commitPaths(ctx, recovered, msg); err != nil {
+		return err
+	}
+	s.log.Info("store: committed posts an interrupted run had written", slog.Int("posts", len(recovered)))
+	return nil
+}
+
+// removeStaleLock removes a git lock file once no git process can be
+// holding it: ours die with us, but give one a moment to finish.
+func removeStaleLock(ctx context.Context, path string) (bool, error) {
+	for i := 0; i < 20; i++ {
+		if _, err := os.Stat(path); err != nil {
+			return false, nil
+		}
+		select {
+		case <-ctx.Done():
+			return false, ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return false, fmt.Errorf("store: removing stale %s: %w", path, err)
+	}
+	return true, nil
+}
+
+// changedPosts lists the posts (names in PostsDir) that differ from HEAD:
+// staged, modified or untracked. A broken index, which git cannot read, is
+// rebuilt from HEAD first.
+func (s *Store) changedPosts(ctx context.Context) ([]string, error) {
+	status := func() ([]byte, error) {
+		return s.git.run(ctx, nil, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", PostsDir)
+	}
+	out, err := status()
+	if err != nil && strings.Contains(err.Error(), "index") {
+		s.log.Warn("store: rebuilding git's index, which an interrupted run broke", slog.String("error", err.Error()))
+		os.Remove(filepath.Join(filepath.Dir(s.meta), "index"))
+		if _, err := s.git.run(ctx, nil, "reset", "--quiet"); err != nil {
+			return nil, fmt.Errorf("store: rebuilding the index: %w", err)
+		}
+		out, err = status()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	var names []string
+	for _, rec := range bytes.Split(out, []byte{0}) {
+		if len(rec) < 4 {
+			continue
+		}
+		path := string(rec[3:])
+		name, ok := strings.CutPrefix(path, PostsDir+"/")
+		if !ok || strings.HasSuffix(name, "/.gitkeep") || name == ".gitkeep" {
+			continue
+		}
+		names = append(names, name)
+	}
+	return names, nil
+}
+
+// quarantine moves a file out of PostsDir into the store's quarantine.
+func (s *Store) quarantine(path string) error {
+	dir := filepath.Join(s.meta, "quarantine")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	dst := filepath.Join(dir, time.Now().UTC().Format("20060102T150405")+"-"+filepath.Base(path))
+	if err := os.Rename(path, dst); err != nil {
+		return fmt.Errorf("store: moving %s aside: %w", path, err)
+	}
+	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

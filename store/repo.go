@@ -1,0 +1,79 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// site is the Jekyll site a new archive starts with: a configuration that
+// shows text as written, and plain layouts for posts and the index.
+//
+//go:embed all:site
+var site embed.FS
+
+// ensureRepo makes sure the store's directory is the root of a git
+// repository of its own, creating one if needed.
+func (s *Store) ensureRepo(ctx context.Context, branch string) error {
+	entries, err := os.ReadDir(s.dir)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(s.dir, 0o755); err != nil {
+			return fmt.Errorf("store: creating %s: %w", s.dir, err)
+		}
+	case err != nil:
+		return fmt.Errorf("store: %w", err)
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, ".git")); err == nil {
+		return nil // a repository of its own (a directory, or a worktree's file)
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(s.dir, PostsDir)); err != nil {
+			return fmt.Errorf("store: %s is not empty and holds neither a git repository nor a Jekyll %s/ directory; "+
+				"set store.path to a new or empty directory, or run `git init` in it to use it as it is", s.dir, PostsDir)
+		}
+	}
+	if _, err := s.git.run(ctx, nil, "init", "--quiet", "--initial-branch="+branch); err != nil {
+		return fmt.Errorf("store: creating the repository: %w", err)
+	}
+	s.log.Info("store: created a git repository", "store", s.dir)
+	return nil
+}
+
+// seed writes the site's files that are missing and makes the first
+// commit, with what the directory held already (an earlier tool's posts).
+// Any file already there is kept as it is.
+func (s *Store) seed(ctx context.Context) error {
+	err := fs.WalkDir(site, "site", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		dst := filepath.Join(s.dir, strings.TrimPrefix(path, "site/"))
+		if _, err := os.Stat(dst); err == nil {
+			return nil // the user's own file wins
+		}
+		data, err := site.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		return writeAtomic(dst, data)
+	})
+	if err != nil {
+		return fmt.Errorf("store: writing the site: %w", err)
+	}
+	if _, err := s.git.run(ctx, nil, "add", "--all"); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if _, err := s.git.run(ctx, strings.NewReader("Start the archive\n"), "commit", "--quiet", "--no-verify", "--file=-"); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}

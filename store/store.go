@@ -1,0 +1,267 @@
+// Package store keeps the archive: a git repository holding a Jekyll site
+// whose _posts/ are the archived stories. It writes posts atomically,
+// commits a run's posts as one commit, knows every post by its front
+// matter (from:, guid:) so nothing is archived twice, holds a lock so one
+// writer at a time uses it, and repairs at Open whatever a killed run left.
+// It never parses HTML: a post is front matter and text to it.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+)
+
+// PostsDir is where the posts are, relative to the store's root.
+const PostsDir = "_posts"
+
+// Options configure Open.
+type Options struct {
+	Path     string
+	Branch   string // of a new repository; default main
+	Name     string // commit author and committer
+	Email    string
+	LockWait time.Duration // how long to wait for another writer; 0 = don't wait
+	Logger   *slog.Logger
+}
+
+// Post is what the store knows of one post: its file name in PostsDir and
+// its identity from its front matter.
+type Post struct {
+	Name string
+	From string
+	GUID string
+	Feed string
+}
+
+// ErrBusy means another process holds the store's lock.
+var ErrBusy = errors.New("store: the store is busy: another archiver (a daemon, or a sync) is writing it")
+
+// Store is an open archive. It is not safe for concurrent use; Open's lock
+// keeps other processes out.
+type Store struct {
+	dir     string // the work tree, absolute
+	meta    string // our files, inside the git directory: not in the work tree
+	git     *git
+	lock    *flock.Flock
+	log     *slog.Logger
+	posts   map[string]Post // by Name
+	tree    string          // the tree of PostsDir at HEAD that posts reflects
+	pending []string        // Names written since the last commit
+}
+
+// Open opens the store at opts.Path, creating the repository if there is
+// none, takes its lock, repairs what an interrupted run left and reads
+// what posts it holds.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Branch == "" {
+		opts.Branch = "main"
+	}
+	dir, err := filepath.Abs(opts.Path)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	g, err := newGit(dir, opts.Name, opts.Email)
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s := &Store{dir: dir, git: g, log: opts.Logger}
+	if err := s.ensureRepo(ctx, opts.Branch); err != nil {
+		return nil, err
+	}
+	gitDir, err := g.run(ctx, nil, "rev-parse", "--absolute-git-dir")
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	s.meta = filepath.Join(strings.TrimSpace(string(gitDir)), "archiver")
+	if err := os.MkdirAll(s.meta, 0o755); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := s.takeLock(ctx, opts.LockWait); err != nil {
+		return nil, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			s.lock.Unlock()
+		}
+	}()
+	if _, err := g.run(ctx, nil, "rev-parse", "--quiet", "--verify", "HEAD"); err != nil {
+		// No commit yet: a new repository, or one whose first commit a
+		// crash interrupted.
+		if err := s.seed(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := s.repair(ctx); err != nil {
+		return nil, err
+	}
+	if err := s.loadPosts(ctx); err != nil {
+		return nil, err
+	}
+	ok = true
+	return s, nil
+}
+
+// Close releases the store's lock.
+func (s *Store) Close() error {
+	return s.lock.Unlock()
+}
+
+// Dir is the store's root directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Posts calls fn for each post the store holds.
+func (s *Store) Posts(fn func(Post)) {
+	for _, p := range s.posts {
+		fn(p)
+	}
+}
+
+// Len is the number of posts.
+func (s *Store) Len() int { return len(s.posts) }
+
+// Post returns the post of that name, if there is one.
+func (s *Store) Post(name string) (Post, bool) {
+	p, ok := s.posts[name]
+	return p, ok
+}
+
+// validName is the only form of file name Write accepts: a dated Jekyll
+// post with a plain ASCII slug. Nothing else can reach the file system.
+var validName = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9][a-z0-9-]{0,120}\.md$`)
+
+// Write writes a post to PostsDir/name atomically: a reader, or a crash,
+// sees the old file or the new one, never part of one.
+func (s *Store) Write(name string, data []byte) error {
+	if !validName.MatchString(name) {
+		return fmt.Errorf("store: refusing post file name %q", name)
+	}
+	fm, err := ParseFrontMatter(data)
+	if err != nil {
+		return fmt.Errorf("store: %s: %w", name, err)
+	}
+	dir := filepath.Join(s.dir, PostsDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	s.posts[name] = Post{Name: name, From: fm.From, GUID: fm.GUID, Feed: fm.Feed}
+	s.pending = append(s.pending, name)
+	return nil
+}
+
+// Commit commits the posts written since the last commit, with message.
+// It reports whether it made a commit: rewriting a post with the same
+// content is not a change.
+func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
+	if len(s.pending) == 0 {
+		return false, nil
+	}
+	made, err := s.commitPaths(ctx, s.pending, message)
+	if err != nil {
+		return false, err
+	}
+	s.pending = nil
+	if made {
+		if err := s.loadPosts(ctx); err != nil { // records the new tree
+			return true, err
+		}
+	}
+	return made, nil
+}
+
+// commitPaths stages the posts named and commits them.
+func (s *Store) commitPaths(ctx context.Context, names []string, message string) (bool, error) {
+	var list strings.Builder
+	for _, n := range names {
+		list.WriteString(PostsDir + "/" + n + "\x00")
+	}
+	if _, err := s.git.run(ctx, strings.NewReader(list.String()), "add", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	if _, err := s.git.run(ctx, nil, "diff", "--cached", "--quiet"); err == nil {
+		return false, nil // nothing staged: the files were unchanged
+	}
+	if _, err := s.git.run(ctx, strings.NewReader(message), "commit", "--quiet", "--no-verify", "--file=-"); err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	return true, nil
+}
+
+// takeLock takes the store's lock, an OS file lock, so a crashed holder
+// never blocks the next run: the OS releases the lock with the process.
+func (s *Store) takeLock(ctx context.Context, wait time.Duration) error {
+	s.lock = flock.New(filepath.Join(s.meta, "lock"))
+	ok, err := s.lock.TryLock()
+	if err == nil && !ok && wait > 0 {
+		s.log.Info("store: waiting for another archiver to finish", slog.String("store", s.dir), slog.Duration("at_most", wait))
+		wctx, cancel := context.WithTimeout(ctx, wait)
+		defer cancel()
+		ok, err = s.lock.TryLockContext(wctx, 100*time.Millisecond)
+		if errors.Is(err, context.DeadlineExceeded) {
+			err = nil
+		}
+	}
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("store: locking %s: %w", s.dir, err)
+	}
+	if !ok {
+		return fmt.Errorf("%w (%s)", ErrBusy, s.dir)
+	}
+	return nil
+}
+
+// writeAtomic writes data to path through a temporary file in the same
+// directory, synced before it is renamed over path.
+func writeAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, tempPrefix+filepath.Base(path)+"-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name()) // after a successful rename, there is nothing to remove
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// tempPrefix starts the names of temporary files: a dot file, which Jekyll
+// ignores, and which repair removes.
+const tempPrefix = ".archiver-tmp-"
