@@ -24,6 +24,8 @@ func CleanURL(base *url.URL, rawURL string) (*url.URL, error) {
 	}
 	if base != nil {
 		u = base.ResolveReference(u)
+	} else if u.IsAbs() {
+		u = u.ResolveReference(u) // removes . and .. segments
 	}
 	u.Scheme = strings.ToLower(u.Scheme)
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" || u.Opaque != "" {

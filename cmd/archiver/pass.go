@@ -258,17 +258,19 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 			if isQueued(keys) {
 				continue // the same article in an earlier feed, or twice in this one
 			}
+			name := lookup(index, keys)
 			if u, err := url.Parse(it.Link); err != nil || !p.client.Trusted(u) {
-				sum.Skipped++
-				log.Warn("feed entry skipped: its link is not on a trusted host (add the host to allowed_hosts to archive it)",
-					slog.String("link", it.Link))
+				if name == "" {
+					sum.Skipped++
+					log.Warn("feed entry skipped: its link is not on a trusted host (add the host to allowed_hosts to archive it)",
+						slog.String("link", it.Link))
+				}
 				continue
 			}
 			seenKey := f.URL + " " + keys[0]
 			hash := itemHash(it)
-			prev, wasSeen := s.Seen[f.URL+" "+keys[0]]
+			prev, wasSeen := s.Seen[seenKey]
 			s.Seen[seenKey] = seen{Hash: hash, At: sum.Start}
-			name := lookup(index, keys)
 			switch {
 			case name == "":
 				queue(job{item: it, keys: keys, defaults: defaults, retry: s.Failures[keys[0]]})

@@ -1,0 +1,365 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/store"
+)
+
+// These tests build the archiver binary and run it as users do, against
+// a fixture site on loopback, and check the archive with the git CLI.
+
+var binary string // built by TestMain
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "archiver-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "archiver")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "building archiver:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// runBinary runs archiver with args in dir and returns its exit status
+// and what it printed.
+func runBinary(t *testing.T, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		return 0, stdout.String(), stderr.String()
+	case errors.As(err, &ee):
+		return ee.ExitCode(), stdout.String(), stderr.String()
+	}
+	t.Fatalf("running archiver: %v", err)
+	return 0, "", ""
+}
+
+// gitOut runs git in dir and returns its output, failing the test on error.
+func gitOut(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %v: %v\n%s", args, err, out)
+	}
+	return string(out)
+}
+
+// checkRepo asserts the archive is a healthy git repository with a clean
+// work tree.
+func checkRepo(t *testing.T, archive string) {
+	t.Helper()
+	gitOut(t, archive, "fsck", "--strict", "--no-progress")
+	if st := gitOut(t, archive, "status", "--porcelain", "--untracked-files=all"); st != "" {
+		t.Errorf("work tree not clean:\n%s", st)
+	}
+}
+
+// writeConfig writes a configuration for the fixture site in dir.
+func writeConfig(t *testing.T, dir string, site *fixtureSite, extra string) string {
+	t.Helper()
+	cfg := fmt.Sprintf(`store:
+  path: archive
+feeds:
+  - url: %[1]s/arc/outboundfeeds/mandarin/rss/
+    name: mandarin
+  - url: %[1]s/blog/atom.xml
+    name: blog
+    front_matter: {author: A Small Blog, tags: [blog], categories: [blog]}
+  - url: %[1]s/mandarin/rss1.rdf
+http:
+  retry_backoff: 10ms
+  timeout: 5s
+%[2]s`, site.URL, extra)
+	path := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// postFiles lists the posts in an archive.
+func postFiles(t *testing.T, archive string) []string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(archive, "_posts"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	return names
+}
+
+func readPost(t *testing.T, archive, name string) *store.FrontMatter {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(archive, "_posts", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fm, err := store.ParseFrontMatter(data)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return fm
+}
+
+// wantPosts are the posts the fixture site makes, by file name: title,
+// the path of from:, the date.
+var wantPosts = map[string][3]string{
+	"2025-06-16-example-officials-respond-netizens.md": {"示例标题：某地官员回应网民质疑", "/mandarin/shehui/2025/06/16/example-officials-respond-netizens/", "2025-06-16T14:05:12Z"},
+	"2025-06-15-rendered-story.md":                     {"示例标题：某地官员回应网民质疑", "/mandarin/guoji/2025/06/15/rendered-story/", "2025-06-15T10:00:00Z"},
+	"2024-07-26-hx2-southeast-asian-diplomats-meet.md": {"美中外长在东盟外交拼场　布林肯与王毅将会面", "/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html", "2024-07-26T19:35:21Z"},
+	"2025-06-14-removed.md":                            {"已删除但订阅源保留了全文", "/mandarin/gone/2025/06/14/removed/", "2025-06-14T08:00:00Z"},
+	"2025-06-13-flaky-story.md":                        {"示例：维权人士获释后仍受监控", "/mandarin/flaky/2025/06/13/flaky-story/", "2025-06-13T08:00:00Z"},
+	"2025-03-01-hostile-story.md":                      {hostileTitle, "/mandarin/test/hostile-story-03012025080000.html", "2025-03-01T08:00:00Z"},
+	"2025-05-04-notes-on-archiving-feeds.md":           {"Notes on archiving feeds", "/blog/2025/05/notes-on-archiving-feeds/", "2025-05-04T08:00:00Z"},
+	"2024-01-15-ql1.md":                                {"示例：维权人士获释后仍受监控", "/mandarin/yataibaodao/renquanfazhi/ql1-01152024101512.html", "2024-01-15T15:15:12Z"},
+}
+
+const goneEmpty = "/mandarin/gone/2025/06/14/removed-empty/"
+
+func TestSyncEndToEnd(t *testing.T) {
+	site := newFixtureSite(t)
+	dir := t.TempDir()
+	writeConfig(t, dir, site, "")
+	archive := filepath.Join(dir, "archive")
+
+	// First run: everything but the page that is gone without its story.
+	code, _, stderr := runBinary(t, dir, "sync")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1 (one article failed)\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "FAILED "+site.URL+goneEmpty+": HTTP 404") {
+		t.Errorf("stderr does not name the failed article with its reason:\n%s", stderr)
+	}
+	checkPosts(t, site, archive)
+	if n := site.hitCount("/mandarin/flaky/2025/06/13/flaky-story/"); n != 3 {
+		t.Errorf("the flaky page was fetched %d times, want 3 (two failures, one success)", n)
+	}
+	if n := site.hitCount("/mandarin/shehui/2025/06/16/example-officials-respond-netizens/"); n != 1 {
+		t.Errorf("the article in two feeds and listed twice was fetched %d times, want 1", n)
+	}
+	for ua := range site.agents {
+		if !strings.HasPrefix(ua, "archiver/") {
+			t.Errorf("User-Agent %q does not name the project", ua)
+		}
+	}
+	log := gitOut(t, archive, "log", "--format=%s")
+	if got := strings.Split(strings.TrimSpace(log), "\n"); !slices.Equal(got, []string{"Archive 8 new posts", "Start the archive"}) {
+		t.Errorf("history %q", got)
+	}
+	if msg := gitOut(t, archive, "log", "-1", "--format=%B"); !strings.Contains(msg, "+ 美中外长在东盟外交拼场　布林肯与王毅将会面") {
+		t.Errorf("commit message does not name the titles:\n%s", msg)
+	}
+	checkRepo(t, archive)
+	head := gitOut(t, archive, "rev-parse", "HEAD")
+
+	// Second run: nothing new, no commit, no page fetched again.
+	code, _, stderr = runBinary(t, dir, "sync")
+	if code != 1 || !strings.Contains(stderr, site.URL+goneEmpty) {
+		t.Fatalf("second run: exit %d, want 1 naming the still failing article\n%s", code, stderr)
+	}
+	if got := gitOut(t, archive, "rev-parse", "HEAD"); got != head {
+		t.Error("the second run made a commit")
+	}
+	if n := site.hitCount("/mandarin/shehui/2025/06/16/example-officials-respond-netizens/"); n != 1 {
+		t.Errorf("an archived article was fetched again (%d fetches)", n)
+	}
+	checkPosts(t, site, archive)
+	checkRepo(t, archive)
+
+	// The page comes back: the remembered failure is archived, though
+	// the feed itself is unchanged (304).
+	site.heal(goneEmpty, "plone-page")
+	code, _, stderr = runBinary(t, dir, "sync")
+	if code != 0 {
+		t.Fatalf("after healing: exit %d, want 0\n%s", code, stderr)
+	}
+	if !strings.Contains(stderr, "(1 unchanged)") && !strings.Contains(stderr, "(3 unchanged)") {
+		t.Errorf("the feeds were not conditional GETs:\n%s", stderr)
+	}
+	if fm := readPost(t, archive, "2025-06-14-removed-empty.md"); fm.From != site.URL+goneEmpty {
+		t.Errorf("healed article from: %q", fm.From)
+	}
+	if got := strings.Count(gitOut(t, archive, "log", "--format=%s"), "\n"); got != 3 {
+		t.Errorf("%d commits after healing, want 3", got)
+	}
+	checkRepo(t, archive)
+
+	// And then nothing more.
+	head = gitOut(t, archive, "rev-parse", "HEAD")
+	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
+		t.Fatalf("fourth run: exit %d\n%s", code, stderr)
+	}
+	if got := gitOut(t, archive, "rev-parse", "HEAD"); got != head {
+		t.Error("a run with nothing new made a commit")
+	}
+}
+
+// checkPosts asserts the archive holds exactly the fixture site's posts.
+func checkPosts(t *testing.T, site *fixtureSite, archive string) {
+	t.Helper()
+	got := postFiles(t, archive)
+	var want []string
+	for name := range wantPosts {
+		want = append(want, name)
+	}
+	slices.Sort(want)
+	if !slices.Equal(got, want) {
+		t.Fatalf("posts:\n got %q\nwant %q", got, want)
+	}
+	for name, w := range wantPosts {
+		fm := readPost(t, archive, name)
+		if fm.Title != w[0] {
+			t.Errorf("%s: title %q, want %q", name, fm.Title, w[0])
+		}
+		if fm.From != site.URL+w[1] {
+			t.Errorf("%s: from %q, want %q", name, fm.From, site.URL+w[1])
+		}
+		if want, _ := time.Parse(time.RFC3339, w[2]); !fm.Date.Equal(want) {
+			t.Errorf("%s: date %v, want %v", name, fm.Date, want)
+		}
+		header := "[" + "](" + fm.From + ")\n------\n\n"
+		if body := string(fm.Body); !strings.Contains(body, header[1:]) || !strings.HasPrefix(body, "[") {
+			t.Errorf("%s: body does not start with the [title](from) header:\n%.200s", name, body)
+		}
+	}
+	if body := string(readPost(t, archive, "2025-06-14-removed.md").Body); !strings.Contains(body, "这篇报道的网页已经删除，全文只在订阅源里。") ||
+		!strings.Contains(body, "## 小标题") {
+		t.Errorf("the gone page was not archived from the feed's story:\n%s", body)
+	}
+	if fm := readPost(t, archive, "2025-05-04-notes-on-archiving-feeds.md"); fm.Fields["author"] != "A Small Blog" {
+		t.Errorf("per-feed front matter not applied: author %v", fm.Fields["author"])
+	}
+	sample := readPost(t, archive, "2024-07-26-hx2-southeast-asian-diplomats-meet.md")
+	for _, key := range []string{"layout", "title", "date", "author", "from", "tags", "comments", "categories"} {
+		if _, ok := sample.Fields[key]; !ok {
+			t.Errorf("front matter lacks %s", key)
+		}
+	}
+	if sample.Fields["comments"] != true || sample.Fields["layout"] != "post" || sample.Fields["author"] != "自由亚洲电台" {
+		t.Errorf("default front matter: %v", sample.Fields)
+	}
+}
+
+// TestSyncAdoptsArchive runs sync on archives that already hold the
+// earlier tool's sample post: in a git repository, and in a plain
+// directory. The sample's article is recognised by its from: URL and
+// never fetched or archived again.
+func TestSyncAdoptsArchive(t *testing.T) {
+	for _, repo := range []bool{true, false} {
+		t.Run(fmt.Sprintf("repo=%v", repo), func(t *testing.T) {
+			site := newFixtureSite(t)
+			dir := t.TempDir()
+			writeConfig(t, dir, site, "")
+			archive := filepath.Join(dir, "archive")
+			if err := os.MkdirAll(filepath.Join(archive, "_posts"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			sample, err := os.ReadFile("../../testdata/sample-post.md")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// The sample post, as if the fixture site were www.rfa.org.
+			sample = bytes.ReplaceAll(sample, []byte("https://www.rfa.org"), []byte(site.URL))
+			samplePath := filepath.Join(archive, "_posts", "2024-07-26-hx2-southeast-asian-diplomats-meet.md")
+			if err := os.WriteFile(samplePath, sample, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if repo {
+				gitOut(t, archive, "init", "-q")
+				gitOut(t, archive, "add", ".")
+				gitOut(t, archive, "commit", "-qm", "The earlier tool's archive")
+			}
+			code, _, stderr := runBinary(t, dir, "sync")
+			if code != 1 {
+				t.Fatalf("exit %d, want 1\n%s", code, stderr)
+			}
+			if n := site.hitCount("/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html"); n != 0 {
+				t.Errorf("the archived article was fetched %d times", n)
+			}
+			if got, _ := os.ReadFile(samplePath); !bytes.Equal(got, sample) {
+				t.Error("the earlier tool's post was changed")
+			}
+			if n := len(postFiles(t, archive)); n != len(wantPosts) {
+				t.Errorf("%d posts, want %d", n, len(wantPosts))
+			}
+			checkRepo(t, archive)
+			if repo {
+				if _, err := os.Stat(filepath.Join(archive, "_config.yml")); err == nil {
+					t.Error("an existing repository got site files it did not have")
+				}
+			}
+			head := gitOut(t, archive, "rev-parse", "HEAD")
+			if code, _, stderr := runBinary(t, dir, "sync"); code != 1 {
+				t.Fatalf("second run: exit %d\n%s", code, stderr)
+			}
+			if gitOut(t, archive, "rev-parse", "HEAD") != head {
+				t.Error("the second run made a commit")
+			}
+		})
+	}
+}
+
+func TestSyncUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name   string
+		config string
+		args   []string
+		want   string
+	}{
+		{"unknown key", "store: {path: a}\nfeeds: [{url: 'http://x/'}]\nfeeds_typo: 1\n", nil, `config.yaml: line 3: unknown key "feeds_typo"`},
+		{"unknown nested key", "store:\n  path: a\n  pth: b\nfeeds: [{url: 'http://x/'}]\n", nil, `config.yaml: line 3: unknown key "pth"`},
+		{"bad duration", "store: {path: a}\nfeeds: [{url: 'http://x/'}]\nhttp:\n  timeout: soon\n", nil, `config.yaml:4: http.timeout: "soon" is not a duration`},
+		{"no feeds", "store: {path: a}\n", nil, "feeds: no feeds"},
+		{"bad feed url", "store: {path: a}\nfeeds:\n  - url: ftp://x/\n", nil, `config.yaml:3: feeds[0].url: "ftp://x/" is not an http or https URL`},
+		{"missing config", "", []string{"--config", "nope.yaml"}, "nope.yaml not found"},
+		{"unknown flag", "store: {path: a}\nfeeds: [{url: 'http://x/'}]\n", []string{"--bogus"}, "flag provided but not defined"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.config != "" {
+				os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(tt.config), 0o644)
+			}
+			code, _, stderr := runBinary(t, dir, append([]string{"sync"}, tt.args...)...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2", code)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q lacks %q", stderr, tt.want)
+			}
+		})
+	}
+	if code, _, _ := runBinary(t, dir, "frobnicate"); code != 2 {
+		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+}
