@@ -276,4 +276,3 @@ func lineDiff(want, got string) string {
 	}
 	return b.String()
 }
-

@@ -78,8 +78,13 @@ func Poll(ctx context.Context, client *fetch.Client, feedURL string, prev Valida
 	}
 	v := Validators{ETag: resp.ETag, LastModified: resp.LastModified}
 	if resp.StatusCode == 304 {
-		if v == (Validators{}) {
-			v = prev
+		// A 304 need not repeat the validators (RFC 9110 advises against
+		// Last-Modified beside an ETag); those it leaves out still hold.
+		if v.ETag == "" {
+			v.ETag = prev.ETag
+		}
+		if v.LastModified == "" {
+			v.LastModified = prev.LastModified
 		}
 		return &Result{NotModified: true, Validators: v}, nil
 	}
@@ -161,18 +166,20 @@ func item(fi *gofeed.Item, feedURL string, base *url.URL, chinaTime bool) (Item,
 	return it, nil
 }
 
-// itemTime is the parsed time in UTC. gofeed reads "CST" as US Central; in
-// a Chinese feed it means China Standard Time, 14 hours later.
+// itemTime is the parsed time in UTC. gofeed reads "CST" as US Central
+// (UTC-6) and returns the time in UTC, so the zone as written is gone; in a
+// Chinese feed "CST" means China Standard Time (UTC+8), whose clocks are 14
+// hours ahead: the same reading is 14 hours earlier.
 func itemTime(parsed *time.Time, raw string, chinaTime bool) time.Time {
 	if parsed == nil {
 		return time.Time{}
 	}
-	t := *parsed
+	t := parsed.UTC()
 	if chinaTime && strings.HasSuffix(strings.TrimSpace(raw), "CST") {
-		_, offset := t.Zone()
-		t = t.Add(time.Duration(offset)*time.Second + 8*time.Hour)
+		const usCentral, china = -6 * time.Hour, 8 * time.Hour
+		t = t.Add(usCentral - china)
 	}
-	return t.UTC()
+	return t
 }
 
 // mediaImage is the lead image of an item from media:content (Arc) or

@@ -56,6 +56,9 @@ func (g *git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte,
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil { // killed, or never started: say why
+			return stdout.Bytes(), fmt.Errorf("git %s: %w", args[0], ctx.Err())
+		}
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()

@@ -11,11 +11,11 @@ import (
 	"time"
 )
 
-// repair puts right what a run killed at any moment can leave behind:
-// git's lock files, our temporary files, and posts written but not
-// committed, which it commits. A file in PostsDir that is not a post is
-// moved aside to the quarantine, never deleted.
-func (s *Store) repair(ctx context.Context) error {
+// removeLeftovers removes what a run killed at any moment can leave
+// behind: git's lock files and our temporary files. It runs before the
+// first commit is made, which a lock left by a killed `git add` would
+// stop, and into which a temporary file would be committed.
+func (s *Store) removeLeftovers(ctx context.Context) error {
 	gitDir := filepath.Dir(s.meta)
 	locks, _ := filepath.Glob(filepath.Join(gitDir, "refs", "heads", "*.lock"))
 	locks = append(locks, filepath.Join(gitDir, "index.lock"), filepath.Join(gitDir, "HEAD.lock"),
@@ -33,6 +33,7 @@ func (s *Store) repair(ctx context.Context) error {
 		filepath.Join(s.dir, PostsDir, tempPrefix+"*"),
 		filepath.Join(s.meta, tempPrefix+"*"),
 		filepath.Join(s.dir, tempPrefix+"*"),
+		filepath.Join(s.dir, "_layouts", tempPrefix+"*"), // seed's
 	} {
 		tmps, _ := filepath.Glob(pattern)
 		for _, t := range tmps {
@@ -41,7 +42,13 @@ func (s *Store) repair(ctx context.Context) error {
 			}
 		}
 	}
+	return nil
+}
 
+// repair commits the posts a killed run wrote but did not commit. A file
+// in PostsDir that is not a post is moved aside to the quarantine, never
+// deleted.
+func (s *Store) repair(ctx context.Context) error {
 	changed, err := s.changedPosts(ctx)
 	if err != nil {
 		return err
@@ -82,7 +89,7 @@ func (s *Store) repair(ctx context.Context) error {
 // removeStaleLock removes a git lock file once no git process can be
 // holding it: ours die with us, but give one a moment to finish.
 func removeStaleLock(ctx context.Context, path string) (bool, error) {
-	for i := 0; i < 20; i++ {
+	for i := 0; i < 10; i++ {
 		if _, err := os.Stat(path); err != nil {
 			return false, nil
 		}

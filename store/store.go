@@ -97,6 +97,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 			s.lock.Unlock()
 		}
 	}()
+	if err := s.removeLeftovers(ctx); err != nil {
+		return nil, err
+	}
 	if _, err := g.run(ctx, nil, "rev-parse", "--quiet", "--verify", "HEAD"); err != nil {
 		// No commit yet: a new repository, or one whose first commit a
 		// crash interrupted.

@@ -168,7 +168,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	if n := site.hitCount("/mandarin/shehui/2025/06/16/example-officials-respond-netizens/"); n != 1 {
 		t.Errorf("the article in two feeds and listed twice was fetched %d times, want 1", n)
 	}
-	for ua := range site.agents {
+	for _, ua := range site.userAgents() {
 		if !strings.HasPrefix(ua, "archiver/") {
 			t.Errorf("User-Agent %q does not name the project", ua)
 		}

@@ -37,13 +37,13 @@ func newFixtureSite(t *testing.T) *fixtureSite {
 		hits:  map[string]int{},
 		fails: map[string]int{"/mandarin/flaky/2025/06/13/flaky-story/": 2},
 		pages: map[string]string{
-			"/mandarin/shehui/2025/06/16/example-officials-respond-netizens/":                           "arc-page",
-			"/mandarin/guoji/2025/06/15/rendered-story/":                                                "arc-rendered",
+			"/mandarin/shehui/2025/06/16/example-officials-respond-netizens/":                            "arc-page",
+			"/mandarin/guoji/2025/06/15/rendered-story/":                                                 "arc-rendered",
 			"/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html": "plone-sample",
-			"/mandarin/flaky/2025/06/13/flaky-story/":                                                   "plone-page",
-			"/mandarin/test/hostile-story-03012025080000.html":                                          "hostile",
-			"/blog/2025/05/notes-on-archiving-feeds/":                                                   "generic-blog",
-			"/mandarin/yataibaodao/renquanfazhi/ql1-01152024101512.html":                                "plone-page",
+			"/mandarin/flaky/2025/06/13/flaky-story/":                                                    "plone-page",
+			"/mandarin/test/hostile-story-03012025080000.html":                                           "hostile",
+			"/blog/2025/05/notes-on-archiving-feeds/":                                                    "generic-blog",
+			"/mandarin/yataibaodao/renquanfazhi/ql1-01152024101512.html":                                 "plone-page",
 		},
 		gone:   map[string]bool{"/mandarin/gone/2025/06/14/removed/": true, "/mandarin/gone/2025/06/14/removed-empty/": true},
 		extra:  map[string][]string{},
@@ -105,6 +105,16 @@ func (s *fixtureSite) hitCount(path string) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.hits[path]
+}
+
+func (s *fixtureSite) userAgents() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var uas []string
+	for ua := range s.agents {
+		uas = append(uas, ua)
+	}
+	return uas
 }
 
 // heal makes every page answer.

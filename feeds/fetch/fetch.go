@@ -172,7 +172,6 @@ func New(opts Options) *Client {
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.Proxy = http.ProxyFromEnvironment
 	transport.MaxIdleConnsPerHost = opts.PerHost
-	transport.ResponseHeaderTimeout = opts.Timeout
 	c.http = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
 	return c
 }
@@ -194,9 +193,15 @@ func (c *Client) Trusted(u *url.URL) bool {
 	if u.Scheme != "http" && u.Scheme != "https" {
 		return false
 	}
+	host := trimWWW(strings.ToLower(u.Hostname()))
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.trusted[hostKey(u)] || c.anyPort[trimWWW(strings.ToLower(u.Hostname()))]
+	// An allowed_hosts entry may spell out the default port ("host:443").
+	return c.trusted[hostKey(u)] || c.trusted[net.JoinHostPort(host, port)] || c.anyPort[host]
 }
 
 // Get fetches req.URL, retrying transient faults. The error is an *Error

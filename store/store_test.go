@@ -1,0 +1,440 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rfa-archive/archiver/store"
+)
+
+func TestOpenCreates(t *testing.T) {
+	for _, branch := range []string{"", "archive"} {
+		t.Run("branch="+branch, func(t *testing.T) {
+			cleanEnv(t)
+			dir := filepath.Join(t.TempDir(), "new", "archive")
+			opts := options(dir)
+			opts.Branch = branch
+			s, err := store.Open(context.Background(), opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+
+			if n := commitCount(t, dir); n != 1 {
+				t.Errorf("%d commits, want 1", n)
+			}
+			got := headFiles(t, dir)
+			for _, want := range []string{"_config.yml", "_layouts/post.html", "index.html", ".gitignore"} {
+				if !slices.Contains(got, want) {
+					t.Errorf("the first commit lacks %s; it has %v", want, got)
+				}
+			}
+			want := branch
+			if want == "" {
+				want = "main"
+			}
+			if b := strings.TrimSpace(gitOut(t, dir, "symbolic-ref", "--short", "HEAD")); b != want {
+				t.Errorf("branch %q, want %q", b, want)
+			}
+			if a := strings.TrimSpace(gitOut(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>")); a != testName+" <"+testEmail+">|"+testName+" <"+testEmail+">" {
+				t.Errorf("author|committer %q", a)
+			}
+			if s.Dir() != dir {
+				t.Errorf("Dir() = %q, want %q", s.Dir(), dir)
+			}
+			if s.Len() != 0 {
+				t.Errorf("Len() = %d in a new store", s.Len())
+			}
+			checkRepo(t, dir)
+		})
+	}
+}
+
+func TestOpenExistingRepo(t *testing.T) {
+	cleanEnv(t)
+	dir := t.TempDir()
+	gitOut(t, dir, "init", "--quiet", "--initial-branch=trunk")
+	writeFile(t, filepath.Join(dir, "README.md"), []byte("mine\n"))
+	gitOut(t, dir, "add", "README.md")
+	gitOut(t, dir, "commit", "--quiet", "-m", "Mine")
+	before := files(t, dir)
+
+	s := open(t, dir)
+	if n := commitCount(t, dir); n != 1 {
+		t.Errorf("%d commits, want the 1 it had", n)
+	}
+	if after := files(t, dir); !slices.Equal(after, before) {
+		t.Errorf("files changed from %v to %v", before, after)
+	}
+	if s.Len() != 0 {
+		t.Errorf("Len() = %d", s.Len())
+	}
+	checkRepo(t, dir)
+
+	// It is usable as it is: the first post creates _posts.
+	if err := s.Write("2024-01-01-a.md", post("https://example.org/a")); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := s.Commit(context.Background(), "Archive a"); err != nil || !made {
+		t.Fatalf("Commit = %v, %v", made, err)
+	}
+	if b := strings.TrimSpace(gitOut(t, dir, "symbolic-ref", "--short", "HEAD")); b != "trunk" {
+		t.Errorf("branch %q, want trunk", b)
+	}
+	checkRepo(t, dir)
+}
+
+func TestOpenInsideAnotherRepo(t *testing.T) {
+	cleanEnv(t)
+	outer := filepath.Join(t.TempDir(), "outer")
+	if err := os.Mkdir(outer, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	gitOut(t, outer, "init", "--quiet")
+	writeFile(t, filepath.Join(outer, "x"), []byte("x\n"))
+	gitOut(t, outer, "add", "x")
+	gitOut(t, outer, "commit", "--quiet", "-m", "Outer")
+
+	for _, name := range []string{"archive", "empty"} {
+		dir := filepath.Join(outer, name)
+		if name == "empty" {
+			os.Mkdir(dir, 0o755)
+		}
+		s := open(t, dir)
+		top := strings.TrimSpace(gitOut(t, dir, "rev-parse", "--show-toplevel"))
+		if top != dir {
+			t.Errorf("%s: its repository is at %s", name, top)
+		}
+		if err := s.Write("2024-01-01-a.md", post("https://example.org/a")); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(context.Background(), "Archive a"); err != nil {
+			t.Fatal(err)
+		}
+		if n := commitCount(t, dir); n != 2 {
+			t.Errorf("%s: %d commits, want 2", name, n)
+		}
+		checkRepo(t, dir)
+		s.Close()
+	}
+	if n := commitCount(t, outer); n != 1 {
+		t.Errorf("the outer repository has %d commits, want 1", n)
+	}
+}
+
+func TestOpenNonEmptyDir(t *testing.T) {
+	cleanEnv(t)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "notes.txt"), []byte("not an archive\n"))
+	s, err := store.Open(context.Background(), options(dir))
+	if err == nil {
+		s.Close()
+		t.Fatal("Open of a directory of other things succeeded")
+	}
+	for _, want := range []string{dir, "store.path", "git init"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not say %q: %v", want, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git")); err == nil {
+		t.Error("Open made a repository anyway")
+	}
+	if got := files(t, dir); !slices.Equal(got, []string{"notes.txt"}) {
+		t.Errorf("the directory now holds %v", got)
+	}
+}
+
+func TestOpenEarlierToolsPosts(t *testing.T) {
+	cleanEnv(t)
+	dir := t.TempDir()
+	name := "2024-07-26-hx2-southeast-asian-diplomats-meet-07262024084201.md"
+	data := sample(t)
+	writeFile(t, filepath.Join(dir, store.PostsDir, name), data)
+	// A file of the user's is kept as it is.
+	config := []byte("title: Mine\n")
+	writeFile(t, filepath.Join(dir, "_config.yml"), config)
+
+	s := open(t, dir)
+	if n := commitCount(t, dir); n != 1 {
+		t.Errorf("%d commits, want 1", n)
+	}
+	got := headFiles(t, dir)
+	for _, want := range []string{"_posts/" + name, "_config.yml", "_layouts/post.html", "index.html", ".gitignore"} {
+		if !slices.Contains(got, want) {
+			t.Errorf("the first commit lacks %s; it has %v", want, got)
+		}
+	}
+	if c := gitOut(t, dir, "show", "HEAD:_config.yml"); c != string(config) {
+		t.Errorf("_config.yml was replaced by\n%s", c)
+	}
+	if c := gitOut(t, dir, "show", "HEAD:_posts/"+name); c != string(data) {
+		t.Error("the committed post differs from the file")
+	}
+	p, ok := s.Post(name)
+	if !ok || p.From != sampleFrom || p.Name != name {
+		t.Errorf("Post(%s) = %+v, %v", name, p, ok)
+	}
+	if all := posts(s); len(all) != 1 || all[name].From != sampleFrom || s.Len() != 1 {
+		t.Errorf("Posts() = %v, Len() = %d", all, s.Len())
+	}
+	checkRepo(t, dir)
+}
+
+func TestWriteCommit(t *testing.T) {
+	s, dir := newStore(t)
+	ctx := context.Background()
+	a, b := post("https://example.org/a"), post("https://example.org/b")
+	if err := s.Write("2024-01-01-a.md", a); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write("2024-01-02-b.md", b); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := s.Post("2024-01-01-a.md"); !ok || p.From != "https://example.org/a" || p.GUID != "guid-https://example.org/a" {
+		t.Errorf("Post before Commit = %+v, %v", p, ok)
+	}
+	if s.Len() != 2 {
+		t.Errorf("Len() = %d, want 2", s.Len())
+	}
+	for name, want := range map[string][]byte{"2024-01-01-a.md": a, "2024-01-02-b.md": b} {
+		got, err := os.ReadFile(filepath.Join(dir, store.PostsDir, name))
+		if err != nil || !bytes.Equal(got, want) {
+			t.Errorf("%s holds %q, %v; want %q", name, got, err, want)
+		}
+	}
+
+	made, err := s.Commit(ctx, "Archive 2 posts\n\nfrom example.org")
+	if err != nil || !made {
+		t.Fatalf("Commit = %v, %v; want true", made, err)
+	}
+	if n := commitCount(t, dir); n != 2 {
+		t.Errorf("%d commits, want 2", n)
+	}
+	if m := lastMessage(t, dir); m != "Archive 2 posts\n\nfrom example.org" {
+		t.Errorf("message %q", m)
+	}
+	changed := strings.Fields(gitOut(t, dir, "show", "--name-only", "--format=", "HEAD"))
+	if !slices.Equal(changed, []string{"_posts/2024-01-01-a.md", "_posts/2024-01-02-b.md"}) {
+		t.Errorf("the commit changed %v", changed)
+	}
+	if c := gitOut(t, dir, "show", "HEAD:_posts/2024-01-01-a.md"); c != string(a) {
+		t.Errorf("committed %q", c)
+	}
+	checkRepo(t, dir)
+
+	// Nothing written: no commit.
+	if made, err := s.Commit(ctx, "Nothing"); err != nil || made {
+		t.Errorf("Commit with nothing written = %v, %v", made, err)
+	}
+	// The same bytes again: no change, no commit.
+	if err := s.Write("2024-01-01-a.md", a); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := s.Commit(ctx, "Same"); err != nil || made {
+		t.Errorf("Commit of unchanged posts = %v, %v", made, err)
+	}
+	if n := commitCount(t, dir); n != 2 {
+		t.Errorf("%d commits, want still 2", n)
+	}
+	checkRepo(t, dir)
+
+	// A rewrite with other content is one more commit, and Post sees it.
+	a2 := post("https://example.org/a2")
+	if err := s.Write("2024-01-01-a.md", a2); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := s.Commit(ctx, "Update a"); err != nil || !made {
+		t.Errorf("Commit of a changed post = %v, %v", made, err)
+	}
+	if p, _ := s.Post("2024-01-01-a.md"); p.From != "https://example.org/a2" {
+		t.Errorf("Post after the rewrite = %+v", p)
+	}
+	if n := commitCount(t, dir); n != 3 || lastMessage(t, dir) != "Update a" {
+		t.Errorf("%d commits, last %q", n, lastMessage(t, dir))
+	}
+	if _, ok := s.Post("2024-01-03-none.md"); ok {
+		t.Error("Post of a name never written is found")
+	}
+	all := posts(s)
+	if len(all) != 2 || all["2024-01-02-b.md"].From != "https://example.org/b" || s.Len() != 2 {
+		t.Errorf("Posts() = %v, Len() = %d", all, s.Len())
+	}
+	checkRepo(t, dir)
+
+	// Another Open sees what was committed.
+	s.Close()
+	s = open(t, dir)
+	if got := posts(s); len(got) != 2 || got["2024-01-01-a.md"].From != "https://example.org/a2" {
+		t.Errorf("Posts() after reopening = %v", got)
+	}
+}
+
+func TestWriteRefusesNames(t *testing.T) {
+	s, dir := newStore(t)
+	root := filepath.Dir(dir)
+	abs := filepath.Join(t.TempDir(), "2024-01-01-abs.md")
+	before := files(t, root)
+	for _, name := range []string{
+		"../x.md",
+		"../2024-01-01-x.md",
+		"a/b.md",
+		"2024/2024-01-01-x.md",
+		"2024-01-01-x.md/../../y.md",
+		"2024-01-01-x.md/../../2024-01-01-y.md",
+		"2024-01-01-Ü.md",
+		"2024-01-01-caf\u00e9.md",
+		"x.md",
+		"2024-01-01-x.markdown",
+		"2024-01-01-x.md\x00",
+		"2024-01-01-.md",
+		"2024-01-01-.hidden.md",
+		".archiver-tmp-2024-01-01-x.md",
+		"2024-01-01-X.md",
+		"",
+		abs,
+		"/2024-01-01-x.md",
+		`..\2024-01-01-x.md`,
+	} {
+		if err := s.Write(name, post("https://example.org/x")); err == nil {
+			t.Errorf("Write(%q) succeeded", name)
+		}
+	}
+	if after := files(t, root); !slices.Equal(after, before) {
+		t.Errorf("files were %v, now %v", before, after)
+	}
+	if _, err := os.Stat(abs); err == nil {
+		t.Errorf("%s was written", abs)
+	}
+	if _, err := os.Stat("/2024-01-01-x.md"); err == nil {
+		t.Errorf("/2024-01-01-x.md exists")
+	}
+	if s.Len() != 0 {
+		t.Errorf("Len() = %d after refused writes", s.Len())
+	}
+	if made, err := s.Commit(context.Background(), "Nothing"); err != nil || made {
+		t.Errorf("Commit after refused writes = %v, %v", made, err)
+	}
+	checkRepo(t, dir)
+}
+
+func TestWriteRefusesData(t *testing.T) {
+	s, dir := newStore(t)
+	for name, data := range map[string]string{
+		"none":     "Just text.\n",
+		"empty":    "",
+		"unclosed": "---\ntitle: x\nfrom: https://example.org/x\n",
+		"yaml":     "---\ntitle: [x\n---\ntext\n",
+		"scalar":   "---\njust a string\n---\ntext\n",
+		"list":     "---\n- a\n- b\n---\ntext\n",
+	} {
+		file := "2024-01-01-" + name + ".md"
+		if err := s.Write(file, []byte(data)); err == nil {
+			t.Errorf("Write of %s succeeded", name)
+		}
+		if _, err := os.Stat(filepath.Join(dir, store.PostsDir, file)); err == nil {
+			t.Errorf("%s was written", file)
+		}
+		if _, ok := s.Post(file); ok {
+			t.Errorf("Post(%s) found", file)
+		}
+	}
+	if made, err := s.Commit(context.Background(), "Nothing"); err != nil || made {
+		t.Errorf("Commit after refused writes = %v, %v", made, err)
+	}
+	checkRepo(t, dir)
+}
+
+func TestPostsCache(t *testing.T) {
+	s, dir := newStore(t)
+	ctx := context.Background()
+	if err := s.Write("2024-01-01-a.md", post("https://example.org/a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write("2024-01-02-b.md", post("https://example.org/b")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(ctx, "Archive"); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	cacheFile := filepath.Join(dir, ".git", "archiver", "posts.gob")
+	if _, err := os.Stat(cacheFile); err != nil {
+		t.Fatalf("no cache: %v", err)
+	}
+
+	want := func(s *store.Store, want map[string]string) {
+		t.Helper()
+		got := map[string]string{}
+		s.Posts(func(p store.Post) { got[p.Name] = p.From })
+		if len(got) != len(want) || s.Len() != len(want) {
+			t.Errorf("Posts() = %v (Len %d), want %v", got, s.Len(), want)
+		}
+		for name, from := range want {
+			if got[name] != from {
+				t.Errorf("%s is from %q, want %q", name, got[name], from)
+			}
+		}
+	}
+
+	// A post committed behind the store's back, and one changed.
+	writeFile(t, filepath.Join(dir, store.PostsDir, "2024-01-03-c.md"), post("https://example.org/c"))
+	writeFile(t, filepath.Join(dir, store.PostsDir, "2024-01-02-b.md"), post("https://example.org/b2"))
+	gitOut(t, dir, "add", "--all")
+	gitOut(t, dir, "commit", "--quiet", "-m", "By hand")
+	s = open(t, dir)
+	want(s, map[string]string{
+		"2024-01-01-a.md": "https://example.org/a",
+		"2024-01-02-b.md": "https://example.org/b2",
+		"2024-01-03-c.md": "https://example.org/c",
+	})
+	if n := commitCount(t, dir); n != 3 {
+		t.Errorf("%d commits, want 3: Open committed something", n)
+	}
+	s.Close()
+
+	// A post removed behind its back.
+	gitOut(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
+	gitOut(t, dir, "commit", "--quiet", "-m", "Remove a")
+	s = open(t, dir)
+	want(s, map[string]string{
+		"2024-01-02-b.md": "https://example.org/b2",
+		"2024-01-03-c.md": "https://example.org/c",
+	})
+	s.Close()
+
+	// A broken cache only costs a full read, both broken on its own and
+	// broken while the posts changed.
+	for i, broken := range [][]byte{[]byte("garbage"), {}} {
+		if i == 1 {
+			gitOut(t, dir, "rm", "--quiet", "_posts/2024-01-03-c.md")
+			gitOut(t, dir, "commit", "--quiet", "-m", "Remove c")
+		}
+		if err := os.WriteFile(cacheFile, broken, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		s = open(t, dir)
+		w := map[string]string{"2024-01-02-b.md": "https://example.org/b2"}
+		if i == 0 {
+			w["2024-01-03-c.md"] = "https://example.org/c"
+		}
+		want(s, w)
+		checkRepo(t, dir)
+		s.Close()
+	}
+
+	// A cache of a history that is gone (rewritten, garbage collected).
+	gitOut(t, dir, "reset", "--quiet", "--hard", "HEAD~3")
+	gitOut(t, dir, "reflog", "expire", "--expire=now", "--all")
+	gitOut(t, dir, "gc", "--quiet", "--prune=now")
+	s = open(t, dir)
+	want(s, map[string]string{
+		"2024-01-01-a.md": "https://example.org/a",
+		"2024-01-02-b.md": "https://example.org/b",
+	})
+	checkRepo(t, dir)
+}
