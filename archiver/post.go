@@ -158,6 +158,7 @@ func (p *Post) AltFileName(loc *time.Location) string {
 }
 
 var (
+	extension     = regexp.MustCompile(`\.[A-Za-z0-9]{1,5}$`)
 	trailingStamp = regexp.MustCompile(`-\d{8}(\d{6})?$`) // Plone's -MMDDYYYYHHMMSS, early -YYYYMMDD
 	notSlug       = regexp.MustCompile(`[^a-z0-9]+`)
 )
@@ -177,9 +178,7 @@ func Slug(rawURL string) string {
 	}
 	segs := strings.Split(strings.TrimRight(u.EscapedPath(), "/"), "/")
 	last, _ := url.PathUnescape(segs[len(segs)-1])
-	if i := strings.LastIndexByte(last, '.'); i > 0 {
-		last = last[:i]
-	}
+	last = extension.ReplaceAllString(last, "")
 	last = trailingStamp.ReplaceAllString(last, "")
 	slug := strings.Trim(notSlug.ReplaceAllString(strings.ToLower(last), "-"), "-")
 	if len(slug) > maxSlug {

@@ -13,7 +13,7 @@ import (
 func runSyncCommand(ctx context.Context, args []string, stderr io.Writer) error {
 	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	configPath := fs.String("config", "config.yaml", "the configuration `file`")
+	configPath := fs.String("config", defaultConfigPath(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
 	logFormat := fs.String("log-format", "text", "log as text, json, or auto (text on a terminal, else json)")
 	verbose := fs.Bool("verbose", false, "log debugging detail too")
 	if err := fs.Parse(args); err != nil {

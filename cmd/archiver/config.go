@@ -119,6 +119,15 @@ type configError struct{ msg string }
 
 func (e *configError) Error() string { return e.msg }
 
+// defaultConfigPath is $ARCHIVER_CONFIG, else config.yaml in the working
+// directory.
+func defaultConfigPath() string {
+	if p := os.Getenv("ARCHIVER_CONFIG"); p != "" {
+		return p
+	}
+	return "config.yaml"
+}
+
 // loadConfig reads and validates the configuration file at path.
 func loadConfig(path string) (*Config, error) {
 	data, err := os.ReadFile(path)

@@ -1,0 +1,111 @@
+package archiver
+
+import (
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store"
+)
+
+// The fuzz tests run in CI for a while (see .ci/run); a crasher found is
+// kept by go test under testdata/fuzz/ and becomes a regression test.
+
+// codeSpans are Markdown code spans: their text is shown as code, never
+// as HTML.
+var codeSpans = regexp.MustCompile("(`+)[^`]*?(`+)")
+
+// activeHTML is raw HTML (text "<" comes out as &lt;) or a link to a
+// script.
+var activeHTML = regexp.MustCompile(`(?i)<[a-z!/?]|\]\(\s*<?\s*(javascript|data|vbscript):`)
+
+// FuzzConvert: any HTML becomes Markdown without a panic, with no HTML
+// and no script link left in it.
+func FuzzConvert(f *testing.F) {
+	pages, _ := filepath.Glob("../testdata/*.html")
+	for _, p := range pages {
+		data, _ := os.ReadFile(p)
+		f.Add(string(data))
+	}
+	f.Add(`<p><strong>“引号”</strong>文字<b>。</b><em></em><a href="javascript:x">y</a><img src=x onerror=alert(1)></p>`)
+	f.Add("<p>第一行\n<b>第二行</b>\n第三行</p><table><tr><td>|</td></tr></table>")
+	conv := newConverter()
+	base, _ := url.Parse("https://www.rfa.org/mandarin/a/b/")
+	f.Fuzz(func(t *testing.T, h string) {
+		root, err := clean(nil, h, base)
+		if err != nil {
+			return
+		}
+		md, err := toMarkdown(conv, root, base.String())
+		if err != nil {
+			return
+		}
+		if m := activeHTML.FindString(codeSpans.ReplaceAllString(md, "")); m != "" {
+			t.Errorf("active content %q survived in:\n%s", m, md)
+		}
+	})
+}
+
+// FuzzFeedToPost: any feed becomes posts without a panic, and each post's
+// front matter parses back to the entry's title and URL.
+func FuzzFeedToPost(f *testing.F) {
+	feedFiles, _ := filepath.Glob("../testdata/feeds/*.xml")
+	for _, p := range feedFiles {
+		data, _ := os.ReadFile(p)
+		f.Add(data)
+	}
+	f.Add([]byte(`<rss version="2.0"><channel><item><title>` + "He said: \"{{ x }}\" #1 ---" + `</title><link>https://x.org/a/%2e%2e/b</link><content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[<p>x</p>]]></content:encoded></item></channel></rss>`))
+	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title><link href="/rel"/><content type="html">&lt;b&gt;b&lt;/b&gt;</content></entry></feed>`))
+	a := New(fetch.New(fetch.Options{}))
+	a.now = func() time.Time { return goldenNow }
+	f.Fuzz(func(t *testing.T, data []byte) {
+		res, err := feeds.Parse(data, "application/rss+xml", "https://www.rfa.org/feed/")
+		if err != nil {
+			return
+		}
+		for _, it := range res.Items {
+			u, err := url.Parse(it.Link)
+			if err != nil {
+				t.Fatalf("Parse gave an unparseable link %q", it.Link)
+			}
+			post, err := a.Render(FeedStory(it), it, u, testDefaults)
+			if err != nil {
+				continue // no story in the entry
+			}
+			out, err := post.Render()
+			if err != nil {
+				t.Fatalf("Render: %v", err)
+			}
+			fm, err := store.ParseFrontMatter(out)
+			if err != nil {
+				t.Fatalf("the post does not parse back: %v\n%s", err, out)
+			}
+			if fm.Title != post.Title || fm.From != post.URL {
+				t.Fatalf("round trip: title %q → %q, from %q → %q", post.Title, fm.Title, post.URL, fm.From)
+			}
+			if name := post.FileName(time.UTC); strings.ContainsAny(name, `/\`) || !utf8.ValidString(name) {
+				t.Fatalf("file name %q", name)
+			}
+		}
+	})
+}
+
+// FuzzTitle: any title round-trips through the front matter.
+func FuzzTitle(f *testing.F) {
+	for _, title := range hostileTitles {
+		f.Add(title)
+	}
+	f.Fuzz(func(t *testing.T, title string) {
+		if !utf8.ValidString(title) {
+			return // feeds are decoded to valid UTF-8 before a title exists
+		}
+		checkRoundTrip(t, title, "https://www.rfa.org/mandarin/x/")
+	})
+}
