@@ -87,19 +87,22 @@ func (s *Store) repair(ctx context.Context) error {
 }
 
 // removeStaleLock removes a git lock file once no git process can be
-// holding it: ours die with us, but give one a moment to finish.
+// holding it (see staleLockWait).
 func removeStaleLock(ctx context.Context, path string) (bool, error) {
-	for i := 0; i < 10; i++ {
+	for deadline := time.Now().Add(staleLockWait); time.Now().Before(deadline); {
 		if _, err := os.Stat(path); err != nil {
 			return false, nil
 		}
 		select {
 		case <-ctx.Done():
 			return false, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
+		case <-time.After(50 * time.Millisecond):
 		}
 	}
-	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+	if err := os.Remove(path); err != nil {
+		if os.IsNotExist(err) {
+			return false, nil
+		}
 		return false, fmt.Errorf("store: removing stale %s: %w", path, err)
 	}
 	return true, nil

@@ -363,3 +363,51 @@ func TestSyncUsageErrors(t *testing.T) {
 		t.Errorf("unknown command: exit %d, want 2", code)
 	}
 }
+
+func TestVerify(t *testing.T) {
+	site := newFixtureSite(t)
+	dir := t.TempDir()
+	writeConfig(t, dir, site, "")
+	archive := filepath.Join(dir, "archive")
+	if code, _, stderr := runBinary(t, dir, "sync"); code != 1 {
+		t.Fatalf("sync: exit %d\n%s", code, stderr)
+	}
+	if code, stdout, _ := runBinary(t, dir, "verify"); code != 0 || !strings.Contains(stdout, "is sound") {
+		t.Fatalf("verify of a good archive: exit %d\n%s", code, stdout)
+	}
+
+	good, _ := os.ReadFile(filepath.Join(archive, "_posts", "2025-06-15-rendered-story.md"))
+	bad := map[string]string{
+		"2025-01-01-no-front-matter.md": "just text\n",
+		"2025-01-02-bad-yaml.md":        "---\ntitle: [unclosed\n---\nx\n",
+		"2025-01-03-no-date.md":         strings.Replace(string(good), "date: 2025-06-15T10:00:00.000Z\n", "", 1),
+		"2025-01-04-bad-date.md":        strings.Replace(string(good), "date: 2025-06-15T10:00:00.000Z", "date: next tuesday", 1),
+		"2025-01-05-duplicate.md":       string(good),
+		"not-a-post-name.md":            string(good),
+	}
+	for name, content := range bad {
+		os.WriteFile(filepath.Join(archive, "_posts", name), []byte(content), 0o644)
+	}
+	gitOut(t, archive, "add", "_posts")
+	gitOut(t, archive, "commit", "-qm", "damage")
+	os.WriteFile(filepath.Join(archive, "_posts", "2025-01-06-uncommitted.md"), good, 0o644)
+
+	code, stdout, _ := runBinary(t, dir, "verify")
+	if code != 1 {
+		t.Errorf("verify of a damaged archive: exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		"_posts/2025-01-01-no-front-matter.md: no front matter",
+		"_posts/2025-01-02-bad-yaml.md: front matter is not valid YAML",
+		`_posts/2025-01-03-no-date.md: front matter lacks "date"`,
+		`_posts/2025-01-04-bad-date.md: date "next tuesday" is not a date`,
+		"_posts/2025-01-05-duplicate.md: the same article (from:) as",
+		"_posts/2025-06-15-rendered-story.md: the same article (from:) as",
+		"_posts/not-a-post-name.md: the file name is not YYYY-MM-DD-title.ext",
+		"_posts/2025-01-06-uncommitted.md: not committed",
+	} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("verify does not report %q:\n%s", want, stdout)
+		}
+	}
+}

@@ -31,6 +31,7 @@ const usage = `archiver keeps an archive of news feeds as a git repository of Je
 
 Usage:
   archiver sync [--config FILE]      poll every feed once, archive what is new, commit, exit
+  archiver verify [--config FILE]    check the archive; list every problem with its file
   archiver version                   print the version
 
 Options:
@@ -59,6 +60,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "sync":
 		return runSyncCommand(ctx, args[1:], stderr)
+	case "verify":
+		return runVerifyCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "archiver", version())
 		return nil

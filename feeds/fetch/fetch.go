@@ -227,7 +227,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 		delay := jitter(wait)
 		if fe.RetryAfter > 0 {
 			if fe.RetryAfter > c.opts.MaxRetryWait {
-				fe.Err = fmt.Errorf("server asked to retry after %v, more than this run waits (http.max_retry_wait %v)", fe.RetryAfter, c.opts.MaxRetryWait)
+				fe.Err = fmt.Errorf("the server's Retry-After asks for %v, more than a run waits (http.max_retry_wait %v)", fe.RetryAfter, c.opts.MaxRetryWait)
 				return nil, fe
 			}
 			delay = fe.RetryAfter

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/store"
+)
+
+func runVerifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", defaultConfigPath(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("verify takes no arguments, got %q", fs.Args())}
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	return runVerify(ctx, cfg, stdout)
+}
+
+// runVerify lists every problem of the store, one a line.
+func runVerify(ctx context.Context, cfg *Config, stdout io.Writer) error {
+	problems, err := store.Verify(ctx, cfg.Store.Path, feeds.Key)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stdout, "verify: %d problems in %s\n", len(problems), cfg.Store.Path)
+		return errFailed
+	}
+	fmt.Fprintf(stdout, "verify: %s is sound\n", cfg.Store.Path)
+	return nil
+}
