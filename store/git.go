@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 )
 
@@ -33,6 +34,11 @@ func newGit(dir, name, email string) (*git, error) {
 		"LC_ALL=C",              // messages we can match
 	)
 	return &git{dir: dir, env: env}, nil
+}
+
+// with returns a git with env added to its environment.
+func (g *git) with(env []string) *git {
+	return &git{dir: g.dir, env: append(slices.Clone(g.env), env...)}
 }
 
 // run runs git with args, stdin as its input, and returns its output.

@@ -26,7 +26,8 @@ const PostsDir = "_posts"
 // Options configure Open.
 type Options struct {
 	Path     string
-	Branch   string // of a new repository; default main
+	Branch   string // of a new repository, and the remote's branch; default main
+	Remote   string // a git URL or path to pull from and push to; "" for none
 	Name     string // commit author and committer
 	Email    string
 	LockWait time.Duration // how long to wait for another writer; 0 = don't wait
@@ -53,6 +54,8 @@ type Store struct {
 	git     *git
 	lock    *flock.Flock
 	log     *slog.Logger
+	remote  string
+	branch  string
 	posts   map[string]Post // by Name
 	tree    string          // the tree of PostsDir at HEAD that posts reflects
 	pending []string        // Names written since the last commit
@@ -76,7 +79,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{dir: dir, git: g, log: opts.Logger}
+	s := &Store{dir: dir, git: g, log: opts.Logger, remote: opts.Remote, branch: opts.Branch}
 	if err := s.ensureRepo(ctx, opts.Branch); err != nil {
 		return nil, err
 	}

@@ -79,6 +79,7 @@ func gzipBomb() []byte {
 
 func newFaultSite(t *testing.T) *faultSite {
 	s := &faultSite{hits: map[string]int{}}
+	gzipBomb() // made before any request: it takes a while, longer still under -race
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(s.Close)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -120,7 +121,7 @@ func (s *faultSite) serve(w http.ResponseWriter, r *http.Request) {
 			case "/f/500":
 				http.Error(w, "internal error", 500)
 			case "/f/hang":
-				time.Sleep(3 * time.Second)
+				hang(r)
 			case "/f/half":
 				fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>半截`)
 			case "/f/botwall":
@@ -188,7 +189,7 @@ func (s *faultSite) page(w http.ResponseWriter, r *http.Request, n int, healed b
 			w.WriteHeader(http.StatusFound)
 			return
 		case "/p/timeout/":
-			time.Sleep(3 * time.Second)
+			hang(r)
 			return
 		case "/p/unavailable/":
 			w.Header().Set("Retry-After", "3600")
@@ -237,6 +238,14 @@ func (s *faultSite) page(w http.ResponseWriter, r *http.Request, n int, healed b
 	default:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprint(w, story)
+	}
+}
+
+// hang answers nothing for longer than the client waits.
+func hang(r *http.Request) {
+	select {
+	case <-r.Context().Done():
+	case <-time.After(5 * time.Second):
 	}
 }
 
@@ -333,7 +342,7 @@ func TestFaults(t *testing.T) {
 	}
 	for page, reason := range map[string]string{"/p/huge/": "size limit", "/p/bomb/": "size limit", "/p/loop/": "redirect loop", "/p/truncated/": "before its declared length", "/p/unavailable/": "Retry-After", "/p/timeout/": "timed out"} {
 		if !lineHas(stderr, site.URL+page+": ", reason) {
-			t.Errorf("the failure of %s does not say %q", page, reason)
+			t.Errorf("the failure of %s does not say %q:\n%s", page, reason, linesWith(stderr, site.URL+page+": "))
 		}
 	}
 	if n := otherHits.Load(); n != 0 {
@@ -441,6 +450,16 @@ func lineHas(s, prefix, want string) bool {
 		}
 	}
 	return false
+}
+
+func linesWith(s, sub string) string {
+	var out []string
+	for _, line := range strings.Split(s, "\n") {
+		if strings.Contains(line, sub) {
+			out = append(out, line)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 // postsByFrom maps each post's from: URL to its body.
