@@ -78,7 +78,23 @@ func clean(lead *Image, body string, base *url.URL) (*html.Node, error) {
 	}
 	joinCJKLines(root)
 	fixEmphasis(root)
+	escapeAltText(root)
 	return root, nil
+}
+
+// escapeAltText escapes each < in image alt text, which the converter
+// writes as it is: "![a<b>](…)" would leave a tag in the Markdown.
+func escapeAltText(n *html.Node) {
+	if n.Type == html.ElementNode && n.Data == "img" {
+		for i, a := range n.Attr {
+			if a.Key == "alt" {
+				n.Attr[i].Val = strings.ReplaceAll(a.Val, "<", `\<`)
+			}
+		}
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		escapeAltText(c)
+	}
 }
 
 // normaliseFigure makes a figure hold its images and one caption, which is

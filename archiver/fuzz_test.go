@@ -22,9 +22,9 @@ import (
 // as HTML.
 var codeSpans = regexp.MustCompile("(`+)[^`]*?(`+)")
 
-// activeHTML is raw HTML (text "<" comes out as &lt;) or a link to a
-// script.
-var activeHTML = regexp.MustCompile(`(?i)<[a-z!/?]|\]\(\s*<?\s*(javascript|data|vbscript):`)
+// activeHTML is raw HTML (text "<" comes out as &lt; or \<) or a link to
+// a script.
+var activeHTML = regexp.MustCompile(`(?i)(^|[^\\])<[a-z!/?]|\]\(\s*<?\s*(javascript|data|vbscript):`)
 
 // FuzzConvert: any HTML becomes Markdown without a panic, with no HTML
 // and no script link left in it.

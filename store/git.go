@@ -65,11 +65,22 @@ func (g *git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte,
 		if ctx.Err() != nil { // killed, or never started: say why
 			return stdout.Bytes(), fmt.Errorf("git %s: %w", args[0], ctx.Err())
 		}
-		msg := strings.TrimSpace(stderr.String())
+		msg := oneLine(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
 		return stdout.Bytes(), fmt.Errorf("git %s: %s", args[0], msg)
 	}
 	return stdout.Bytes(), nil
+}
+
+// oneLine joins the lines of git's message, for a log or an error line.
+func oneLine(s string) string {
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return strings.Join(lines, "; ")
 }

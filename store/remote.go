@@ -77,15 +77,28 @@ func (s *Store) Pull(ctx context.Context) error {
 		}
 		return fmt.Errorf("store: pulling from %s: %w", Redact(s.remote), err)
 	}
+	if _, err := g.run(ctx, nil, "merge-base", "--is-ancestor", "FETCH_HEAD", "HEAD"); err == nil {
+		return nil // nothing new there
+	}
+	if _, err := g.run(ctx, nil, "merge-base", "HEAD", "FETCH_HEAD"); err != nil {
+		// Unrelated histories: a store just created beside an existing
+		// archive takes the archive; a store with posts of its own is not
+		// thrown away.
+		if len(s.posts) > 0 {
+			return fmt.Errorf("store: %s holds another history than the store: point store.remote at this archive's repository, "+
+				"or start from a clone of the remote (git clone %s %s)", Redact(s.remote), Redact(s.remote), s.dir)
+		}
+		if _, err := g.run(ctx, nil, "reset", "--quiet", "--hard", "FETCH_HEAD"); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		return s.loadPosts(ctx)
+	}
 	if _, err := g.run(ctx, nil, "rebase", "--quiet", "FETCH_HEAD"); err != nil {
 		g.run(context.WithoutCancel(ctx), nil, "rebase", "--abort")
 		return fmt.Errorf("store: the store and %s have diverged and the store's commits do not apply on top: "+
 			"resolve it by hand in %s (git pull --rebase %s %s): %w", Redact(s.remote), s.dir, remoteName, s.branch, err)
 	}
-	if err := s.loadPosts(ctx); err != nil {
-		return err
-	}
-	return nil
+	return s.loadPosts(ctx)
 }
 
 // Push pushes the store's commits to the remote's branch. When it fails,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/mail"
 	"net/url"
 	"os"
@@ -14,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/go-co-op/gocron/v2"
 	"gopkg.in/yaml.v3"
 
 	"github.com/rfa-archive/archiver/archiver"
@@ -28,8 +30,11 @@ type Config struct {
 	Timezone     string            `yaml:"timezone"`
 	HTTP         HTTPConfig        `yaml:"http"`
 	AllowedHosts []string          `yaml:"allowed_hosts"`
+	Schedule     Schedule          `yaml:"schedule"` // the daemon's
+	Listen       string            `yaml:"listen"`   // the daemon's HTTP endpoint, or "off"
 
-	location *time.Location
+	location  *time.Location
+	listenSet bool // listen was given, not defaulted
 }
 
 // StoreConfig is where and how the archive is kept.
@@ -37,6 +42,8 @@ type StoreConfig struct {
 	Path        string   `yaml:"path"`
 	Author      string   `yaml:"author"` // "Name <email>", of every commit
 	LockTimeout Duration `yaml:"lock_timeout"`
+	Remote      string   `yaml:"remote"` // a git URL or path to pull from and push to
+	Branch      string   `yaml:"branch"` // the branch, here and at the remote
 
 	name, email string
 }
@@ -85,6 +92,53 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// Schedule is when the daemon runs a pass: every Go duration (15m), or at
+// the times of a 5-field cron expression (*/15 * * * *), in the configured
+// timezone unless it starts with CRON_TZ=.
+type Schedule struct {
+	Every time.Duration
+	Cron  string
+	raw   string
+	line  int
+}
+
+// UnmarshalYAML keeps the text; validate parses it, to report the key.
+func (s *Schedule) UnmarshalYAML(n *yaml.Node) error {
+	s.raw, s.line = n.Value, n.Line
+	return nil
+}
+
+// String is the schedule as configured.
+func (s Schedule) String() string {
+	if s.Cron != "" {
+		return s.Cron
+	}
+	return "every " + s.Every.String()
+}
+
+// Interval is the time between passes: for a cron expression, the longest
+// gap between its next runs after now (within a day's worth of them).
+func (s Schedule) Interval(loc *time.Location, now time.Time) time.Duration {
+	if s.Cron == "" {
+		return s.Every
+	}
+	c := gocron.NewDefaultCron(false)
+	if c.IsValid(s.Cron, loc, now) != nil {
+		return 0
+	}
+	var longest time.Duration
+	t := c.Next(now)
+	for range 96 {
+		next := c.Next(t)
+		if next.IsZero() {
+			break
+		}
+		longest = max(longest, next.Sub(t))
+		t = next
+	}
+	return longest
+}
+
 // ByteSize is a size in bytes: 10485760, 10MiB, 512KiB, 1GB.
 type ByteSize struct {
 	Bytes int64
@@ -103,6 +157,9 @@ const (
 	defaultAuthor      = "archiver <archiver@localhost>"
 	defaultConcurrency = 4
 	defaultLockTimeout = time.Minute
+	defaultSchedule    = 15 * time.Minute
+	defaultListen      = "127.0.0.1:9180"
+	defaultBranch      = "main"
 )
 
 // defaultFrontMatter is the earlier tool's.
@@ -197,6 +254,17 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 		c.Store.name, c.Store.email = a.Name, a.Address
 	}
 	c.Store.LockTimeout.parse(defaultLockTimeout, "store.lock_timeout", fail)
+	c.Store.Remote = strings.TrimSpace(c.Store.Remote)
+	if u, err := url.Parse(c.Store.Remote); err == nil && u.User != nil {
+		if _, has := u.User.Password(); has {
+			fail(line("store", "remote"), "store.remote", "holds a password: remove it from the URL and put the token in the environment (ARCHIVER_GIT_TOKEN, see README.md)")
+		}
+	}
+	if c.Store.Branch == "" {
+		c.Store.Branch = defaultBranch
+	} else if strings.HasPrefix(c.Store.Branch, "-") || strings.ContainsAny(c.Store.Branch, " ~^:?*[\\") || strings.Contains(c.Store.Branch, "..") {
+		fail(line("store", "branch"), "store.branch", "%q is not a git branch name", c.Store.Branch)
+	}
 
 	// feeds
 	if len(c.Feeds) == 0 {
@@ -268,10 +336,57 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 		}
 	}
 
+	// daemon
+	c.checkSchedule(fail)
+	c.listenSet = c.Listen != ""
+	switch c.Listen = strings.TrimSpace(c.Listen); c.Listen {
+	case "":
+		c.Listen = defaultListen
+	case "off":
+	default:
+		if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
+			fail(line("listen"), "listen", "%q is not host:port (e.g. 127.0.0.1:9180, or :9180 for every interface) or off", c.Listen)
+		}
+	}
+
 	if len(errs) > 0 {
 		return &configError{strings.Join(errs, "\n")}
 	}
 	return nil
+}
+
+// checkSchedule parses the schedule, or sets the default.
+func (c *Config) checkSchedule(fail func(int, string, string, ...any)) {
+	s := &c.Schedule
+	s.raw = strings.TrimSpace(s.raw)
+	if s.raw == "" {
+		s.Every = defaultSchedule
+		return
+	}
+	if d, err := time.ParseDuration(s.raw); err == nil {
+		if d <= 0 {
+			fail(s.line, "schedule", "%q: the interval must be more than zero", s.raw)
+		}
+		s.Every = d
+		return
+	}
+	if len(strings.Fields(strings.TrimPrefix(s.raw, "CRON_TZ="))) < 5 && !strings.HasPrefix(s.raw, "@") {
+		fail(s.line, "schedule", "%q is neither a Go duration (15m, 2h) nor a cron expression (*/15 * * * *)", s.raw)
+		return
+	}
+	if err := gocron.NewDefaultCron(false).IsValid(s.raw, c.locationOrUTC(), time.Now()); err != nil {
+		fail(s.line, "schedule", "%q is not a valid 5-field cron expression (minute hour day month weekday, e.g. */15 * * * *): %v", s.raw, err)
+		return
+	}
+	s.Cron = s.raw
+}
+
+// locationOrUTC is the configured timezone, or UTC while it is not known.
+func (c *Config) locationOrUTC() *time.Location {
+	if c.location != nil {
+		return c.location
+	}
+	return time.UTC
 }
 
 func checkFrontMatter(fm *FrontMatterConfig, prefix string, line func(string) int, fail func(int, string, string, ...any)) {

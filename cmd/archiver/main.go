@@ -31,12 +31,16 @@ const usage = `archiver keeps an archive of news feeds as a git repository of Je
 
 Usage:
   archiver sync [--config FILE]      poll every feed once, archive what is new, commit, exit
+  archiver daemon [--config FILE]    sync at start and then on the schedule, until SIGTERM
+  archiver healthcheck [--config FILE]
+                                     ask a running daemon's /healthz: exit 0 healthy, 1 not
   archiver verify [--config FILE]    check the archive; list every problem with its file
   archiver version                   print the version
 
 Options:
   --config FILE   the configuration (default ./config.yaml)
-  --log-format    text or json (default text)
+  --log-format    text, json or auto: text on a terminal, else JSON
+                  (default text for sync and verify, auto for daemon)
   --verbose       log debugging detail too
 
 Exit status: 0 all went well; 1 some feeds or articles failed (the rest is
@@ -60,6 +64,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "sync":
 		return runSyncCommand(ctx, args[1:], stderr)
+	case "daemon":
+		return runDaemonCommand(ctx, args[1:], stderr)
+	case "healthcheck":
+		return runHealthcheckCommand(ctx, args[1:], stdout, stderr)
 	case "verify":
 		return runVerifyCommand(ctx, args[1:], stdout, stderr)
 	case "version", "--version":

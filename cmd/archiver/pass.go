@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -54,20 +55,44 @@ type Summary struct {
 	Duration  time.Duration
 	Feeds     int // polled
 	Unchanged int // feeds that answered 304
-	New       []string
-	Updated   []string
+	Polls     []Poll
+	New       []Archived
+	Updated   []Archived
 	Skipped   int       // entries not fetched: untrusted hosts, no link
 	Failed    []Failure // this pass's failures, and earlier ones not yet due again
 	Committed bool
+	Pushed    bool // to store.remote
+	Stored    bool // the pass saved its work (committed if there was any, and saved its state)
+	Posts     int  // in the store after the pass
+	Failing   int  // articles remembered as failed, to try again
 }
 
-// Failure is a feed or an article that could not be archived.
+// Poll is how a feed answered: "new" (it lists articles to archive),
+// "unchanged" (304, or nothing new) or "error".
+type Poll struct {
+	Feed    string
+	Outcome string
+}
+
+// Archived is a post written by a pass.
+type Archived struct {
+	Title string
+	URL   string
+	Feed  string // the name of the feed that listed it
+}
+
+// Failure is a feed or an article that could not be archived, or a store
+// that could not be pulled or pushed.
 type Failure struct {
 	URL    string
-	Kind   string // feed, fetch, gone, extract, store
+	Kind   string // feed, fetch, gone, extract, store, pull, push
 	Reason string
 	Next   time.Time // when it is tried again, if not at the next pass
 }
+
+// Attempted reports whether the failure happened in this pass, rather
+// than being an earlier one not yet due again.
+func (f Failure) Attempted() bool { return f.Next.IsZero() }
 
 // state is what passes remember between runs; see store.LoadState.
 type state struct {
@@ -110,6 +135,7 @@ func retryDelay(attempts int) time.Duration {
 type job struct {
 	item     feeds.Item
 	keys     []string
+	feed     string // its feed's name
 	defaults archiver.Defaults
 	update   string // the post's file name when the article is in the store
 	retry    *failed
@@ -129,12 +155,18 @@ func (p *passer) run(ctx context.Context) (*Summary, error) {
 
 	st, err := store.Open(ctx, store.Options{
 		Path: p.cfg.Store.Path, Name: p.cfg.Store.name, Email: p.cfg.Store.email,
+		Remote: p.cfg.Store.Remote, Branch: p.cfg.Store.Branch,
 		LockWait: p.cfg.Store.LockTimeout.Duration, Logger: p.log,
 	})
 	if err != nil {
 		return sum, err
 	}
 	defer st.Close()
+	if err := st.Pull(ctx); err != nil && ctx.Err() == nil {
+		// The pass goes on: what it archives is committed here, and
+		// pushed once the remote is reachable again.
+		p.storeFailed(sum, "pull", err)
+	}
 
 	var s state
 	if err := st.LoadState(&s); err != nil {
@@ -170,6 +202,8 @@ func (p *passer) run(ctx context.Context) (*Summary, error) {
 		return sum, err
 	}
 	sum.Committed = made
+	sum.Posts = st.Len()
+	sum.Failing = len(s.Failures)
 	for k, v := range s.Seen {
 		if sum.Start.Sub(v.At) > forgetSeen {
 			delete(s.Seen, k)
@@ -179,7 +213,30 @@ func (p *passer) run(ctx context.Context) (*Summary, error) {
 		sum.Failed = append(sum.Failed, Failure{URL: st.Dir(), Kind: "store", Reason: err.Error()})
 		return sum, err
 	}
+	sum.Stored = true
+	if p.cfg.Store.Remote != "" && ctx.Err() == nil {
+		// Every pass pushes, so that commits an earlier push could not
+		// deliver go with it.
+		pctx, cancel := context.WithTimeout(ctx, pushTimeout)
+		defer cancel()
+		if err := st.Push(pctx); err != nil && ctx.Err() == nil {
+			p.storeFailed(sum, "push", err)
+		} else {
+			sum.Pushed = err == nil
+		}
+	}
 	return sum, ctx.Err()
+}
+
+// pushTimeout bounds a push, so that a remote that does not answer
+// cannot stall the passes.
+const pushTimeout = 5 * time.Minute
+
+// storeFailed records a failure to pull or push the store's remote.
+func (p *passer) storeFailed(sum *Summary, kind string, err error) {
+	remote := store.Redact(p.cfg.Store.Remote)
+	sum.Failed = append(sum.Failed, Failure{URL: remote, Kind: kind, Reason: reason(err)})
+	p.log.Error(kind+" failed", slog.String("remote", remote), slog.String("error", reason(err)))
 }
 
 // indexPosts maps each identity of each post in the store (its from: URL,
@@ -237,6 +294,7 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 		sum.Feeds++
 		log := p.log.With(slog.String("feed", f.Name))
 		if err != nil {
+			sum.Polls = append(sum.Polls, Poll{f.Name, "error"})
 			sum.Failed = append(sum.Failed, Failure{URL: f.URL, Kind: "feed", Reason: reason(err)})
 			log.Error("feed failed", slog.String("url", f.URL), slog.String("error", reason(err)))
 			continue
@@ -244,9 +302,11 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 		validators[f.URL] = res.Validators
 		if res.NotModified {
 			sum.Unchanged++
+			sum.Polls = append(sum.Polls, Poll{f.Name, "unchanged"})
 			log.Debug("feed unchanged (304)", slog.String("url", f.URL))
 			continue
 		}
+		before := len(jobs)
 		for _, w := range res.Warnings {
 			sum.Skipped++
 			log.Warn("feed entry skipped", slog.String("url", f.URL), slog.String("reason", w))
@@ -273,13 +333,18 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 			s.Seen[seenKey] = seen{Hash: hash, At: sum.Start}
 			switch {
 			case name == "":
-				queue(job{item: it, keys: keys, defaults: defaults, retry: s.Failures[keys[0]]})
+				queue(job{item: it, keys: keys, feed: f.Name, defaults: defaults, retry: s.Failures[keys[0]]})
 			case wasSeen && prev.Hash != hash:
 				// The entry changed: the story may have been edited.
 				s.Seen[seenKey] = prev // until the update is archived
-				queue(job{item: it, keys: keys, defaults: defaults, update: name})
+				queue(job{item: it, keys: keys, feed: f.Name, defaults: defaults, update: name})
 			}
 		}
+		outcome := "unchanged"
+		if len(jobs) > before {
+			outcome = "new"
+		}
+		sum.Polls = append(sum.Polls, Poll{f.Name, outcome})
 	}
 
 	// Earlier failures the feeds no longer list.
@@ -292,7 +357,7 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 			continue
 		}
 		f := p.feedConfig(fl.Item.Feed)
-		queue(job{item: fl.Item, keys: fl.Item.Keys(), defaults: p.cfg.frontMatter(f), retry: fl})
+		queue(job{item: fl.Item, keys: fl.Item.Keys(), feed: cmp.Or(f.Name, f.URL), defaults: p.cfg.frontMatter(f), retry: fl})
 	}
 	slices.SortStableFunc(jobs, func(a, b job) int { return b.item.Published.Compare(a.item.Published) })
 	return validators, jobs
@@ -394,13 +459,13 @@ func (p *passer) record(st *store.Store, s *state, index map[string]string, r re
 	index[feeds.Key(r.post.URL)] = name
 	delete(s.Failures, key)
 	s.Seen[j.item.Feed+" "+key] = seen{Hash: itemHash(j.item), At: sum.Start}
-	title := r.post.Title
+	a := Archived{Title: r.post.Title, URL: r.post.URL, Feed: j.feed}
 	if j.update != "" {
-		sum.Updated = append(sum.Updated, title)
-		p.log.Info("updated", slog.String("title", title), slog.String("url", r.post.URL), slog.String("file", name))
+		sum.Updated = append(sum.Updated, a)
+		p.log.Info("updated", slog.String("title", a.Title), slog.String("url", a.URL), slog.String("file", name))
 	} else {
-		sum.New = append(sum.New, title)
-		p.log.Info("archived", slog.String("title", title), slog.String("url", r.post.URL), slog.String("file", name))
+		sum.New = append(sum.New, a)
+		p.log.Info("archived", slog.String("title", a.Title), slog.String("url", a.URL), slog.String("file", name))
 	}
 }
 
@@ -521,11 +586,11 @@ func commitMessage(sum *Summary) string {
 		fmt.Fprintf(&b, "Archive %d new %s\n", n, plural(n, "post", "posts"))
 	}
 	b.WriteString("\n")
-	for _, t := range sum.New {
-		b.WriteString("+ " + oneLine(t) + "\n")
+	for _, a := range sum.New {
+		b.WriteString("+ " + oneLine(a.Title) + "\n")
 	}
-	for _, t := range sum.Updated {
-		b.WriteString("~ " + oneLine(t) + "\n")
+	for _, a := range sum.Updated {
+		b.WriteString("~ " + oneLine(a.Title) + "\n")
 	}
 	return b.String()
 }

@@ -1,0 +1,200 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+
+	"github.com/rfa-archive/archiver/store"
+)
+
+// The daemon runs a pass at start and then on the schedule, one at a time,
+// until SIGTERM or SIGINT. A pass is the same as `archiver sync`: the
+// daemon only adds the schedule, the logs of each pass, and an HTTP
+// endpoint with /healthz and /metrics.
+
+// stopWait is how long a stopping daemon waits for the pass in hand: the
+// pass stops fetching at once and commits what is complete, well within
+// Docker's 10 s between SIGTERM and SIGKILL.
+const stopWait = 8 * time.Second
+
+func runDaemonCommand(ctx context.Context, args []string, stderr io.Writer) error {
+	fs := flag.NewFlagSet("daemon", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	configPath := fs.String("config", defaultConfigPath(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
+	logFormat := fs.String("log-format", "auto", "log as text, json, or auto (text on a terminal, else json)")
+	verbose := fs.Bool("verbose", false, "log debugging detail too")
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			return err
+		}
+		return &usageError{err.Error()}
+	}
+	if fs.NArg() > 0 {
+		return &usageError{fmt.Sprintf("daemon takes no arguments, got %q", fs.Args())}
+	}
+	log, err := newLogger(stderr, *logFormat, *verbose)
+	if err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*configPath)
+	if err != nil {
+		return err
+	}
+	p, err := newPasser(cfg, log)
+	if err != nil {
+		return err
+	}
+	return newDaemon(cfg, log, p).run(ctx)
+}
+
+// daemon is a running `archiver daemon`.
+type daemon struct {
+	cfg     *Config
+	log     *slog.Logger
+	passer  *passer
+	metrics *metrics
+	now     func() time.Time
+
+	mu      sync.Mutex
+	started time.Time // of the daemon
+	running time.Time // start of the pass in hand; zero between passes
+	last    *Summary  // of the last pass that finished
+	lastOK  time.Time // when the last pass without a store failure finished
+	lastErr error     // the store failure of the last pass, if it had one
+}
+
+func newDaemon(cfg *Config, log *slog.Logger, p *passer) *daemon {
+	return &daemon{cfg: cfg, log: log, passer: p, metrics: newMetrics(cfg), now: time.Now}
+}
+
+// run runs passes until ctx is done.
+func (d *daemon) run(ctx context.Context) error {
+	d.started = d.now()
+	srv, err := d.serve()
+	if err != nil {
+		return err
+	}
+
+	sched, err := gocron.NewScheduler(gocron.WithLocation(d.cfg.location), gocron.WithStopTimeout(stopWait))
+	if err != nil {
+		return err
+	}
+	def := gocron.DurationJob(d.cfg.Schedule.Every)
+	if d.cfg.Schedule.Cron != "" {
+		def = gocron.CronJob(d.cfg.Schedule.Cron, false)
+	}
+	if _, err := sched.NewJob(def, gocron.NewTask(d.pass),
+		gocron.WithName("pass"),
+		gocron.WithContext(ctx),                              // the pass's context: cancelled by SIGTERM
+		gocron.WithSingletonMode(gocron.LimitModeReschedule), // a long pass delays the next; they never stack
+		gocron.WithStartAt(gocron.WithStartImmediately()),
+	); err != nil {
+		return &configError{fmt.Sprintf("schedule %q: %v", d.cfg.Schedule.raw, err)}
+	}
+	interval := d.cfg.Schedule.Interval(d.cfg.location, d.now())
+	if interval > 6*time.Hour {
+		d.log.Warn("the schedule leaves more than 6 hours between passes: RFA's Arc feed lists only the last two days of stories, and a story that drops off between passes is lost",
+			slog.String("schedule", d.cfg.Schedule.String()))
+	}
+	d.log.Info("daemon started", slog.String("version", version()), slog.String("schedule", d.cfg.Schedule.String()),
+		slog.String("store", d.cfg.Store.Path), slog.Int("feeds", len(d.cfg.Feeds)))
+	sched.Start()
+
+	<-ctx.Done()
+	d.log.Info("stopping: the pass in hand commits what is complete")
+	sctx, cancel := context.WithTimeout(context.Background(), stopWait+500*time.Millisecond)
+	defer cancel()
+	if err := sched.ShutdownWithContext(sctx); err != nil {
+		d.log.Error("a pass did not stop in time; the next start repairs what it left", slog.String("error", err.Error()))
+	}
+	if srv != nil {
+		hctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		defer cancel()
+		srv.Shutdown(hctx)
+	}
+	d.log.Info("daemon stopped")
+	return nil
+}
+
+// pass runs one pass and records it for /healthz and /metrics.
+func (d *daemon) pass(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	d.mu.Lock()
+	d.running = d.now()
+	d.mu.Unlock()
+
+	sum, err := d.passer.run(ctx)
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.running = time.Time{}
+	d.metrics.observe(sum, err)
+	switch {
+	case ctx.Err() != nil:
+		d.log.Info("pass stopped", passAttrs(sum)...)
+		return
+	case errors.Is(err, store.ErrBusy):
+		d.log.Warn("pass skipped: the store is busy (another archiver is writing it); trying again at the next pass",
+			slog.String("store", d.cfg.Store.Path))
+		return
+	case err != nil:
+		d.log.Error("pass failed: the store could not be written", append(passAttrs(sum), slog.String("error", err.Error()))...)
+		d.last, d.lastErr = sum, err
+		return
+	}
+	d.last, d.lastErr, d.lastOK = sum, nil, d.now()
+	d.log.Info("pass finished", passAttrs(sum)...)
+}
+
+// passAttrs is the summary line of a pass.
+func passAttrs(sum *Summary) []any {
+	attempted := 0
+	for _, f := range sum.Failed {
+		if f.Attempted() {
+			attempted++
+		}
+	}
+	return []any{
+		slog.Int("new", len(sum.New)), slog.Int("updated", len(sum.Updated)),
+		slog.Int("failed", len(sum.Failed)), slog.Int("failed_now", attempted), slog.Int("skipped", sum.Skipped),
+		slog.Int("feeds", sum.Feeds), slog.Int("unchanged", sum.Unchanged), slog.Int("posts", sum.Posts),
+		slog.Bool("committed", sum.Committed), slog.String("duration", sum.Duration.Round(time.Millisecond).String()),
+	}
+}
+
+// serve starts the HTTP endpoint, unless listen is off. When the default
+// address is taken, the daemon runs without it; an address the user chose
+// must be free.
+func (d *daemon) serve() (*http.Server, error) {
+	if d.cfg.Listen == "off" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", d.cfg.Listen)
+	if err != nil {
+		if d.cfg.listenSet {
+			return nil, fmt.Errorf("listen %s: %w: set listen in the config to a free host:port, or to off", d.cfg.Listen, err)
+		}
+		d.log.Warn("no /healthz or /metrics: the default address is taken; set listen in the config",
+			slog.String("listen", d.cfg.Listen), slog.String("error", err.Error()))
+		return nil, nil
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", d.serveHealth)
+	mux.Handle("GET /metrics", d.metrics.handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	d.log.Info("serving /healthz and /metrics", slog.String("address", ln.Addr().String()))
+	return srv, nil
+}

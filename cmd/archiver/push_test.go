@@ -1,0 +1,129 @@
+package main
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestPush: a daemon with store.remote pushes after each pass. While the
+// remote is unreachable the commits stay and the failure shows in
+// /metrics and /healthz; the next pass after it comes back delivers them.
+// A new store beside the same remote starts from the remote's archive.
+func TestPush(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a slow end-to-end test")
+	}
+	site := newNewsSite(t, 3)
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "archive")
+	remote := filepath.Join(dir, "remote.git") // not there yet
+	feeds := "feeds: [{url: '" + site.feedURL() + "', name: news}]\nhttp: {retry_backoff: 10ms}\n"
+	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\n"+feeds+"schedule: 200ms\nlisten: 127.0.0.1:0\n")
+	d := startDaemon(t, dir, os.Environ())
+
+	eventually(t, 20*time.Second, "the first pass archives 3 stories", func() bool { return countPosts(archive) == 3 })
+	eventually(t, 10*time.Second, "the failed push is counted", func() bool {
+		return metric(t, d.address(), `archiver_failures_total{kind="push"}`) >= 1
+	})
+	if code, body := get("http://" + d.address() + "/healthz"); code != 200 || !strings.Contains(body, "push failed") {
+		t.Errorf("/healthz while the remote is unreachable: %d %q, want 200 naming the push failure", code, body)
+	}
+	if len(d.records("push failed")) == 0 {
+		t.Error("the failed push is not in the log")
+	}
+
+	gitOut(t, dir, "init", "--quiet", "--bare", "--initial-branch=main", remote)
+	eventually(t, 20*time.Second, "a later pass pushes to the remote", func() bool {
+		head, _ := gitCmd(archive, "rev-parse", "HEAD")
+		return remoteHead(remote) == head
+	})
+	site.add(4)
+	eventually(t, 20*time.Second, "the new story reaches the remote", func() bool { return countPosts(remote) == 4 })
+	if code, took := d.stop(t); code != 0 {
+		t.Errorf("stop: exit %d after %v", code, took)
+	}
+	checkRepo(t, archive)
+	gitOut(t, remote, "fsck", "--strict", "--no-progress")
+
+	// A second store on the same remote pulls the archive before its
+	// pass: nothing is archived twice, nothing is committed.
+	other := t.TempDir()
+	writeFile(t, filepath.Join(other, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\n"+feeds)
+	code, _, stderr := runBinary(t, other, "sync")
+	if code != 0 {
+		t.Fatalf("sync of a new store beside the remote: exit %d\n%s", code, stderr)
+	}
+	if got, _ := gitCmd(filepath.Join(other, "archive"), "rev-parse", "HEAD"); got != remoteHead(remote) {
+		t.Errorf("the new store's HEAD is %s, want the remote's %s", got, remoteHead(remote))
+	}
+	if n := len(postsFrom(t, filepath.Join(other, "archive"))); n != 4 {
+		t.Errorf("the new store has %d posts, want the remote's 4", n)
+	}
+
+	// sync names a failed push and exits 1.
+	writeFile(t, filepath.Join(dir, "gone.yaml"), "store: {path: archive, remote: '"+filepath.Join(dir, "nowhere.git")+"'}\n"+feeds)
+	code, _, stderr = runBinary(t, dir, "sync", "--config", "gone.yaml")
+	if code != exitFailed || !lineHas(stderr, "FAILED "+filepath.Join(dir, "nowhere.git")+": ", "[push;") {
+		t.Errorf("sync with an unreachable remote: exit %d, want 1 and the push failure named:\n%s", code, stderr)
+	}
+}
+
+// TestPushCredentials: an HTTPS remote gets the token of the environment
+// as HTTP basic auth, and the token shows in no output.
+func TestPushCredentials(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a slow end-to-end test")
+	}
+	var mu sync.Mutex
+	var auths []string
+	git := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		auths = append(auths, r.Header.Get("Authorization"))
+		mu.Unlock()
+		http.Error(w, "no", http.StatusForbidden)
+	}))
+	defer git.Close()
+	site := newNewsSite(t, 1)
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+git.URL+"/rfa.git'}\nfeeds: [{url: '"+site.feedURL()+"'}]\n")
+	const token = "s3cret-t0ken"
+	code, stdout, stderr := runBinaryEnv(t, dir, append(os.Environ(), "ARCHIVER_GIT_TOKEN="+token), "sync")
+	if code != exitFailed {
+		t.Errorf("sync with a remote that refuses: exit %d, want 1\n%s", code, stderr)
+	}
+	if strings.Contains(stdout+stderr, token) {
+		t.Errorf("the token shows in the output:\n%s", stderr)
+	}
+	want := "Basic " + base64.StdEncoding.EncodeToString([]byte("x-access-token:"+token))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(auths) == 0 || auths[0] != want {
+		t.Errorf("the remote got Authorization %q, want %q", auths, want)
+	}
+	if countPosts(filepath.Join(dir, "archive")) != 1 {
+		t.Error("the story is not committed when the push fails")
+	}
+
+	// A password in the URL is refused: it belongs in the environment.
+	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: 'https://me:"+token+"@example.org/rfa.git'}\nfeeds: [{url: '"+site.feedURL()+"'}]\n")
+	code, _, stderr = runBinary(t, dir, "sync")
+	if code != exitUsage || !strings.Contains(stderr, "store.remote") || strings.Contains(stderr, token) {
+		t.Errorf("a password in store.remote: exit %d, want 2 naming the key and not the password:\n%s", code, stderr)
+	}
+}
+
+// remoteHead is the commit of main in a bare repository, "" if none.
+func remoteHead(remote string) string {
+	out, err := gitCmd(remote, "rev-parse", "--verify", "--quiet", "refs/heads/main")
+	if err != nil {
+		return ""
+	}
+	return out
+}
