@@ -105,6 +105,12 @@ func (s *newsSite) release(i int) {
 	delete(s.slow, i)
 }
 
+func (s *newsSite) hitCount(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.hits[path]
+}
+
 func (s *newsSite) asked(i int) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -361,10 +367,21 @@ func TestDaemon(t *testing.T) {
 	// its turn. Either way the archive holds each story once.
 	site.add(8, 8)
 	eventually(t, 20*time.Second, "a pass fetches the slow story", func() bool { return site.asked(8) })
+	polls := site.hitCount("/rss.xml")
+	time.Sleep(time.Second) // three intervals
 	writeFile(t, filepath.Join(dir, "busy.yaml"), "store: {path: archive, lock_timeout: 300ms}\n"+feeds)
 	code, _, stderr := runBinary(t, dir, "sync", "--config", "busy.yaml")
 	if code != exitBusy || !strings.Contains(stderr, "busy") {
 		t.Errorf("sync while the daemon is mid-pass: exit %d, want %d and a busy message:\n%s", code, exitBusy, stderr)
+	}
+	// The pass has outlasted its interval: the next waits, no pass
+	// starts beside it to wait for the store, nor polls the feed. (The
+	// busy sync gave up before polling.)
+	if n := site.hitCount("/rss.xml"); n != polls {
+		t.Errorf("the feed was polled %d times while a pass was running: passes overlap", n-polls)
+	}
+	if w := d.records("store: waiting for another archiver to finish"); len(w) > 0 {
+		t.Errorf("a pass of the daemon waited for the store: passes overlap")
 	}
 	writeFile(t, filepath.Join(dir, "wait.yaml"), "store: {path: archive, lock_timeout: 1m}\n"+feeds)
 	waiting := make(chan error, 1)
