@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -11,25 +10,7 @@ import (
 )
 
 func runSyncCommand(ctx context.Context, args []string, stderr io.Writer) error {
-	fs := flag.NewFlagSet("sync", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", defaultConfigPath(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
-	logFormat := fs.String("log-format", "text", "log as text, json, or auto (text on a terminal, else json)")
-	verbose := fs.Bool("verbose", false, "log debugging detail too")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return &usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("sync takes no arguments, got %q", fs.Args())}
-	}
-	log, err := newLogger(stderr, *logFormat, *verbose)
-	if err != nil {
-		return err
-	}
-	cfg, err := loadConfig(*configPath)
+	cfg, log, err := newFlags("sync", stderr, "text").load(args)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 
@@ -11,19 +10,7 @@ import (
 )
 
 func runVerifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", defaultConfigPath(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return &usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("verify takes no arguments, got %q", fs.Args())}
-	}
-	cfg, err := loadConfig(*configPath)
+	cfg, _, err := newFlags("verify", stderr, "").load(args)
 	if err != nil {
 		return err
 	}

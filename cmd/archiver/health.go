@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -72,27 +71,19 @@ func (d *daemon) serveHealth(w http.ResponseWriter, r *http.Request) {
 // healthy, 1 when not. It is the image's HEALTHCHECK, so that the image
 // needs no curl.
 func runHealthcheckCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	configPath := fs.String("config", defaultConfigPath(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
-	timeout := fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return &usageError{err.Error()}
-	}
-	if fs.NArg() > 0 {
-		return &usageError{fmt.Sprintf("healthcheck takes no arguments, got %q", fs.Args())}
+	f := newFlags("healthcheck", stderr, "")
+	timeout := f.fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
+	if err := f.parse(args); err != nil {
+		return err
 	}
 	// Every failure is exit status 1, which Docker's HEALTHCHECK takes
 	// for unhealthy (it reserves 2).
-	cfg, err := loadConfig(*configPath)
+	cfg, err := loadConfig(*f.config)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %v", err)
 	}
 	if cfg.Listen == "off" {
-		return fmt.Errorf("healthcheck: listen is off in %s: set listen (e.g. 127.0.0.1:9180) so that the daemon serves /healthz", *configPath)
+		return fmt.Errorf("healthcheck: listen is off in %s: set listen (e.g. 127.0.0.1:9180) so that the daemon serves /healthz", *f.config)
 	}
 	u := "http://" + dialable(cfg.Listen) + "/healthz"
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
