@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -51,7 +52,7 @@ type daemon struct {
 	running time.Time // start of the pass in hand; zero between passes
 	last    *Summary  // of the last pass that finished
 	lastOK  time.Time // when the last pass without a store failure finished
-	lastErr error     // the store failure of the last pass, if it had one
+	lastErr error     // why the last pass failed, if it did: the store, or a bug
 }
 
 func newDaemon(cfg *Config, log *slog.Logger, p *passer) *daemon {
@@ -115,6 +116,16 @@ func (d *daemon) pass(ctx context.Context) {
 	d.mu.Lock()
 	d.running = d.now()
 	d.mu.Unlock()
+	defer func() {
+		// A bug, not a fault of the world: the daemon goes on, unhealthy
+		// until a pass succeeds, so that it is seen and reported.
+		if r := recover(); r != nil {
+			d.log.Error("pass crashed: an internal error; please report it", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			d.mu.Lock()
+			d.running, d.lastErr = time.Time{}, fmt.Errorf("internal error: %v", r)
+			d.mu.Unlock()
+		}
+	}()
 
 	sum, err := d.passer.run(ctx)
 

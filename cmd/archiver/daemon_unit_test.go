@@ -106,7 +106,7 @@ func TestHealth(t *testing.T) {
 	check(9*time.Minute+time.Second, false, "the pass in hand started 3m1s ago")
 
 	d.running, d.lastErr = time.Time{}, errors.New("store: git commit: disk full")
-	check(7*time.Minute, false, "the last pass could not write the store: store: git commit: disk full")
+	check(7*time.Minute, false, "the last pass failed: store: git commit: disk full")
 
 	d.lastErr, d.last.Failed = nil, []Failure{{Kind: "push", Reason: "remote unreachable"}}
 	check(5*time.Minute, true, "push failed: remote unreachable")

@@ -20,7 +20,8 @@ const (
 
 // health says whether the daemon is healthy and why.
 //
-// It is unhealthy when the last pass could not write the store, or when
+// It is unhealthy when the last pass failed (the store could not be
+// written, or an internal error), or when
 // nothing has happened for 3 schedule intervals: no pass finished or
 // started since (a dead scheduler), or the pass in hand has run that long
 // (a stuck pass). Failed feeds and articles are not ill health: they are
@@ -31,7 +32,7 @@ func (d *daemon) health() (bool, string) {
 	defer d.mu.Unlock()
 	limit := max(staleAfter*d.cfg.Schedule.Interval(d.cfg.location, now), minStale)
 	if d.lastErr != nil {
-		return false, fmt.Sprintf("unhealthy: the last pass could not write the store: %v", d.lastErr)
+		return false, fmt.Sprintf("unhealthy: the last pass failed: %v", d.lastErr)
 	}
 	alive, what := d.started, "the daemon started"
 	if !d.lastOK.IsZero() {
