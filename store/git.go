@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"time"
 )
 
 // git runs the git command in the store. The git CLI is used rather than a
@@ -27,13 +28,27 @@ func newGit(dir, name, email string) (*git, error) {
 	if _, err := exec.LookPath("git"); err != nil {
 		return nil, ErrNoGit
 	}
-	env := append(os.Environ(),
+	env := append(cleanEnv(os.Environ()),
 		"GIT_AUTHOR_NAME="+name, "GIT_AUTHOR_EMAIL="+email,
 		"GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email,
 		"GIT_TERMINAL_PROMPT=0", // never wait for a password nobody types
 		"LC_ALL=C",              // messages we can match
 	)
 	return &git{dir: dir, env: env}, nil
+}
+
+// repoVars are the environment variables that point git at another
+// repository than the one -C names (set, say, when archiver runs from a
+// git hook).
+var repoVars = []string{"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+	"GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_NAMESPACE", "GIT_PREFIX"}
+
+// cleanEnv is env without repoVars.
+func cleanEnv(env []string) []string {
+	return slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(repoVars, k)
+	})
 }
 
 // with returns a git with env added to its environment.
@@ -50,28 +65,50 @@ func (g *git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte,
 		"-c", "commit.gpgSign=false",
 		"-c", "core.autocrlf=false",
 		"-c", "core.quotePath=false",
-		"-c", "gc.autoDetach=false", "-c", "maintenance.autoDetach=false",
+		// No garbage collection inside a commit, where a stopping
+		// archiver could not wait for it: Maintain runs it.
+		"-c", "gc.auto=0", "-c", "maintenance.auto=false",
 		"-c", "core.fsync=committed,index", // a commit survives a power cut, not only a crash
+		// A remote that stalls fails the transfer rather than the pass.
+		"-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=30",
 	}, args...)
 	cmd := exec.CommandContext(ctx, "git", full...)
 	cmd.Env = g.env
 	cmd.Stdin = stdin
+	// Cancelled, git and its helpers (git-remote-https, ssh) get SIGTERM,
+	// on which git removes its lock files; whatever still runs a moment
+	// later is killed, and its output no longer waited for.
+	cmd.Cancel = func() error { return terminate(cmd.Process) }
+	cmd.WaitDelay = 2 * time.Second
 	// A git left running by a killed archiver would hold the index lock
 	// against the next run: it dies with us.
-	cmd.SysProcAttr = dieWithParent()
+	cmd.SysProcAttr = childAttr()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil { // killed, or never started: say why
-			return stdout.Bytes(), fmt.Errorf("git %s: %w", args[0], ctx.Err())
+			return stdout.Bytes(), fmt.Errorf("git %s: %w", command(args), ctx.Err())
 		}
 		msg := oneLine(stderr.String())
 		if msg == "" {
 			msg = err.Error()
 		}
-		return stdout.Bytes(), fmt.Errorf("git %s: %s", args[0], msg)
+		return stdout.Bytes(), fmt.Errorf("git %s: %s", command(args), msg)
 	}
 	return stdout.Bytes(), nil
+}
+
+// command is the git command in args, past any -c settings.
+func command(args []string) string {
+	for i := 0; i < len(args); i++ {
+		switch {
+		case args[i] == "-c":
+			i++
+		case !strings.HasPrefix(args[i], "-"):
+			return args[i]
+		}
+	}
+	return "git"
 }
 
 // oneLine joins the lines of git's message, for a log or an error line.

@@ -1,10 +1,19 @@
 package store
 
-import "syscall"
+import (
+	"os"
+	"syscall"
+)
 
-// dieWithParent makes a child process get SIGKILL when archiver dies.
-func dieWithParent() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+// childAttr makes git a process group of its own, with its helpers, and
+// makes it get SIGKILL when archiver dies.
+func childAttr() *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+}
+
+// terminate sends SIGTERM to git's process group: git and its helpers.
+func terminate(p *os.Process) error {
+	return syscall.Kill(-p.Pid, syscall.SIGTERM)
 }
 
 // staleLockWait is how long a git lock file found at Open may still belong

@@ -3,13 +3,17 @@
 package store
 
 import (
+	"os"
 	"syscall"
 	"time"
 )
 
-// dieWithParent is Linux only; elsewhere a stale index.lock is left to
-// the repair at the next Open.
-func dieWithParent() *syscall.SysProcAttr { return nil }
+// childAttr is Linux only; elsewhere a stale index.lock is left to the
+// repair at the next Open.
+func childAttr() *syscall.SysProcAttr { return nil }
+
+// terminate ends git.
+func terminate(p *os.Process) error { return p.Kill() }
 
 // staleLockWait is how long a git lock file found at Open may still belong
 // to a git that a killed archiver left running.

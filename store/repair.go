@@ -17,9 +17,16 @@ import (
 // stop, and into which a temporary file would be committed.
 func (s *Store) removeLeftovers(ctx context.Context) error {
 	gitDir := filepath.Dir(s.meta)
-	locks, _ := filepath.Glob(filepath.Join(gitDir, "refs", "heads", "*.lock"))
-	locks = append(locks, filepath.Join(gitDir, "index.lock"), filepath.Join(gitDir, "HEAD.lock"),
-		filepath.Join(gitDir, "packed-refs.lock"))
+	var locks []string
+	filepath.WalkDir(filepath.Join(gitDir, "refs"), func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(path, ".lock") {
+			locks = append(locks, path)
+		}
+		return nil
+	})
+	for _, name := range []string{"index.lock", "HEAD.lock", "ORIG_HEAD.lock", "FETCH_HEAD.lock", "packed-refs.lock", "config.lock", "shallow.lock"} {
+		locks = append(locks, filepath.Join(gitDir, name))
+	}
 	for _, l := range locks {
 		removed, err := removeStaleLock(ctx, l)
 		if err != nil {
@@ -41,6 +48,29 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 				return fmt.Errorf("store: removing %s: %w", t, err)
 			}
 		}
+	}
+	return nil
+}
+
+// finishRebase undoes a rebase of Pull's that a killed run interrupted,
+// which would leave HEAD detached from the branch: the branch is as it
+// was before the pull, and the next Pull does it again.
+func (s *Store) finishRebase(ctx context.Context) error {
+	gitDir := filepath.Dir(s.meta)
+	for _, dir := range []string{"rebase-merge", "rebase-apply"} {
+		if _, err := os.Stat(filepath.Join(gitDir, dir)); err != nil {
+			continue
+		}
+		if _, err := s.git.run(ctx, nil, "rebase", "--abort"); err != nil {
+			return fmt.Errorf("store: undoing a rebase an interrupted run left: %w; "+
+				"finish it by hand in %s (git status; git rebase --abort)", err, s.dir)
+		}
+		s.log.Warn("store: undid a pull an interrupted run left half done; the next pull does it again")
+		return nil
+	}
+	if _, err := s.git.run(ctx, nil, "symbolic-ref", "--quiet", "HEAD"); err != nil {
+		return fmt.Errorf("store: HEAD in %s is not on a branch (detached): check out the archive's branch "+
+			"(git -C %s checkout main, keeping any commits made since with git branch) and run again", s.dir, s.dir)
 	}
 	return nil
 }

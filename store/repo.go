@@ -45,6 +45,9 @@ func (s *Store) ensureRepo(ctx context.Context, branch string) error {
 	return nil
 }
 
+// seedMessage is the message of a new archive's first commit.
+const seedMessage = "Start the archive\n"
+
 // seed writes the site's files that are missing and makes the first
 // commit, with what the directory held already (an earlier tool's posts).
 // Any file already there is kept as it is.
@@ -72,7 +75,7 @@ func (s *Store) seed(ctx context.Context) error {
 	if _, err := s.git.run(ctx, nil, "add", "--all"); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if _, err := s.git.run(ctx, strings.NewReader("Start the archive\n"), "commit", "--quiet", "--no-verify", "--file=-"); err != nil {
+	if _, err := s.git.run(ctx, strings.NewReader(seedMessage), "commit", "--quiet", "--no-verify", "--file=-"); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil

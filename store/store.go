@@ -103,6 +103,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.removeLeftovers(ctx); err != nil {
 		return nil, err
 	}
+	if err := s.finishRebase(ctx); err != nil {
+		return nil, err
+	}
 	if _, err := g.run(ctx, nil, "rev-parse", "--quiet", "--verify", "HEAD"); err != nil {
 		// No commit yet: a new repository, or one whose first commit a
 		// crash interrupted.
@@ -190,6 +193,16 @@ func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
 	return made, nil
 }
 
+// Maintain packs the repository when git finds it is time (git gc
+// --auto). Commits leave that to Maintain, so that a stopping archiver
+// never waits for it; a gc that is stopped leaves the repository whole.
+func (s *Store) Maintain(ctx context.Context) error {
+	if _, err := s.git.run(ctx, nil, "-c", "gc.auto=6700", "gc", "--auto", "--quiet"); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
 // commitPaths stages the posts named and commits them.
 func (s *Store) commitPaths(ctx context.Context, names []string, message string) (bool, error) {
 	var list strings.Builder
@@ -214,7 +227,7 @@ func (s *Store) takeLock(ctx context.Context, wait time.Duration) error {
 	s.lock = flock.New(filepath.Join(s.meta, "lock"))
 	ok, err := s.lock.TryLock()
 	if err == nil && !ok && wait > 0 {
-		s.log.Info("store: waiting for another archiver to finish", slog.String("store", s.dir), slog.Duration("at_most", wait))
+		s.log.Info("store: waiting for another archiver to finish", slog.String("store", s.dir), slog.String("at_most", wait.String()))
 		wctx, cancel := context.WithTimeout(ctx, wait)
 		defer cancel()
 		ok, err = s.lock.TryLockContext(wctx, 100*time.Millisecond)

@@ -67,6 +67,14 @@ func (d *daemon) run(ctx context.Context) error {
 		return err
 	}
 
+	defer func() {
+		if srv != nil {
+			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+			defer cancel()
+			srv.Shutdown(ctx)
+		}
+	}()
+
 	sched, err := gocron.NewScheduler(gocron.WithLocation(d.cfg.location), gocron.WithStopTimeout(stopWait))
 	if err != nil {
 		return err
@@ -78,7 +86,7 @@ func (d *daemon) run(ctx context.Context) error {
 	if _, err := sched.NewJob(def, gocron.NewTask(d.pass),
 		gocron.WithName("pass"),
 		gocron.WithContext(ctx),                              // the pass's context: cancelled by SIGTERM
-		gocron.WithSingletonMode(gocron.LimitModeReschedule), // a long pass delays the next; they never stack
+		gocron.WithSingletonMode(gocron.LimitModeReschedule), // a pass that runs late skips the runs it overlaps: they never stack
 		gocron.WithStartAt(gocron.WithStartImmediately()),
 	); err != nil {
 		return &configError{fmt.Sprintf("schedule %q: %v", d.cfg.Schedule.raw, err)}
@@ -98,11 +106,7 @@ func (d *daemon) run(ctx context.Context) error {
 	defer cancel()
 	if err := sched.ShutdownWithContext(sctx); err != nil {
 		d.log.Error("a pass did not stop in time; the next start repairs what it left", slog.String("error", err.Error()))
-	}
-	if srv != nil {
-		hctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-		defer cancel()
-		srv.Shutdown(hctx)
+		return fmt.Errorf("stopped without waiting for the pass in hand (%v): the next start repairs what it left", err)
 	}
 	d.log.Info("daemon stopped")
 	return nil
@@ -185,8 +189,12 @@ func (d *daemon) serve() (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.serveHealth)
 	mux.Handle("GET /metrics", d.metrics.handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
-	go srv.Serve(ln)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute}
+	go func() {
+		if err := srv.Serve(ln); err != http.ErrServerClosed {
+			d.log.Error("the /healthz and /metrics endpoint stopped", slog.String("error", err.Error()))
+		}
+	}()
 	d.log.Info("serving /healthz and /metrics", slog.String("address", ln.Addr().String()))
 	return srv, nil
 }

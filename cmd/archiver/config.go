@@ -160,6 +160,7 @@ const (
 	defaultSchedule    = 15 * time.Minute
 	defaultListen      = "127.0.0.1:9180"
 	defaultBranch      = "main"
+	minSchedule        = 10 * time.Millisecond
 )
 
 // defaultFrontMatter is the earlier tool's.
@@ -255,10 +256,20 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 	}
 	c.Store.LockTimeout.parse(defaultLockTimeout, "store.lock_timeout", fail)
 	c.Store.Remote = strings.TrimSpace(c.Store.Remote)
-	if u, err := url.Parse(c.Store.Remote); err == nil && u.User != nil {
-		if _, has := u.User.Password(); has {
-			fail(line("store", "remote"), "store.remote", "holds a password: remove it from the URL and put the token in the environment (ARCHIVER_GIT_TOKEN, see README.md)")
+	switch r := c.Store.Remote; {
+	case r == "":
+	case strings.HasPrefix(r, "http://") || strings.HasPrefix(r, "https://"):
+		if u, err := url.Parse(r); err != nil || u.Host == "" {
+			fail(line("store", "remote"), "store.remote", "is not a valid URL")
+		} else if u.User != nil {
+			// A user name in the URL is often a token: it would show in logs.
+			fail(line("store", "remote"), "store.remote", "holds a user name or password: remove it from the URL and put the token "+
+				"in the environment (ARCHIVER_GIT_TOKEN, and ARCHIVER_GIT_USER if the host needs a user name; see README.md)")
 		}
+	case strings.Contains(r, "://") || isSCPLike(r) || filepath.IsAbs(r):
+	default:
+		// A path of the local machine, relative to the configuration.
+		c.Store.Remote = filepath.Join(filepath.Dir(path), r)
 	}
 	if c.Store.Branch == "" {
 		c.Store.Branch = defaultBranch
@@ -344,8 +355,9 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 		c.Listen = defaultListen
 	case "off":
 	default:
-		if _, port, err := net.SplitHostPort(c.Listen); err != nil || port == "" {
-			fail(line("listen"), "listen", "%q is not host:port (e.g. 127.0.0.1:9180, or :9180 for every interface) or off", c.Listen)
+		_, port, err := net.SplitHostPort(c.Listen)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+			fail(line("listen"), "listen", "%q is not host:port with a port number (e.g. 127.0.0.1:9180, or :9180 for every interface) or off", c.Listen)
 		}
 	}
 
@@ -353,6 +365,13 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 		return &configError{strings.Join(errs, "\n")}
 	}
 	return nil
+}
+
+// isSCPLike reports whether a remote is git's scp-like form, host:path or
+// user@host:path.
+func isSCPLike(r string) bool {
+	colon := strings.Index(r, ":")
+	return colon > 0 && !strings.Contains(r[:colon], "/")
 }
 
 // checkSchedule parses the schedule, or sets the default.
@@ -364,8 +383,8 @@ func (c *Config) checkSchedule(fail func(int, string, string, ...any)) {
 		return
 	}
 	if d, err := time.ParseDuration(s.raw); err == nil {
-		if d <= 0 {
-			fail(s.line, "schedule", "%q: the interval must be more than zero", s.raw)
+		if d < minSchedule {
+			fail(s.line, "schedule", "%q is too short: the least interval is %s (15m is usual)", s.raw, minSchedule)
 		}
 		s.Every = d
 		return

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -26,13 +27,16 @@ type newsSite struct {
 	*httptest.Server
 	mu      sync.Mutex
 	n       int
+	dup     bool                  // list story 1 twice, the second time with a trailing slash and tracking parameters
+	titles  map[int]string        // story → its title when edited
+	broken  map[int]bool          // story → its page answers 500
 	slow    map[int]chan struct{} // story → closed when released
 	hits    map[string]int
 	pending map[int]bool // slow stories whose page was asked for
 }
 
 func newNewsSite(t *testing.T, n int) *newsSite {
-	s := &newsSite{n: n, slow: map[int]chan struct{}{}, hits: map[string]int{}, pending: map[int]bool{}}
+	s := &newsSite{n: n, slow: map[int]chan struct{}{}, hits: map[string]int{}, pending: map[int]bool{}, titles: map[int]string{}, broken: map[int]bool{}}
 	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
 	t.Cleanup(func() {
 		s.mu.Lock()
@@ -56,28 +60,38 @@ func (s *newsSite) storyURL(i int) string { return fmt.Sprintf("%s/news/story-%0
 func (s *newsSite) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.hits[r.URL.Path]++
-	n := s.n
-	s.mu.Unlock()
 	if r.URL.Path == "/rss.xml" {
 		var items []string
-		for i := 1; i <= n; i++ {
-			items = append(items, rssItem(fmt.Sprintf("第%d篇报道", i), s.storyURL(i), time.Date(2025, 6, 1, 0, i, 0, 0, time.UTC).Format(time.RFC1123Z), ""))
+		for i := 1; i <= s.n; i++ {
+			title := cmp.Or(s.titles[i], fmt.Sprintf("第%d篇报道", i))
+			date := time.Date(2025, 6, 1, 0, i, 0, 0, time.UTC).Format(time.RFC1123Z)
+			items = append(items, rssItem(title, s.storyURL(i), date, ""))
+			if i == 1 && s.dup {
+				items = append(items, rssItem(title, s.storyURL(i)+"/?utm_source=rss&amp;utm_medium=feed#comments", date, ""))
+			}
 		}
+		s.mu.Unlock()
 		serveFeed(w, r, "", rssDoc(items...))
 		return
 	}
 	var i int
-	if _, err := fmt.Sscanf(r.URL.Path, "/news/story-%03d.html", &i); err != nil || i < 1 || i > n {
-		http.NotFound(w, r)
-		return
-	}
-	s.mu.Lock()
+	_, err := fmt.Sscanf(r.URL.Path, "/news/story-%03d.html", &i)
+	exists := err == nil && i >= 1 && i <= s.n
+	broken, title := s.broken[i], s.titles[i]
 	release, slow := s.slow[i]
 	if slow {
 		s.pending[i] = true
 	}
 	s.mu.Unlock()
-	if slow {
+
+	switch {
+	case !exists:
+		http.NotFound(w, r)
+		return
+	case broken:
+		http.Error(w, "broken", http.StatusInternalServerError)
+		return
+	case slow:
 		select {
 		case <-release:
 		case <-r.Context().Done():
@@ -85,7 +99,25 @@ func (s *newsSite) serve(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprint(w, storyPage(r.URL.Path))
+	page := storyPage(r.URL.Path)
+	if title != "" {
+		page = strings.Replace(page, "第二段。", "第二段（"+title+"）。", 1)
+	}
+	fmt.Fprint(w, page)
+}
+
+// edit gives story i a new title, in the feed and on its page.
+func (s *newsSite) edit(i int, title string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.titles[i] = title
+}
+
+// breakPage makes story i's page answer 500, or answer again.
+func (s *newsSite) breakPage(i int, broken bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.broken[i] = broken
 }
 
 // add lists stories up to n; those in slow hang until released.

@@ -58,17 +58,27 @@ func TestDaemonConfigErrors(t *testing.T) {
 		}
 	}
 	for yaml, want := range map[string]string{
-		"store: {path: a, remote: 'https://me:pw@example.org/a.git'}\n": "config.yaml:1: store.remote: holds a password",
-		"store: {path: a, branch: 'a..b'}\n":                            `config.yaml:1: store.branch: "a..b" is not a git branch name`,
+		"store: {path: a, remote: 'https://me:pw@example.org/a.git'}\n":  "config.yaml:1: store.remote: holds a user name or password",
+		"store: {path: a, remote: 'https://ghp_pw@example.org/a.git'}\n": "config.yaml:1: store.remote: holds a user name or password",
+		"store: {path: a, branch: 'a..b'}\n":                             `config.yaml:1: store.branch: "a..b" is not a git branch name`,
 	} {
 		_, err := parseConfig([]byte(yaml+"feeds: [{url: 'https://x.org/'}]\n"), "config.yaml")
 		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "pw@") {
 			t.Errorf("%q: error %v, want %q", yaml, err, want)
 		}
 	}
-	c, err := parseConfig([]byte("store: {path: a, remote: 'git@example.org:me/a.git'}\nfeeds: [{url: 'https://x.org/'}]\n"), "config.yaml")
-	if err != nil || c.Store.Remote != "git@example.org:me/a.git" || c.Store.Branch != "main" {
-		t.Errorf("an SSH remote: %v %+v", err, c)
+	for remote, want := range map[string]string{
+		"git@example.org:me/a.git":         "git@example.org:me/a.git",
+		"ssh://git@example.org/me/a.git":   "ssh://git@example.org/me/a.git",
+		"https://example.org/me/a.git":     "https://example.org/me/a.git",
+		"/srv/git/a.git":                   "/srv/git/a.git",
+		"../backup/a.git":                  "/etc/backup/a.git", // relative to the configuration
+		"  https://example.org/me/a.git  ": "https://example.org/me/a.git",
+	} {
+		c, err := parseConfig([]byte("store: {path: a, remote: '"+remote+"'}\nfeeds: [{url: 'https://x.org/'}]\n"), "/etc/archiver/config.yaml")
+		if err != nil || c.Store.Remote != want || c.Store.Branch != "main" {
+			t.Errorf("remote %q: %v %q, want %q", remote, err, c.Store.Remote, want)
+		}
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -165,6 +166,7 @@ func (s *faultSite) serve(w http.ResponseWriter, r *http.Request) {
 			rssItem("链接到别的主机", untrusted+"/p/elsewhere/", "Thu, 05 Jun 2025 09:00:00 +0000", "<p>x</p>"),
 			rssItem("链接到云元数据", "http://169.254.169.254/latest/meta-data/", "Thu, 05 Jun 2025 10:00:00 +0000", "<p>x</p>"),
 			rssItem("链接到内网地址", "http://10.0.0.1/admin/", "Thu, 05 Jun 2025 11:00:00 +0000", "<p>x</p>"),
+			rssItem("跳转到别的主机", base+"/p/away/?to="+url.QueryEscape(untrusted+"/p/elsewhere/"), "Thu, 05 Jun 2025 12:00:00 +0000", ""),
 		))
 	case strings.HasPrefix(r.URL.Path, "/p/"):
 		s.page(w, r, n, healed)
@@ -225,6 +227,8 @@ func (s *faultSite) page(w http.ResponseWriter, r *http.Request, n int, healed b
 		}
 	}
 	switch path {
+	case "/p/away/": // a redirect off the trusted hosts
+		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
 	case "/p/chain-2/":
 		http.Redirect(w, r, "/p/chain-3/", http.StatusMovedPermanently)
 	case "/p/gbk-meta/":
@@ -348,7 +352,10 @@ func TestFaults(t *testing.T) {
 	if n := otherHits.Load(); n != 0 {
 		t.Errorf("the untrusted host got %d requests", n)
 	}
-	for _, warn := range []string{"no link", "not on a trusted host"} {
+	if strings.Contains(stderr, "FAILED "+site.URL+"/p/away/") {
+		t.Error("a page that redirects to an untrusted host is a failure, not a skipped entry")
+	}
+	for _, warn := range []string{"no link", "not on a trusted host", "redirects to a host that is not trusted"} {
 		if !strings.Contains(stderr, warn) {
 			t.Errorf("no warning about entries with %q", warn)
 		}

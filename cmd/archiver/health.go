@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -72,13 +73,16 @@ func (d *daemon) serveHealth(w http.ResponseWriter, r *http.Request) {
 // healthy, 1 when not. It is the image's HEALTHCHECK, so that the image
 // needs no curl.
 func runHealthcheckCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	// Every failure is exit status 1, which Docker's HEALTHCHECK takes
+	// for unhealthy (it reserves 2).
 	f := newFlags("healthcheck", stderr, "")
 	timeout := f.fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
 	if err := f.parse(args); err != nil {
-		return err
+		if err == flag.ErrHelp {
+			return err
+		}
+		return fmt.Errorf("healthcheck: %v", err)
 	}
-	// Every failure is exit status 1, which Docker's HEALTHCHECK takes
-	// for unhealthy (it reserves 2).
 	cfg, err := loadConfig(*f.config)
 	if err != nil {
 		return fmt.Errorf("healthcheck: %v", err)

@@ -53,7 +53,7 @@ func newMetrics(cfg *Config) *metrics {
 			Name: "archiver_passes_total", Help: "Passes, by result: ok (finished; feeds or articles may have failed), store_error, busy, stopped.",
 		}, []string{"result"}),
 		lastSuccess: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "archiver_last_success_timestamp_seconds", Help: "When the last pass that wrote the store without failure finished, in Unix time.",
+			Name: "archiver_last_success_timestamp_seconds", Help: "When the last pass that finished and saved its work finished, in Unix time (feeds or articles may have failed: see archiver_failures_total).",
 		}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name: "archiver_pass_duration_seconds", Help: "How long passes take.",

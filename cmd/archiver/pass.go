@@ -12,10 +12,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rfa-archive/archiver/archiver"
 	"github.com/rfa-archive/archiver/feeds"
@@ -110,6 +113,7 @@ type failed struct {
 	Last     time.Time  `json:"last"`
 	Kind     string     `json:"kind"`
 	Error    string     `json:"error"`
+	Update   string     `json:"update,omitempty"` // the post, when the article was archived and an edit failed
 }
 
 // seen is the hash of a feed entry when last seen: a changed hash means
@@ -141,6 +145,12 @@ type job struct {
 	retry    *failed
 }
 
+// due reports whether the job is to be done in a pass started at start:
+// a new article is, a failed one once its retry delay has passed.
+func (j job) due(start time.Time) bool {
+	return j.retry == nil || !j.retry.Last.Add(retryDelay(j.retry.Attempts)).After(start)
+}
+
 // result is a job done.
 type result struct {
 	job  job
@@ -162,7 +172,10 @@ func (p *passer) run(ctx context.Context) (*Summary, error) {
 		return sum, err
 	}
 	defer st.Close()
-	if err := st.Pull(ctx); err != nil && ctx.Err() == nil {
+	pctx, cancel := context.WithTimeout(ctx, remoteTimeout)
+	err = st.Pull(pctx)
+	cancel()
+	if err != nil && ctx.Err() == nil {
 		// The pass goes on: what it archives is committed here, and
 		// pushed once the remote is reachable again.
 		p.storeFailed(sum, "pull", err)
@@ -214,10 +227,15 @@ func (p *passer) run(ctx context.Context) (*Summary, error) {
 		return sum, err
 	}
 	sum.Stored = true
+	if made && ctx.Err() == nil {
+		if err := st.Maintain(ctx); err != nil && ctx.Err() == nil {
+			p.log.Warn("git gc failed; the archive is whole, only less compact", slog.String("error", err.Error()))
+		}
+	}
 	if p.cfg.Store.Remote != "" && ctx.Err() == nil {
 		// Every pass pushes, so that commits an earlier push could not
 		// deliver go with it.
-		pctx, cancel := context.WithTimeout(ctx, pushTimeout)
+		pctx, cancel := context.WithTimeout(ctx, remoteTimeout)
 		defer cancel()
 		if err := st.Push(pctx); err != nil && ctx.Err() == nil {
 			p.storeFailed(sum, "push", err)
@@ -228,9 +246,10 @@ func (p *passer) run(ctx context.Context) (*Summary, error) {
 	return sum, ctx.Err()
 }
 
-// pushTimeout bounds a push, so that a remote that does not answer
-// cannot stall the passes.
-const pushTimeout = 5 * time.Minute
+// remoteTimeout bounds a pull or a push, so that a remote that does not
+// answer cannot stall the passes (git also gives up on a transfer that
+// stalls for 30 s).
+const remoteTimeout = 10 * time.Minute
 
 // storeFailed records a failure to pull or push the store's remote.
 func (p *passer) storeFailed(sum *Summary, kind string, err error) {
@@ -269,7 +288,11 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			res, err := feeds.Poll(ctx, p.client, f.URL, s.Feeds[f.URL])
+			var res *feeds.Result
+			err := p.safely(func() (err error) {
+				res, err = feeds.Poll(ctx, p.client, f.URL, s.Feeds[f.URL])
+				return err
+			})
 			results[i] = polled{res, err}
 		})
 	}
@@ -277,14 +300,14 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 
 	var jobs []job
 	validators := map[string]feeds.Validators{}
-	queued := map[string]bool{}
+	queued := map[string]bool{}  // keys of the articles in jobs
+	handled := map[string]bool{} // keys of the feed entries looked at
 	queue := func(j job) {
 		for _, k := range j.keys {
 			queued[k] = true
 		}
 		jobs = append(jobs, j)
 	}
-	isQueued := func(keys []string) bool { return slices.ContainsFunc(keys, func(k string) bool { return queued[k] }) }
 
 	for i, f := range p.cfg.Feeds {
 		res, err := results[i].res, results[i].err
@@ -306,7 +329,7 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 			log.Debug("feed unchanged (304)", slog.String("url", f.URL))
 			continue
 		}
-		before := len(jobs)
+		fresh := false // whether the feed lists something to archive now
 		for _, w := range res.Warnings {
 			sum.Skipped++
 			log.Warn("feed entry skipped", slog.String("url", f.URL), slog.String("reason", w))
@@ -315,8 +338,11 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 		defaults := p.cfg.frontMatter(&f)
 		for _, it := range res.Items {
 			keys := it.Keys()
-			if isQueued(keys) {
+			if slices.ContainsFunc(keys, func(k string) bool { return handled[k] }) {
 				continue // the same article in an earlier feed, or twice in this one
+			}
+			for _, k := range keys {
+				handled[k] = true
 			}
 			name := lookup(index, keys)
 			if u, err := url.Parse(it.Link); err != nil || !p.client.Trusted(u) {
@@ -333,31 +359,41 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 			s.Seen[seenKey] = seen{Hash: hash, At: sum.Start}
 			switch {
 			case name == "":
-				queue(job{item: it, keys: keys, feed: f.Name, defaults: defaults, retry: s.Failures[keys[0]]})
+				j := job{item: it, keys: keys, feed: f.Name, defaults: defaults, retry: s.Failures[keys[0]]}
+				queue(j)
+				fresh = fresh || j.due(sum.Start)
 			case wasSeen && prev.Hash != hash:
 				// The entry changed: the story may have been edited.
 				s.Seen[seenKey] = prev // until the update is archived
-				queue(job{item: it, keys: keys, feed: f.Name, defaults: defaults, update: name})
+				j := job{item: it, keys: keys, feed: f.Name, defaults: defaults, update: name, retry: s.Failures[keys[0]]}
+				queue(j)
+				fresh = fresh || j.due(sum.Start)
 			}
 		}
-		outcome := "unchanged"
-		if len(jobs) > before {
-			outcome = "new"
+		if fresh {
+			sum.Polls = append(sum.Polls, Poll{f.Name, "new"})
+		} else {
+			sum.Unchanged++
+			sum.Polls = append(sum.Polls, Poll{f.Name, "unchanged"})
 		}
-		sum.Polls = append(sum.Polls, Poll{f.Name, outcome})
 	}
 
-	// Earlier failures the feeds no longer list.
+	// Earlier failures the feeds do not list now (or answered 304 for).
 	for key, fl := range s.Failures {
 		if queued[key] {
 			continue
 		}
-		if lookup(index, fl.Item.Keys()) != "" {
+		name := lookup(index, fl.Item.Keys())
+		if fl.Update == "" && name != "" {
 			delete(s.Failures, key) // archived meanwhile, from another feed
 			continue
 		}
+		if fl.Update != "" && name == "" {
+			delete(s.Failures, key) // the post is gone from the store
+			continue
+		}
 		f := p.feedConfig(fl.Item.Feed)
-		queue(job{item: fl.Item, keys: fl.Item.Keys(), feed: cmp.Or(f.Name, f.URL), defaults: p.cfg.frontMatter(f), retry: fl})
+		queue(job{item: fl.Item, keys: fl.Item.Keys(), feed: cmp.Or(f.Name, f.URL), defaults: p.cfg.frontMatter(f), update: name, retry: fl})
 	}
 	slices.SortStableFunc(jobs, func(a, b job) int { return b.item.Published.Compare(a.item.Published) })
 	return validators, jobs
@@ -376,14 +412,11 @@ func (p *passer) feedConfig(u string) *FeedConfig {
 // archive archives the jobs, a few at a time, and writes their posts.
 func (p *passer) archive(ctx context.Context, st *store.Store, s *state, index map[string]string, jobs []job, sum *Summary) {
 	jobs = slices.DeleteFunc(jobs, func(j job) bool {
-		if j.retry == nil {
-			return false
-		}
-		next := j.retry.Last.Add(retryDelay(j.retry.Attempts))
-		if !next.After(sum.Start) {
+		if j.due(sum.Start) {
 			return false
 		}
 		// Not yet: still a failure of this run.
+		next := j.retry.Last.Add(retryDelay(j.retry.Attempts))
 		sum.Failed = append(sum.Failed, Failure{URL: j.item.Link, Kind: j.retry.Kind, Reason: j.retry.Error, Next: next})
 		p.log.Warn("article still failing; next attempt later", slog.String("url", j.item.Link),
 			slog.Int("attempts", j.retry.Attempts), slog.Time("next", next), slog.String("error", j.retry.Error))
@@ -395,7 +428,11 @@ func (p *passer) archive(ctx context.Context, st *store.Store, s *state, index m
 	for range p.cfg.HTTP.Concurrency {
 		wg.Go(func() {
 			for j := range todo {
-				post, err := p.arch.Archive(ctx, j.item, j.defaults)
+				var post *archiver.Post
+				err := p.safely(func() (err error) {
+					post, err = p.arch.Archive(ctx, j.item, j.defaults)
+					return err
+				})
 				done <- result{j, post, err}
 			}
 		})
@@ -436,6 +473,7 @@ func (p *passer) record(st *store.Store, s *state, index map[string]string, r re
 	if err == nil && j.update != "" {
 		if old, rerr := os.ReadFile(filepath.Join(st.Dir(), store.PostsDir, name)); rerr == nil && sameStory(old, data) {
 			s.Seen[j.item.Feed+" "+key] = seen{Hash: itemHash(j.item), At: sum.Start}
+			delete(s.Failures, key)
 			return // the entry changed, the story did not
 		}
 	}
@@ -444,12 +482,24 @@ func (p *passer) record(st *store.Store, s *state, index map[string]string, r re
 			err = &storeError{err}
 		}
 	}
-	if err != nil {
-		if j.update != "" {
-			// The archived version stands; the edit is tried again next pass.
-			p.log.Warn("could not archive an edited story", slog.String("url", j.item.Link), slog.String("error", reason(err)))
-			return
-		}
+	switch {
+	case err != nil && j.update != "" && errors.Is(err, fetch.ErrGone):
+		// The story was taken down: the archive keeps it as it was.
+		p.log.Info("an archived story's page is gone; the archived version stands",
+			slog.String("url", j.item.Link), slog.String("file", name))
+		s.Seen[j.item.Feed+" "+key] = seen{Hash: itemHash(j.item), At: sum.Start}
+		delete(s.Failures, key)
+		return
+	case err != nil && errors.Is(err, fetch.ErrUntrusted):
+		// Redirected off the trusted hosts: skipped, like a link there.
+		sum.Skipped++
+		p.log.Warn("feed entry skipped: its page redirects to a host that is not trusted (add the host to allowed_hosts to archive it)",
+			slog.String("url", j.item.Link), slog.String("error", reason(err)))
+		delete(s.Failures, key)
+		return
+	case err != nil:
+		// An edit that fails is a failure too: the archived version
+		// stands meanwhile, and the edit is tried again.
 		p.fail(s, j, err, sum)
 		return
 	}
@@ -478,6 +528,7 @@ func (p *passer) fail(s *state, j job, err error, sum *Summary) {
 		s.Failures[key] = fl
 	}
 	fl.Item = j.item
+	fl.Update = j.update
 	fl.Attempts++
 	fl.Last = sum.Start
 	fl.Kind = failureKind(err)
@@ -534,6 +585,18 @@ func lookup(index map[string]string, keys []string) string {
 		}
 	}
 	return ""
+}
+
+// safely runs fn, turning a panic into an error: a page or a feed that
+// trips a bug fails, and the rest of the pass goes on.
+func (p *passer) safely(fn func() error) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			p.log.Error("internal error; please report it", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
+			err = fmt.Errorf("internal error (please report it): %v", r)
+		}
+	}()
+	return fn()
 }
 
 // storeError is a failure to write the store.
@@ -595,10 +658,20 @@ func commitMessage(sum *Summary) string {
 	return b.String()
 }
 
-// oneLine makes a title safe for one line of a commit message.
+// oneLine makes a title one line of a commit message: no control,
+// format (bidi) or line-breaking characters, at most maxTitle characters.
 func oneLine(s string) string {
-	return strings.Join(strings.FieldsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == ' ' }), " ")
+	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
+		return r == ' ' || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
+	}), " ")
+	if utf8.RuneCountInString(s) > maxTitle {
+		s = string([]rune(s)[:maxTitle-1]) + "…"
+	}
+	return s
 }
+
+// maxTitle is the most characters of a title in a commit message.
+const maxTitle = 120
 
 func plural(n int, one, many string) string {
 	if n == 1 {

@@ -233,7 +233,7 @@ func (c *Client) Get(ctx context.Context, req Request) (*Response, error) {
 			delay = fe.RetryAfter
 		}
 		c.log.Debug("fetch: retrying", slog.String("url", req.URL), slog.Int("attempt", attempt),
-			slog.Duration("delay", delay), slog.String("error", err.Error()))
+			slog.String("delay", delay.String()), slog.String("error", err.Error()))
 		if err := sleepCtx(ctx, delay); err != nil {
 			return nil, err
 		}

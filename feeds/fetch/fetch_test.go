@@ -866,7 +866,7 @@ func TestGetCancel(t *testing.T) {
 		var delay time.Duration
 		rec.Attrs(func(a slog.Attr) bool {
 			if a.Key == "delay" {
-				delay = a.Value.Duration()
+				delay, _ = time.ParseDuration(a.Value.String())
 			}
 			return true
 		})
