@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -156,6 +157,63 @@ func TestRepairFirstCommit(t *testing.T) {
 	}
 	if p, ok := s.Post("2024-01-01-a.md"); !ok || p.From != "https://example.org/a" {
 		t.Errorf("Post = %+v, %v", p, ok)
+	}
+	checkRepo(t, dir)
+}
+
+// TestRepairInterruptedPull: a rebase of Pull's that a killed run left
+// half done (HEAD detached, a commit not yet replayed) is undone at the
+// next Open, and the stale locks of a killed fetch go too; the commits
+// are all on the branch again.
+func TestRepairInterruptedPull(t *testing.T) {
+	s, dir := newStore(t)
+	ctx := context.Background()
+	for _, u := range []string{"https://example.org/a", "https://example.org/b"} {
+		if err := s.Write("2024-01-01-"+u[len(u)-1:]+".md", post(u)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(ctx, "Archive "+u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	head := gitOut(t, dir, "rev-parse", "HEAD")
+	// A rebase that stops halfway: onto a commit that conflicts with the
+	// second of the two commits.
+	gitOut(t, dir, "checkout", "--quiet", "-b", "other", "HEAD~1")
+	writeFile(t, filepath.Join(dir, store.PostsDir, "2024-01-01-b.md"), []byte("conflict\n"))
+	gitOut(t, dir, "add", ".")
+	gitOut(t, dir, "commit", "--quiet", "-m", "other")
+	gitOut(t, dir, "checkout", "--quiet", "main")
+	cmd := exec.Command("git", "-C", dir, "rebase", "other")
+	cmd.Env = os.Environ()
+	if out, err := cmd.CombinedOutput(); err == nil {
+		t.Fatalf("the rebase did not stop: %s", out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git", "rebase-merge")); err != nil {
+		t.Fatalf("no rebase in progress: %v", err)
+	}
+	gitDir := filepath.Join(dir, ".git")
+	stale := []string{filepath.Join(gitDir, "config.lock"), filepath.Join(gitDir, "refs", "remotes", "archive-remote", "main.lock")}
+	for _, l := range stale {
+		writeFile(t, l, nil)
+	}
+
+	s = open(t, dir)
+	defer s.Close()
+	if got := gitOut(t, dir, "symbolic-ref", "HEAD"); got != "refs/heads/main\n" {
+		t.Errorf("HEAD is %q, want refs/heads/main", got)
+	}
+	if got := gitOut(t, dir, "rev-parse", "HEAD"); got != head {
+		t.Errorf("HEAD is %s, want the commit before the pull, %s", got, head)
+	}
+	for _, l := range stale {
+		if _, err := os.Stat(l); err == nil {
+			t.Errorf("%s is still there", l)
+		}
+	}
+	if n := len(posts(s)); n != 2 {
+		t.Errorf("%d posts, want 2", n)
 	}
 	checkRepo(t, dir)
 }

@@ -268,8 +268,11 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 		}
 	case strings.Contains(r, "://") || isSCPLike(r) || filepath.IsAbs(r):
 	default:
-		// A path of the local machine, relative to the configuration.
-		c.Store.Remote = filepath.Join(filepath.Dir(path), r)
+		// A path of the local machine, relative to the configuration;
+		// absolute, because git runs in the store.
+		if abs, err := filepath.Abs(filepath.Join(filepath.Dir(path), r)); err == nil {
+			c.Store.Remote = abs
+		}
 	}
 	if c.Store.Branch == "" {
 		c.Store.Branch = defaultBranch

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/base64"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -126,4 +127,122 @@ func remoteHead(remote string) string {
 		return ""
 	}
 	return out
+}
+
+// TestPushDiverged: the remote got a commit the store has not (an edit on
+// the forge), while the store has a commit it could not push. The next
+// pass replays the store's commit on top and pushes: nothing is lost on
+// either side.
+func TestPushDiverged(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a slow end-to-end test")
+	}
+	site := newNewsSite(t, 2)
+	dir := t.TempDir()
+	archive, remote := filepath.Join(dir, "archive"), filepath.Join(dir, "remote.git")
+	gitOut(t, dir, "init", "--quiet", "--bare", "--initial-branch=main", remote)
+	feeds := "feeds: [{url: '" + site.feedURL() + "'}]\n"
+	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: remote.git}\n"+feeds)
+	writeFile(t, filepath.Join(dir, "offline.yaml"), "store: {path: archive, remote: nowhere.git}\n"+feeds)
+	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
+		t.Fatalf("first sync: exit %d\n%s", code, stderr)
+	}
+
+	// Someone edits the site's configuration on the forge...
+	clone := filepath.Join(dir, "clone")
+	gitOut(t, dir, "clone", "--quiet", remote, clone)
+	writeFile(t, filepath.Join(clone, "ABOUT.md"), "An archive of RFA.\n")
+	gitOut(t, clone, "add", "ABOUT.md")
+	gitOut(t, clone, "commit", "--quiet", "-m", "Say what this is")
+	gitOut(t, clone, "push", "--quiet", "origin", "main")
+	// ...while the store archives a story it cannot push.
+	site.add(3)
+	if code, _, stderr := runBinary(t, dir, "sync", "--config", "offline.yaml"); code != exitFailed {
+		t.Fatalf("sync with the remote unreachable: exit %d\n%s", code, stderr)
+	}
+
+	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
+		t.Fatalf("sync with the remote back: exit %d\n%s", code, stderr)
+	}
+	head, _ := gitCmd(archive, "rev-parse", "HEAD")
+	if remoteHead(remote) != head {
+		t.Errorf("the remote is at %s, the store at %s", remoteHead(remote), head)
+	}
+	if _, err := os.Stat(filepath.Join(archive, "ABOUT.md")); err != nil {
+		t.Error("the remote's commit is not in the store")
+	}
+	if n := countPosts(remote); n != 3 {
+		t.Errorf("the remote has %d posts, want 3", n)
+	}
+	if n := len(postsFrom(t, archive)); n != 3 {
+		t.Errorf("the store has %d posts, want 3", n)
+	}
+	checkRepo(t, archive)
+}
+
+// TestDaemonStopsWhilePulling: SIGTERM while the remote accepts the
+// connection and never answers stops the daemon within 10 s, and leaves
+// no git process behind.
+func TestDaemonStopsWhilePulling(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a slow end-to-end test")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	connected := make(chan struct{}, 1)
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, c) // and never a word
+			select {
+			case connected <- struct{}{}:
+			default:
+			}
+		}
+	}()
+	site := newNewsSite(t, 1)
+	dir := t.TempDir()
+	remote := "http://" + ln.Addr().String() + "/archive.git"
+	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\nfeeds: [{url: '"+site.feedURL()+"'}]\nschedule: 1h\nlisten: 'off'\n")
+	d := startDaemon(t, dir, os.Environ())
+	select {
+	case <-connected:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the daemon never pulled")
+	}
+	code, took := d.stop(t)
+	if code != 0 || took > 10*time.Second {
+		t.Errorf("SIGTERM while pulling: exit %d after %v, want 0 within 10 s", code, took)
+	}
+	t.Logf("stopped while pulling in %v", took.Round(time.Millisecond))
+	if procs := processesWith(ln.Addr().String()); len(procs) > 0 {
+		t.Errorf("processes left running: %q", procs)
+	}
+	checkRepo(t, filepath.Join(dir, "archive"))
+}
+
+// processesWith lists the command lines of the processes whose command
+// line holds s (Linux; none elsewhere).
+func processesWith(s string) []string {
+	var found []string
+	cmdlines, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range cmdlines {
+		data, err := os.ReadFile(p)
+		if err == nil && strings.Contains(string(data), s) {
+			found = append(found, strings.ReplaceAll(string(data), "\x00", " "))
+		}
+	}
+	return found
 }
