@@ -15,9 +15,10 @@ RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/archiver ./cmd/arc
  && grep -q '^  path: /data$' /out/config.yaml && grep -q '^listen: ":9180"$' /out/config.yaml
 
 FROM debian:bookworm-slim
-# The store runs the git command; CA certificates for HTTPS; time zones.
+# The store runs the git command (and ssh, for an SSH store.remote); CA
+# certificates for HTTPS; time zones.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends git ca-certificates tzdata \
+ && apt-get install -y --no-install-recommends git openssh-client ca-certificates tzdata \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --home-dir /nonexistent --no-create-home archiver \
  && mkdir /data && chown archiver:archiver /data

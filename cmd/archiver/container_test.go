@@ -31,10 +31,21 @@ func TestContainerEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	final := string(dockerfile[bytes.LastIndex(dockerfile, []byte("\nFROM ")):])
-	for _, want := range []string{"git", "ca-certificates", "tzdata"} {
+	for _, want := range []string{"git", "openssh-client", "ca-certificates", "tzdata"} {
 		if !regexp.MustCompile(`apt-get install[^\n]*\b` + want + `\b`).MatchString(final) {
 			t.Errorf("the image does not install %s", want)
 		}
+	}
+	for _, want := range []string{
+		`(?m)^USER archiver$`, `(?m)^VOLUME /data$`, `(?m)^HEALTHCHECK .*CMD \["archiver", "healthcheck"\]$`,
+		`(?m)^ENTRYPOINT \["archiver"\]$`, `(?m)^CMD \["daemon"\]$`,
+	} {
+		if !regexp.MustCompile(want).MatchString(final) {
+			t.Errorf("the image's final stage has no line matching %s", want)
+		}
+	}
+	if !strings.Contains(string(dockerfile), "CGO_ENABLED=0 go build") {
+		t.Error("the Dockerfile does not build a static binary")
 	}
 
 	// The binary, as the Dockerfile builds it: static.

@@ -394,6 +394,37 @@ func TestDaemon(t *testing.T) {
 		t.Errorf("the pass summaries add up to %v new, want 7", newTotal)
 	}
 
+	// A store that cannot be written turns /healthz to 503, and the
+	// image's health check with it; a pass that writes it again, to 200.
+	writeFile(t, filepath.Join(dir, "health.yaml"), "store: {path: archive}\n"+feeds+"listen: "+addr+"\n")
+	headFile := filepath.Join(archive, ".git", "HEAD")
+	goodHead, err := os.ReadFile(headFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, headFile, "not a ref\n")
+	eventually(t, 10*time.Second, "/healthz turns 503 when the store cannot be read", func() bool {
+		code, _ := get("http://" + addr + "/healthz")
+		return code == http.StatusServiceUnavailable
+	})
+	if _, body := get("http://" + addr + "/healthz"); !strings.Contains(body, "the last pass failed: store:") {
+		t.Errorf("/healthz does not say why: %q", body)
+	}
+	if code, stdout, _ := runBinary(t, dir, "healthcheck", "--config", "health.yaml"); code != 1 || !strings.Contains(stdout, "unhealthy") {
+		t.Errorf("healthcheck of an unhealthy daemon: exit %d, want 1\n%s", code, stdout)
+	}
+	if metric(t, addr, `archiver_passes_total{result="store_error"}`) < 1 {
+		t.Error("the failed pass is not counted")
+	}
+	writeFile(t, headFile, string(goodHead))
+	eventually(t, 10*time.Second, "/healthz is 200 again", func() bool {
+		code, _ := get("http://" + addr + "/healthz")
+		return code == http.StatusOK
+	})
+	if code, stdout, _ := runBinary(t, dir, "healthcheck", "--config", "health.yaml"); code != 0 {
+		t.Errorf("healthcheck of a healthy daemon: exit %d\n%s", code, stdout)
+	}
+
 	// A sync beside the daemon: while a pass holds the store, a sync
 	// that cannot wait long says the store is busy; one that can waits
 	// its turn. Either way the archive holds each story once.
@@ -436,15 +467,26 @@ func TestDaemon(t *testing.T) {
 	}
 	eventually(t, 20*time.Second, "story 8 is archived", func() bool { return countPosts(archive) == 8 })
 
-	// SIGTERM in the middle of a pass: story 10 hangs, story 9 does not.
+	// SIGTERM in the middle of a pass: story 10 hangs, story 9 does not;
+	// the stopping daemon commits story 9.
 	site.add(10, 10)
-	eventually(t, 20*time.Second, "a pass fetches the hanging story", func() bool { return site.asked(10) })
+	eventually(t, 20*time.Second, "a pass archives story 9 and fetches the hanging story 10", func() bool {
+		for _, r := range d.records("archived") {
+			if r["url"] == site.storyURL(9) {
+				return site.asked(10)
+			}
+		}
+		return false
+	})
 	code, took := d.stop(t)
 	if code != 0 || took > 10*time.Second {
 		t.Errorf("SIGTERM mid-pass: exit %d after %v, want 0 within 10 s", code, took)
 	}
 	t.Logf("stopped mid-pass in %v", took.Round(time.Millisecond))
 	checkRepo(t, archive)
+	if n := countPosts(archive); n != 9 {
+		t.Errorf("%d posts committed after SIGTERM mid-pass, want 9: what was complete", n)
+	}
 	if len(d.records("daemon stopped")) != 1 {
 		t.Error(`no "daemon stopped" in the log`)
 	}
