@@ -64,6 +64,13 @@ func bigStore(b *testing.B) string {
 	return bigDir
 }
 
+// removeBigStore removes the benchmarks' store, if they made one.
+func removeBigStore() {
+	if bigDir != "" {
+		os.RemoveAll(filepath.Dir(bigDir))
+	}
+}
+
 // BenchmarkOpen: what every pass starts with — lock, repair check, read
 // what posts the store holds (from the cache).
 func BenchmarkOpen(b *testing.B) {

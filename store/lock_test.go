@@ -30,7 +30,9 @@ func TestMain(m *testing.M) {
 		time.Sleep(time.Hour)
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removeBigStore()
+	os.Exit(code)
 }
 
 func TestLockBusy(t *testing.T) {
