@@ -156,16 +156,21 @@ func (d *daemon) pass(ctx context.Context) {
 
 // passAttrs is the summary line of a pass.
 func passAttrs(sum *Summary) []any {
-	attempted := 0
+	attempted, unchanged := 0, 0
 	for _, f := range sum.Failed {
 		if f.Attempted() {
 			attempted++
 		}
 	}
+	for _, p := range sum.Polls {
+		if p.Outcome == "unchanged" {
+			unchanged++ // as in /metrics: a 304, or nothing new
+		}
+	}
 	return []any{
 		slog.Int("new", len(sum.New)), slog.Int("updated", len(sum.Updated)),
 		slog.Int("failed", len(sum.Failed)), slog.Int("failed_now", attempted), slog.Int("skipped", sum.Skipped),
-		slog.Int("feeds", sum.Feeds), slog.Int("unchanged", sum.Unchanged), slog.Int("posts", sum.Posts),
+		slog.Int("feeds", sum.Feeds), slog.Int("unchanged", unchanged), slog.Int("not_modified", sum.Unchanged), slog.Int("posts", sum.Posts),
 		slog.Bool("committed", sum.Committed), slog.String("duration", sum.Duration.Round(time.Millisecond).String()),
 	}
 }

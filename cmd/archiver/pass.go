@@ -57,7 +57,7 @@ type Summary struct {
 	Start     time.Time
 	Duration  time.Duration
 	Feeds     int // polled
-	Unchanged int // feeds that answered 304
+	Unchanged int // feeds that answered 304 (Polls also counts those with nothing new as unchanged)
 	Polls     []Poll
 	New       []Archived
 	Updated   []Archived
@@ -373,7 +373,6 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 		if fresh {
 			sum.Polls = append(sum.Polls, Poll{f.Name, "new"})
 		} else {
-			sum.Unchanged++
 			sum.Polls = append(sum.Polls, Poll{f.Name, "unchanged"})
 		}
 	}
