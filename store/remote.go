@@ -68,7 +68,7 @@ func Redact(remote string) string {
 	return u.String()
 }
 
-// setRemote points the store's remote at its URL.
+// setRemote points the store's git remote at store.remote; Open calls it.
 func (s *Store) setRemote(ctx context.Context) error {
 	out, err := s.git.run(ctx, nil, "remote", "get-url", remoteName)
 	switch {
@@ -89,9 +89,6 @@ func (s *Store) setRemote(ctx context.Context) error {
 func (s *Store) Pull(ctx context.Context) error {
 	if s.remote == "" {
 		return nil
-	}
-	if err := s.setRemote(ctx); err != nil {
-		return err
 	}
 	g := s.git.with(s.remoteEnv())
 	if _, err := g.run(ctx, nil, "fetch", "--quiet", "--no-tags", remoteName, s.branch); err != nil {
@@ -141,9 +138,6 @@ func (s *Store) justSeeded(ctx context.Context) bool {
 func (s *Store) Push(ctx context.Context) error {
 	if s.remote == "" {
 		return nil
-	}
-	if err := s.setRemote(ctx); err != nil {
-		return err
 	}
 	g := s.git.with(s.remoteEnv())
 	if _, err := g.run(ctx, nil, "push", "--quiet", remoteName, "HEAD:refs/heads/"+s.branch); err != nil {

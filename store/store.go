@@ -116,6 +116,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.repair(ctx); err != nil {
 		return nil, err
 	}
+	if s.remote != "" {
+		if err := s.setRemote(ctx); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.loadPosts(ctx); err != nil {
 		return nil, err
 	}

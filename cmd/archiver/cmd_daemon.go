@@ -41,11 +41,12 @@ func runDaemonCommand(ctx context.Context, args []string, stderr io.Writer) erro
 
 // daemon is a running `archiver daemon`.
 type daemon struct {
-	cfg     *Config
-	log     *slog.Logger
-	passer  *passer
-	metrics *metrics
-	now     func() time.Time
+	cfg      *Config
+	log      *slog.Logger
+	passer   *passer
+	metrics  *metrics
+	interval time.Duration // between passes (the longest, for a cron schedule)
+	now      func() time.Time
 
 	mu      sync.Mutex
 	started time.Time // of the daemon
@@ -56,7 +57,8 @@ type daemon struct {
 }
 
 func newDaemon(cfg *Config, log *slog.Logger, p *passer) *daemon {
-	return &daemon{cfg: cfg, log: log, passer: p, metrics: newMetrics(cfg), now: time.Now}
+	return &daemon{cfg: cfg, log: log, passer: p, metrics: newMetrics(cfg), now: time.Now,
+		interval: cfg.Schedule.Interval(cfg.location, time.Now())}
 }
 
 // run runs passes until ctx is done.
@@ -91,8 +93,7 @@ func (d *daemon) run(ctx context.Context) error {
 	); err != nil {
 		return &configError{fmt.Sprintf("schedule %q: %v", d.cfg.Schedule.raw, err)}
 	}
-	interval := d.cfg.Schedule.Interval(d.cfg.location, d.now())
-	if interval > 6*time.Hour {
+	if d.interval > 6*time.Hour {
 		d.log.Warn("the schedule leaves more than 6 hours between passes: RFA's Arc feed lists only the last two days of stories, and a story that drops off between passes is lost",
 			slog.String("schedule", d.cfg.Schedule.String()))
 	}
@@ -170,7 +171,7 @@ func passAttrs(sum *Summary) []any {
 	return []any{
 		slog.Int("new", len(sum.New)), slog.Int("updated", len(sum.Updated)),
 		slog.Int("failed", len(sum.Failed)), slog.Int("failed_now", attempted), slog.Int("skipped", sum.Skipped),
-		slog.Int("feeds", sum.Feeds), slog.Int("unchanged", unchanged), slog.Int("not_modified", sum.Unchanged), slog.Int("posts", sum.Posts),
+		slog.Int("feeds", len(sum.Polls)), slog.Int("unchanged", unchanged), slog.Int("not_modified", sum.Unchanged), slog.Int("posts", sum.Posts),
 		slog.Bool("committed", sum.Committed), slog.String("duration", sum.Duration.Round(time.Millisecond).String()),
 	}
 }

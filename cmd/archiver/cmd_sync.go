@@ -38,7 +38,7 @@ func runSync(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Write
 // its reason and when it is tried again.
 func printSummary(w io.Writer, sum *Summary) {
 	fmt.Fprintf(w, "sync: %d new, %d updated, %d failed, %d skipped; %d feeds polled (%d unchanged) in %s",
-		len(sum.New), len(sum.Updated), len(sum.Failed), sum.Skipped, sum.Feeds, sum.Unchanged, sum.Duration.Round(time.Millisecond))
+		len(sum.New), len(sum.Updated), len(sum.Failed), sum.Skipped, len(sum.Polls), sum.Unchanged, sum.Duration.Round(time.Millisecond))
 	if !sum.Committed {
 		fmt.Fprint(w, "; nothing to commit")
 	}

@@ -117,7 +117,7 @@ func (s Schedule) String() string {
 }
 
 // Interval is the time between passes: for a cron expression, the longest
-// gap between its next runs after now (within a day's worth of them).
+// gap between its next 96 runs after now.
 func (s Schedule) Interval(loc *time.Location, now time.Time) time.Duration {
 	if s.Cron == "" {
 		return s.Every

@@ -31,7 +31,7 @@ func (d *daemon) health() (bool, string) {
 	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	limit := max(staleAfter*d.cfg.Schedule.Interval(d.cfg.location, now), minStale)
+	limit := max(staleAfter*d.interval, minStale)
 	if d.lastErr != nil {
 		return false, fmt.Sprintf("unhealthy: the last pass failed: %v", d.lastErr)
 	}

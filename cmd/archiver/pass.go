@@ -56,9 +56,8 @@ func newPasser(cfg *Config, log *slog.Logger) (*passer, error) {
 type Summary struct {
 	Start     time.Time
 	Duration  time.Duration
-	Feeds     int // polled
-	Unchanged int // feeds that answered 304 (Polls also counts those with nothing new as unchanged)
-	Polls     []Poll
+	Unchanged int    // feeds that answered 304 (Polls also counts those with nothing new as unchanged)
+	Polls     []Poll // one for each feed polled
 	New       []Archived
 	Updated   []Archived
 	Skipped   int       // entries not fetched: untrusted hosts, no link
@@ -314,7 +313,6 @@ func (p *passer) poll(ctx context.Context, s *state, index map[string]string, su
 		if ctx.Err() != nil {
 			return nil, nil
 		}
-		sum.Feeds++
 		log := p.log.With(slog.String("feed", f.Name))
 		if err != nil {
 			sum.Polls = append(sum.Polls, Poll{f.Name, "error"})
