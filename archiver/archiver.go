@@ -1,185 +1,154 @@
-// Package archiver turns one feed item into one post. It fetches the
-// item's page, extracts the story (by the site rules in rules, else the
-// way a reader view does), keeps the story and drops the page around it
-// and anything active, converts it to Markdown and renders the Jekyll post.
-// It knows nothing of where posts are kept.
+// Package archiver runs a pass, the heart of the program: it polls every
+// feed, plans what to fetch (new articles, edited ones, failures due for
+// another try), makes their posts a few at a time, writes them to the
+// store and commits them as one commit, and remembers what failed.
+// `archiver sync` is one pass; the daemon runs passes on a schedule.
+//
+// A pass is split by job: plan.go decides (a pure function of the feeds'
+// answers, the saved state and the posts in the store), run.go fetches,
+// record.go keeps what came of it, summary.go says what was done. The
+// post of one article is made by the sub-package article.
 package archiver
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net/url"
-	"strings"
+	"log/slog"
+	"maps"
 	"time"
-	"unicode/utf8"
 
-	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
-	"golang.org/x/net/html/charset"
-	"golang.org/x/text/transform"
-
-	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/archiver/article"
+	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store"
 )
 
-// Archiver makes posts. It is safe for concurrent use.
+// Archiver runs passes. It outlives them: the daemon keeps one.
 type Archiver struct {
+	cfg    *config.Config
+	log    *slog.Logger
 	client *fetch.Client
-	conv   *converter.Converter
+	maker  *article.Maker
 	now    func() time.Time
 }
 
-// New returns an Archiver that fetches pages with client.
-func New(client *fetch.Client) *Archiver {
-	return &Archiver{client: client, conv: newConverter(), now: time.Now}
+// New returns an Archiver for cfg that logs to log.
+func New(cfg *config.Config, log *slog.Logger) (*Archiver, error) {
+	opts := cfg.FetchOptions()
+	opts.Logger = log
+	client := fetch.New(opts)
+	for _, f := range cfg.Feeds {
+		if err := client.Trust(f.URL); err != nil {
+			return nil, err
+		}
+	}
+	return &Archiver{cfg: cfg, log: log, client: client, maker: article.New(client), now: time.Now}, nil
 }
 
-const acceptPages = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
+// remoteTimeout bounds a pull or a push, so that a remote that does not
+// answer cannot stall the passes (git also gives up on a transfer that
+// stalls for 30 s).
+const remoteTimeout = 10 * time.Minute
 
-// Archive fetches it's page and returns its post. A page that is gone
-// (404, 410) is archived from the feed when the feed carries the story;
-// any other failure is an error, never a post made from a feed's teaser.
-func (a *Archiver) Archive(ctx context.Context, it feeds.Item, d Defaults) (*Post, error) {
-	resp, err := a.client.Get(ctx, fetch.Request{URL: it.Link, Accept: acceptPages})
-	switch {
-	case err == nil:
-		page, err := decodeHTML(resp.Body, resp.ContentType)
-		if err != nil {
-			return nil, fmt.Errorf("archiver: %s: %w", resp.URL, err)
-		}
-		pageURL, err := url.Parse(resp.URL)
-		if err != nil {
-			return nil, fmt.Errorf("archiver: %w", err)
-		}
-		story, err := Extract(page, pageURL)
-		if err == nil {
-			p, err := a.Render(story, it, pageURL, d)
-			if err == nil || !errors.Is(err, ErrNoStory) {
-				return p, err
-			}
-		}
-		if !hasContent(it) {
-			return nil, fmt.Errorf("archiver: %s: %w", resp.URL, ErrNoStory)
-		}
-		// A page we cannot read (a script-only page, say) whose feed
-		// carries the whole story.
-		return a.Render(FeedStory(it), it, pageURL, d)
-	case errors.Is(err, fetch.ErrGone) && hasContent(it):
-		pageURL, err := url.Parse(it.Link)
-		if err != nil {
-			return nil, fmt.Errorf("archiver: %w", err)
-		}
-		return a.Render(FeedStory(it), it, pageURL, d)
-	default:
-		return nil, fmt.Errorf("archiver: %w", err)
-	}
-}
-
-func hasContent(it feeds.Item) bool { return strings.TrimSpace(plain(it.Content)) != "" }
-
-// FeedStory is the story as the feed entry carries it (content:encoded).
-func FeedStory(it feeds.Item) *Story {
-	s := &Story{Shape: "feed", Title: it.Title, Body: it.Content}
-	if it.Image != nil {
-		s.Image = &Image{URL: it.Image.URL, Caption: it.Image.Caption, Credit: it.Image.Credit}
-	}
-	return s
-}
-
-// maxDescription bounds a description, which some feeds fill with the
-// whole story.
-const maxDescription = 300
-
-// Render makes the post of a story found at pageURL for the feed entry it.
-// Each value comes from the best source that has it: the page (its
-// embedded data, markup, JSON-LD, meta) before the feed, except the
-// publication time, which the feed's pubDate gives first.
-func (a *Archiver) Render(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) (*Post, error) {
-	if s.Image == nil && s.Shape != "readability" && it.Image != nil {
-		s.Image = &Image{URL: it.Image.URL, Caption: it.Image.Caption, Credit: it.Image.Credit}
-	}
-	root, err := clean(s.Image, s.Body, pageURL)
+// Pass runs one pass. Its error is the store's (store.ErrBusy among them),
+// or ctx's when it was stopped; what failed beside that is in the
+// summary. A stopped pass commits the posts it completed.
+func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
+	sum := &Summary{Start: a.now()}
+	defer func() { sum.Duration = time.Since(sum.Start) }()
+	opts := a.cfg.StoreOptions()
+	opts.Logger = a.log
+	st, err := store.Open(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("archiver: cleaning %s: %w", pageURL, err)
+		return sum, err
 	}
-	body, err := toMarkdown(a.conv, root, pageURL.String())
-	if err != nil {
-		return nil, err
-	}
-	if body == "" {
-		return nil, fmt.Errorf("archiver: %s: %w", pageURL, ErrNoStory)
-	}
+	defer st.Close()
+	a.remote(ctx, KindPull, st.Pull, sum)
 
-	// The article's URL is where its page is, after redirects. Not the
-	// canonical URL the page declares: a page may declare anything, and
-	// identical pages at two URLs are still two articles.
-	from := pageURL.String()
-	if u, err := feeds.CleanURL(nil, from); err == nil {
-		from = u.String()
-	}
-	guid := firstNonEmpty(it.GUID, it.Link)
-	if feeds.Key(guid) == feeds.Key(from) {
-		guid = "" // says nothing from: does not
-	}
-	p := &Post{
-		Defaults:    d,
-		Title:       firstNonEmpty(s.Title, it.Title, from),
-		URL:         from,
-		Date:        firstTime(it.Published, s.Published, it.Updated, a.now()).UTC(),
-		Modified:    firstTime(s.Modified, it.Updated),
-		Section:     s.Section,
-		Description: truncate(firstNonEmpty(s.Description, plain(it.Description)), maxDescription),
-		Audio:       s.Audio,
-		SourceID:    s.ID,
-		GUID:        guid,
-		Feed:        it.Feed,
-		Body:        body,
-	}
-	p.Tags = compact(append(append([]string{}, d.Tags...), firstList(s.Tags, it.Categories)...))
-	p.Categories = compact(d.Categories)
-	p.Byline = firstNonEmpty(strings.Join(firstList(s.Authors, it.Authors), ", "), s.Byline)
-	if s.Image != nil {
-		p.Image = absolute(pageURL, s.Image.URL)
-	}
-	return p, nil
-}
-
-func firstTime(ts ...time.Time) time.Time {
-	for _, t := range ts {
-		if !t.IsZero() {
-			return t
+	s := loadState(st, a.log)
+	index := indexPosts(st)
+	results := a.poll(ctx, s)
+	if ctx.Err() == nil {
+		pl := planner{cfg: a.cfg, state: s, index: index, trusted: a.client.Trusted, now: sum.Start}
+		p := pl.plan(results)
+		a.begin(p, s, sum)
+		rc := &recorder{st: st, state: s, index: index, sum: sum, log: a.log, loc: a.cfg.Location}
+		a.run(ctx, p.jobs, rc.record)
+		if ctx.Err() == nil {
+			// Only a pass that handled every entry may let the next one
+			// skip an unchanged feed.
+			maps.Copy(s.Feeds, p.validators)
 		}
 	}
-	return time.Time{}
+	return sum, a.finish(ctx, st, s, sum)
 }
 
-func firstList(ls ...[]string) []string {
-	for _, l := range ls {
-		if len(compact(l)) > 0 {
-			return l
+// begin takes a plan into the state and the summary, and logs it.
+func (a *Archiver) begin(p *plan, s *state, sum *Summary) {
+	sum.Polls, sum.NotModified = p.polls, p.notModified
+	maps.Copy(s.Seen, p.seen)
+	for _, key := range p.resolved {
+		delete(s.Failures, key)
+	}
+	for _, f := range p.failed {
+		sum.Failed = append(sum.Failed, f)
+		a.log.Error("feed failed", slog.String("url", f.URL), slog.String("error", f.Reason))
+	}
+	for _, sk := range p.skipped {
+		sum.Skipped++
+		a.log.Warn("feed entry skipped", slog.String("feed", sk.feed), slog.String("url", sk.url), slog.String("reason", sk.reason))
+	}
+	for _, j := range p.waiting {
+		next := j.retry.next()
+		sum.Failed = append(sum.Failed, Failure{URL: j.item.Link, Kind: j.retry.Kind, Reason: j.retry.Error, Next: next})
+		a.log.Warn("article still failing; next attempt later", slog.String("url", j.item.Link),
+			slog.Int("attempts", j.retry.Attempts), slog.Time("next", next), slog.String("error", j.retry.Error))
+	}
+}
+
+// finish commits what the pass wrote (even when it is stopping: what is
+// written is complete), saves the state, packs the repository when it is
+// time, and pushes.
+func (a *Archiver) finish(ctx context.Context, st *store.Store, s *state, sum *Summary) error {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	made, err := st.Commit(cctx, commitMessage(sum))
+	if err != nil {
+		sum.Failed = append(sum.Failed, Failure{URL: st.Dir(), Kind: KindStore, Reason: err.Error()})
+		return err
+	}
+	sum.Committed, sum.Posts, sum.Failing = made, st.Len(), len(s.Failures)
+	s.forgetOld(sum.Start)
+	if err := st.SaveState(s); err != nil {
+		sum.Failed = append(sum.Failed, Failure{URL: st.Dir(), Kind: KindStore, Reason: err.Error()})
+		return err
+	}
+	sum.Stored = true
+	if made && ctx.Err() == nil {
+		if err := st.Maintain(ctx); err != nil && ctx.Err() == nil {
+			a.log.Warn("git gc failed; the archive is whole, only less compact", slog.String("error", err.Error()))
 		}
 	}
-	return nil
+	// Every pass pushes, so that commits an earlier push could not
+	// deliver go with it.
+	sum.Pushed = a.remote(ctx, KindPush, st.Push, sum)
+	return ctx.Err()
 }
 
-func truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+// remote pulls or pushes (op) the store's remote, if it has one, and
+// reports whether that went well. A failure is recorded, and the pass goes
+// on: what it archives is committed, and pushed once the remote is
+// reachable again.
+func (a *Archiver) remote(ctx context.Context, kind Kind, op func(context.Context) error, sum *Summary) bool {
+	if a.cfg.Store.Remote == "" || ctx.Err() != nil {
+		return false
 	}
-	return string([]rune(s)[:n]) + "…"
-}
-
-// decodeHTML decodes a page to UTF-8: the charset comes from a byte order
-// mark, the Content-Type header or a <meta> in the page; a page with none
-// that is valid UTF-8 is UTF-8.
-func decodeHTML(body []byte, contentType string) ([]byte, error) {
-	enc, name, certain := charset.DetermineEncoding(body, contentType)
-	if name == "utf-8" || (!certain && name == "windows-1252" && utf8.Valid(body)) {
-		return body, nil
+	rctx, cancel := context.WithTimeout(ctx, remoteTimeout)
+	defer cancel()
+	err := op(rctx)
+	if err != nil && ctx.Err() == nil {
+		remote := store.Redact(a.cfg.Store.Remote)
+		sum.Failed = append(sum.Failed, Failure{URL: remote, Kind: kind, Reason: reason(err)})
+		a.log.Error(string(kind)+" failed", slog.String("remote", remote), slog.String("error", reason(err)))
 	}
-	out, _, err := transform.Bytes(enc.NewDecoder(), body)
-	if err != nil {
-		return nil, fmt.Errorf("decoding page from %s: %w", name, err)
-	}
-	return out, nil
+	return err == nil
 }

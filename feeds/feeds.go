@@ -68,9 +68,25 @@ type Result struct {
 // ErrNotFeed is returned for a body that is no feed, such as an HTML page.
 var ErrNotFeed = errors.New("not a feed")
 
+// Error is a feed that was fetched but could not be read. A feed that
+// could not be fetched is a *fetch.Error.
+type Error struct {
+	URL string
+	Err error
+}
+
+func (e *Error) Error() string { return "feeds: " + e.URL + ": " + e.Err.Error() }
+
+// Reason is the error as a user reads it beside the feed's URL.
+func (e *Error) Reason() string { return e.Err.Error() }
+
+func (e *Error) Unwrap() error { return e.Err }
+
 const acceptFeeds = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 
 // Poll fetches feedURL, conditionally on prev, and parses what it gets.
+// A feed that cannot be fetched fails with a *fetch.Error, one that
+// cannot be read with an *Error.
 func Poll(ctx context.Context, client *fetch.Client, feedURL string, prev Validators) (*Result, error) {
 	resp, err := client.Get(ctx, fetch.Request{URL: feedURL, Accept: acceptFeeds, ETag: prev.ETag, LastModified: prev.LastModified})
 	if err != nil {
@@ -90,7 +106,7 @@ func Poll(ctx context.Context, client *fetch.Client, feedURL string, prev Valida
 	}
 	res, err := Parse(resp.Body, resp.ContentType, feedURL)
 	if err != nil {
-		return nil, fmt.Errorf("feeds: %s: %w", feedURL, err)
+		return nil, &Error{URL: feedURL, Err: err}
 	}
 	res.Validators = v
 	return res, nil

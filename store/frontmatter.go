@@ -61,6 +61,9 @@ func readFrontMatter(path string) (*FrontMatter, error) {
 // lines, and, when reading all of r, the rest.
 func splitFrontMatter(r *bufio.Reader) (head, rest []byte, err error) {
 	first, err := r.ReadBytes('\n')
+	if err != nil && err != io.EOF {
+		return nil, nil, err
+	}
 	first = bytes.TrimPrefix(first, []byte("\uFEFF"))
 	if string(bytes.TrimRight(first, " \t\r\n")) != "---" {
 		return nil, nil, ErrNoFrontMatter
@@ -68,6 +71,9 @@ func splitFrontMatter(r *bufio.Reader) (head, rest []byte, err error) {
 	var buf bytes.Buffer
 	for {
 		line, err := r.ReadBytes('\n')
+		if err != nil && err != io.EOF {
+			return nil, nil, err
+		}
 		if t := string(bytes.TrimRight(line, " \t\r\n")); t == "---" || t == "..." {
 			rest, _ := io.ReadAll(r)
 			return buf.Bytes(), rest, nil

@@ -51,6 +51,16 @@ func cleanEnv(env []string) []string {
 	})
 }
 
+// getenv is the value of key in git's environment.
+func (g *git) getenv(key string) string {
+	for _, kv := range slices.Backward(g.env) {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
 // with returns a git with env added to its environment.
 func (g *git) with(env []string) *git {
 	return &git{dir: g.dir, env: append(slices.Clone(g.env), env...)}

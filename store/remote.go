@@ -1,11 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/base64"
 	"fmt"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,12 +14,18 @@ import (
 
 // A store may have a remote: a git URL or path it pulls from before a pass
 // and pushes to after. Credentials never come from the configuration: an
-// HTTPS remote takes a token from $ARCHIVER_GIT_TOKEN (sent as HTTP basic
-// auth, user $ARCHIVER_GIT_USER, default x-access-token), an SSH remote a
-// key file from $ARCHIVER_SSH_KEY; git's own settings and environment
-// (credential helpers, GIT_SSH_COMMAND, ~/.ssh) work too.
+// HTTPS remote takes a token (sent as HTTP basic auth), an SSH remote a
+// key file, both given in Options.Credentials; git's own settings and
+// environment (credential helpers, GIT_SSH_COMMAND, ~/.ssh) work too.
 
 const remoteName = "archive-remote"
+
+// Credentials are what the store reaches its remote with.
+type Credentials struct {
+	Token  string // for an HTTPS remote
+	User   string // the user name sent with Token; default x-access-token
+	SSHKey string // a private key file, for an SSH remote
+}
 
 // localOpTimeout bounds the local git work of a pull (rebase, reset),
 // which runs even when the pass is stopping, so as not to leave it half
@@ -27,24 +33,21 @@ const remoteName = "archive-remote"
 const localOpTimeout = time.Minute
 
 // remoteEnv is the environment git needs to reach the remote with the
-// credentials of the environment, passed so that they never show in a
-// process list or a log.
+// store's credentials, passed so that they never show in a process list
+// or a log.
 func (s *Store) remoteEnv() []string {
 	var env []string
-	if token := os.Getenv("ARCHIVER_GIT_TOKEN"); token != "" && isHTTP(s.remote) {
-		user := os.Getenv("ARCHIVER_GIT_USER")
-		if user == "" {
-			user = "x-access-token"
-		}
+	if c := s.creds; c.Token != "" && isHTTP(s.remote) {
+		user := cmp.Or(c.User, "x-access-token")
 		// Scoped to the remote's URL: a redirect elsewhere gets no token.
 		// Added after any GIT_CONFIG_* settings of the user's own.
-		n, _ := strconv.Atoi(os.Getenv("GIT_CONFIG_COUNT"))
-		auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + token))
+		n, _ := strconv.Atoi(s.git.getenv("GIT_CONFIG_COUNT"))
+		auth := base64.StdEncoding.EncodeToString([]byte(user + ":" + c.Token))
 		env = append(env, "GIT_CONFIG_COUNT="+strconv.Itoa(n+1),
 			fmt.Sprintf("GIT_CONFIG_KEY_%d=http.%s.extraHeader", n, s.remote),
 			fmt.Sprintf("GIT_CONFIG_VALUE_%d=Authorization: Basic %s", n, auth))
 	}
-	if key := os.Getenv("ARCHIVER_SSH_KEY"); key != "" && os.Getenv("GIT_SSH_COMMAND") == "" {
+	if key := s.creds.SSHKey; key != "" && s.git.getenv("GIT_SSH_COMMAND") == "" {
 		// Host keys are remembered in the store: in a container there is
 		// no home directory to keep them in.
 		quote := func(p string) string { return "'" + strings.ReplaceAll(p, "'", "") + "'" }
@@ -83,19 +86,36 @@ func (s *Store) setRemote(ctx context.Context) error {
 	return nil
 }
 
+// RemoteError is a pull or a push that failed.
+type RemoteError struct{ Err error }
+
+func (e *RemoteError) Error() string { return "store: " + e.Err.Error() }
+
+// Reason is the error as a user reads it beside the remote's URL.
+func (e *RemoteError) Reason() string { return e.Err.Error() }
+
+func (e *RemoteError) Unwrap() error { return e.Err }
+
 // Pull brings in what the remote's branch has that the store has not,
 // replaying the store's unpushed commits on top. A remote without the
-// branch yet is not an error.
+// branch yet is not an error. It fails with a *RemoteError.
 func (s *Store) Pull(ctx context.Context) error {
 	if s.remote == "" {
 		return nil
 	}
+	if err := s.pull(ctx); err != nil {
+		return &RemoteError{err}
+	}
+	return nil
+}
+
+func (s *Store) pull(ctx context.Context) error {
 	g := s.git.with(s.remoteEnv())
 	if _, err := g.run(ctx, nil, "fetch", "--quiet", "--no-tags", remoteName, s.branch); err != nil {
 		if strings.Contains(err.Error(), "couldn't find remote ref") {
 			return nil // an empty remote: the first push creates the branch
 		}
-		return fmt.Errorf("store: pulling from %s: %w", Redact(s.remote), err)
+		return fmt.Errorf("pulling from %s: %w", Redact(s.remote), err)
 	}
 	// What follows is local and quick: it runs to its end even when the
 	// pass is stopping.
@@ -105,24 +125,28 @@ func (s *Store) Pull(ctx context.Context) error {
 		return nil // nothing new there
 	}
 	if _, err := s.git.run(ctx, nil, "merge-base", "HEAD", "FETCH_HEAD"); err != nil {
-		// Unrelated histories: a store just created beside an existing
-		// archive takes the archive; a store with a history of its own is
-		// never thrown away.
-		if !s.justSeeded(ctx) {
-			return fmt.Errorf("store: %s holds another history than the store: point store.remote at this archive's repository, "+
-				"or start from a clone of the remote (git clone %s %s)", Redact(s.remote), Redact(s.remote), s.dir)
-		}
-		if _, err := s.git.run(ctx, nil, "reset", "--quiet", "--hard", "FETCH_HEAD"); err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		s.log.Info("store: started from the remote's archive", "remote", Redact(s.remote))
-		return s.loadPosts(ctx)
+		return s.takeRemote(ctx)
 	}
 	if _, err := s.git.run(ctx, nil, "rebase", "--quiet", "FETCH_HEAD"); err != nil {
 		s.git.run(ctx, nil, "rebase", "--abort")
-		return fmt.Errorf("store: the store and %s have diverged and the store's commits do not apply on top: "+
+		return fmt.Errorf("the store and %s have diverged and the store's commits do not apply on top: "+
 			"resolve it by hand in %s (git pull --rebase %s %s): %w", Redact(s.remote), s.dir, remoteName, s.branch, err)
 	}
+	return s.loadPosts(ctx)
+}
+
+// takeRemote starts the store from the remote's history, unrelated to
+// its own: a store just created beside an existing archive takes the
+// archive; a store with a history of its own is never thrown away.
+func (s *Store) takeRemote(ctx context.Context) error {
+	if !s.justSeeded(ctx) {
+		return fmt.Errorf("%s holds another history than the store: point store.remote at this archive's repository, "+
+			"or start from a clone of the remote (git clone %s %s)", Redact(s.remote), Redact(s.remote), s.dir)
+	}
+	if _, err := s.git.run(ctx, nil, "reset", "--quiet", "--hard", "FETCH_HEAD"); err != nil {
+		return err
+	}
+	s.log.Info("store: started from the remote's archive", "remote", Redact(s.remote))
 	return s.loadPosts(ctx)
 }
 
@@ -134,14 +158,14 @@ func (s *Store) justSeeded(ctx context.Context) bool {
 }
 
 // Push pushes the store's commits to the remote's branch. When it fails,
-// the commits stay, and the next Push sends them.
+// with a *RemoteError, the commits stay, and the next Push sends them.
 func (s *Store) Push(ctx context.Context) error {
 	if s.remote == "" {
 		return nil
 	}
 	g := s.git.with(s.remoteEnv())
 	if _, err := g.run(ctx, nil, "push", "--quiet", remoteName, "HEAD:refs/heads/"+s.branch); err != nil {
-		return fmt.Errorf("store: pushing to %s: %w (the commits are kept and pushed at the next pass)", Redact(s.remote), err)
+		return &RemoteError{fmt.Errorf("pushing to %s: %w (the commits are kept and pushed at the next pass)", Redact(s.remote), err)}
 	}
 	return nil
 }

@@ -44,7 +44,7 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 	} {
 		tmps, _ := filepath.Glob(pattern)
 		for _, t := range tmps {
-			if err := os.Remove(t); err != nil {
+			if err := os.RemoveAll(t); err != nil {
 				return fmt.Errorf("store: removing %s: %w", t, err)
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -32,16 +33,40 @@ func (s *Store) ensureRepo(ctx context.Context, branch string) error {
 	if _, err := os.Stat(filepath.Join(s.dir, ".git")); err == nil {
 		return nil // a repository of its own (a directory, or a worktree's file)
 	}
+	entries = slices.DeleteFunc(entries, func(e fs.DirEntry) bool { return strings.HasPrefix(e.Name(), tempPrefix) })
 	if len(entries) > 0 {
 		if _, err := os.Stat(filepath.Join(s.dir, PostsDir)); err != nil {
 			return fmt.Errorf("store: %s is not empty and holds neither a git repository nor a Jekyll %s/ directory; "+
 				"set store.path to a new or empty directory, or run `git init` in it to use it as it is", s.dir, PostsDir)
 		}
 	}
-	if _, err := s.git.run(ctx, nil, "init", "--quiet", "--initial-branch="+branch); err != nil {
+	if err := s.initRepo(ctx, branch); err != nil {
 		return fmt.Errorf("store: creating the repository: %w", err)
 	}
 	s.log.Info("store: created a git repository", "store", s.dir)
+	return nil
+}
+
+// initRepo creates the repository in a temporary directory and renames
+// its .git into place, so that a crash never leaves a half-made .git that
+// would pass for a repository. removeLeftovers removes what a crash
+// leaves of the temporary directory.
+func (s *Store) initRepo(ctx context.Context, branch string) error {
+	tmp, err := os.MkdirTemp(s.dir, tempPrefix+"init-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	g := &git{dir: tmp, env: s.git.env}
+	if _, err := g.run(ctx, nil, "init", "--quiet", "--initial-branch="+branch); err != nil {
+		return err
+	}
+	if err := os.Rename(filepath.Join(tmp, ".git"), filepath.Join(s.dir, ".git")); err != nil {
+		if _, serr := os.Stat(filepath.Join(s.dir, ".git")); serr == nil {
+			return nil // another archiver made it meanwhile
+		}
+		return err
+	}
 	return nil
 }
 

@@ -31,7 +31,10 @@ type Options struct {
 	Name     string // commit author and committer
 	Email    string
 	LockWait time.Duration // how long to wait for another writer; 0 = don't wait
-	Logger   *slog.Logger
+	// Credentials reach the remote; git's own (a credential helper,
+	// ~/.ssh) are used too.
+	Credentials Credentials
+	Logger      *slog.Logger
 }
 
 // Post is what the store knows of one post: its file name in PostsDir and
@@ -56,6 +59,7 @@ type Store struct {
 	log     *slog.Logger
 	remote  string
 	branch  string
+	creds   Credentials
 	posts   map[string]Post // by Name
 	tree    string          // the tree of PostsDir at HEAD that posts reflects
 	pending []string        // Names written since the last commit
@@ -79,7 +83,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{dir: dir, git: g, log: opts.Logger, remote: opts.Remote, branch: opts.Branch}
+	s := &Store{dir: dir, git: g, log: opts.Logger, remote: opts.Remote, branch: opts.Branch, creds: opts.Credentials}
 	if err := s.ensureRepo(ctx, opts.Branch); err != nil {
 		return nil, err
 	}
@@ -94,38 +98,39 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.takeLock(ctx, opts.LockWait); err != nil {
 		return nil, err
 	}
-	ok := false
-	defer func() {
-		if !ok {
-			s.lock.Unlock()
-		}
-	}()
-	if err := s.removeLeftovers(ctx); err != nil {
+	if err := s.prepare(ctx); err != nil {
+		s.lock.Unlock()
 		return nil, err
+	}
+	return s, nil
+}
+
+// prepare makes a locked store ready: it repairs what an interrupted run
+// left, makes the first commit of a new archive, points the git remote at
+// the store's, and reads the posts.
+func (s *Store) prepare(ctx context.Context) error {
+	if err := s.removeLeftovers(ctx); err != nil {
+		return err
 	}
 	if err := s.finishRebase(ctx); err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := g.run(ctx, nil, "rev-parse", "--quiet", "--verify", "HEAD"); err != nil {
+	if _, err := s.git.run(ctx, nil, "rev-parse", "--quiet", "--verify", "HEAD"); err != nil {
 		// No commit yet: a new repository, or one whose first commit a
 		// crash interrupted.
 		if err := s.seed(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if err := s.repair(ctx); err != nil {
-		return nil, err
+		return err
 	}
 	if s.remote != "" {
 		if err := s.setRemote(ctx); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := s.loadPosts(ctx); err != nil {
-		return nil, err
-	}
-	ok = true
-	return s, nil
+	return s.loadPosts(ctx)
 }
 
 // Close releases the store's lock.
@@ -150,6 +155,18 @@ func (s *Store) Len() int { return len(s.posts) }
 func (s *Store) Post(name string) (Post, bool) {
 	p, ok := s.posts[name]
 	return p, ok
+}
+
+// Read returns the file of the post of that name.
+func (s *Store) Read(name string) ([]byte, error) {
+	if !validName.MatchString(name) {
+		return nil, fmt.Errorf("store: refusing post file name %q", name)
+	}
+	data, err := os.ReadFile(filepath.Join(s.dir, PostsDir, name))
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return data, nil
 }
 
 // validName is the only form of file name Write accepts: a dated Jekyll

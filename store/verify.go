@@ -43,83 +43,111 @@ func Verify(ctx context.Context, dir string, key func(from string) string) ([]Pr
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
 		return nil, fmt.Errorf("store: %s is not a git repository", dir)
 	}
-	var problems []Problem
-	add := func(file, format string, args ...any) {
-		problems = append(problems, Problem{File: file, Message: fmt.Sprintf(format, args...)})
+	v := &verifier{dir: dir, key: key, byKey: map[string][]string{}}
+	if err := v.posts(); err != nil {
+		return nil, fmt.Errorf("store: reading posts: %w", err)
 	}
+	v.duplicates()
+	if err := v.repository(ctx, g); err != nil {
+		return nil, err
+	}
+	sort.SliceStable(v.problems, func(i, j int) bool { return v.problems[i].File < v.problems[j].File })
+	return v.problems, nil
+}
 
-	byKey := map[string][]string{}
-	root := filepath.Join(dir, PostsDir)
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+// verifier collects the problems of a store.
+type verifier struct {
+	dir      string
+	key      func(from string) string
+	byKey    map[string][]string // the posts of each key(from)
+	problems []Problem
+}
+
+func (v *verifier) add(file, format string, args ...any) {
+	v.problems = append(v.problems, Problem{File: file, Message: fmt.Sprintf(format, args...)})
+}
+
+// posts checks the name and front matter of every post.
+func (v *verifier) posts() error {
+	root := filepath.Join(v.dir, PostsDir)
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if os.IsNotExist(err) && path == root {
 				return filepath.SkipAll
 			}
 			return err
 		}
-		rel, _ := filepath.Rel(dir, path)
-		rel = filepath.ToSlash(rel)
 		if d.IsDir() || !isPostFile(d.Name()) {
 			return nil
 		}
+		rel, _ := filepath.Rel(v.dir, path)
+		rel = filepath.ToSlash(rel)
 		if !jekyllPostName.MatchString(d.Name()) {
-			add(rel, "the file name is not YYYY-MM-DD-title.ext, so Jekyll ignores the post")
+			v.add(rel, "the file name is not YYYY-MM-DD-title.ext, so Jekyll ignores the post")
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
 			return err
 		}
-		fm, err := ParseFrontMatter(data)
-		if err != nil {
-			add(rel, "%v", err)
-			return nil
-		}
-		for _, k := range requiredKeys {
-			if v, ok := fm.Fields[k]; !ok || v == nil || v == "" {
-				add(rel, "front matter lacks %q", k)
-			}
-		}
-		switch d := fm.Fields["date"].(type) {
-		case nil, time.Time:
-		case string:
-			if _, err := parseDate(d); err != nil {
-				add(rel, "%v", err)
-			}
-		default:
-			add(rel, "date %v is not a date", d)
-		}
-		if fm.From != "" {
-			k := key(fm.From)
-			byKey[k] = append(byKey[k], rel)
-		}
+		v.post(rel, data)
 		return nil
 	})
+}
+
+// post checks the front matter of the post at rel.
+func (v *verifier) post(rel string, data []byte) {
+	fm, err := ParseFrontMatter(data)
 	if err != nil {
-		return nil, fmt.Errorf("store: reading posts: %w", err)
+		v.add(rel, "%v", err)
+		return
 	}
-	for _, files := range byKey {
+	for _, k := range requiredKeys {
+		if val, ok := fm.Fields[k]; !ok || val == nil || val == "" {
+			v.add(rel, "front matter lacks %q", k)
+		}
+	}
+	switch d := fm.Fields["date"].(type) {
+	case nil, time.Time:
+	case string:
+		if _, err := parseDate(d); err != nil {
+			v.add(rel, "%v", err)
+		}
+	default:
+		v.add(rel, "date %v is not a date", d)
+	}
+	if fm.From != "" {
+		k := v.key(fm.From)
+		v.byKey[k] = append(v.byKey[k], rel)
+	}
+}
+
+// duplicates reports the posts of one article.
+func (v *verifier) duplicates() {
+	for _, files := range v.byKey {
 		if len(files) > 1 {
 			sort.Strings(files)
 			for _, f := range files {
-				add(f, "the same article (from:) as %s", strings.Join(others(files, f), ", "))
+				v.add(f, "the same article (from:) as %s", strings.Join(others(files, f), ", "))
 			}
 		}
 	}
+}
 
+// repository reports what is not committed, and what git fsck finds.
+func (v *verifier) repository(ctx context.Context, g *git) error {
 	status, err := g.run(ctx, nil, "status", "--porcelain=v1", "--untracked-files=all")
 	if err != nil {
-		return nil, fmt.Errorf("store: %w", err)
+		return fmt.Errorf("store: %w", err)
 	}
 	for _, line := range strings.Split(strings.TrimRight(string(status), "\n"), "\n") {
 		if len(line) > 3 {
-			add(strings.Trim(line[3:], `"`), "not committed (git status: %q)", strings.TrimSpace(line[:2]))
+			v.add(strings.Trim(line[3:], `"`), "not committed (git status: %q)", strings.TrimSpace(line[:2]))
 		}
 	}
 	if out, err := g.run(ctx, nil, "fsck", "--strict", "--no-progress"); err != nil {
-		add("", "git fsck --strict failed: %v %s", err, strings.TrimSpace(string(out)))
+		v.add("", "git fsck --strict failed: %v %s", err, strings.TrimSpace(string(out)))
 	}
-	sort.SliceStable(problems, func(i, j int) bool { return problems[i].File < problems[j].File })
-	return problems, nil
+	return nil
 }
 
 func others(all []string, one string) []string {

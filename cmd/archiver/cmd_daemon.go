@@ -14,6 +14,8 @@ import (
 
 	"github.com/go-co-op/gocron/v2"
 
+	"github.com/rfa-archive/archiver/archiver"
+	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/store"
 )
 
@@ -27,38 +29,38 @@ import (
 // Docker's 10 s between SIGTERM and SIGKILL.
 const stopWait = 8 * time.Second
 
-func runDaemonCommand(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, log, err := newFlags("daemon", stderr, "auto").load(args)
+func runDaemonCommand(ctx context.Context, args []string, env config.Env, stderr io.Writer) error {
+	cfg, log, err := newFlags("daemon", env, stderr, "auto").load(args)
 	if err != nil {
 		return err
 	}
-	p, err := newPasser(cfg, log)
+	a, err := archiver.New(cfg, log)
 	if err != nil {
 		return err
 	}
-	return newDaemon(cfg, log, p).run(ctx)
+	return newDaemon(cfg, log, a.Pass).run(ctx)
 }
 
 // daemon is a running `archiver daemon`.
 type daemon struct {
-	cfg      *Config
+	cfg      *config.Config
 	log      *slog.Logger
-	passer   *passer
-	metrics  *metrics
+	passFunc func(context.Context) (*archiver.Summary, error) // runs a pass: archiver.Archiver.Pass
+	metrics  *archiver.Metrics
 	interval time.Duration // between passes (the longest, for a cron schedule)
 	now      func() time.Time
 
 	mu      sync.Mutex
 	started time.Time // of the daemon
 	running time.Time // start of the pass in hand; zero between passes
-	last    *Summary  // of the last pass that finished
+	last    *archiver.Summary // of the last pass that finished
 	lastOK  time.Time // when the last pass without a store failure finished
 	lastErr error     // why the last pass failed, if it did: the store, or a bug
 }
 
-func newDaemon(cfg *Config, log *slog.Logger, p *passer) *daemon {
-	return &daemon{cfg: cfg, log: log, passer: p, metrics: newMetrics(cfg), now: time.Now,
-		interval: cfg.Schedule.Interval(cfg.location, time.Now())}
+func newDaemon(cfg *config.Config, log *slog.Logger, pass func(context.Context) (*archiver.Summary, error)) *daemon {
+	return &daemon{cfg: cfg, log: log, passFunc: pass, metrics: archiver.NewMetrics(cfg), now: time.Now,
+		interval: cfg.Schedule.Interval(cfg.Location, time.Now())}
 }
 
 // run runs passes until ctx is done.
@@ -68,36 +70,22 @@ func (d *daemon) run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-
-	defer func() {
-		if srv != nil {
+	if srv != nil {
+		defer func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 			defer cancel()
 			srv.Shutdown(ctx)
-		}
-	}()
-
-	sched, err := gocron.NewScheduler(gocron.WithLocation(d.cfg.location), gocron.WithStopTimeout(stopWait))
+		}()
+	}
+	sched, err := d.schedule(ctx)
 	if err != nil {
 		return err
-	}
-	def := gocron.DurationJob(d.cfg.Schedule.Every)
-	if d.cfg.Schedule.Cron != "" {
-		def = gocron.CronJob(d.cfg.Schedule.Cron, false)
-	}
-	if _, err := sched.NewJob(def, gocron.NewTask(d.pass),
-		gocron.WithName("pass"),
-		gocron.WithContext(ctx),                              // the pass's context: cancelled by SIGTERM
-		gocron.WithSingletonMode(gocron.LimitModeReschedule), // a pass that runs late skips the runs it overlaps: they never stack
-		gocron.WithStartAt(gocron.WithStartImmediately()),
-	); err != nil {
-		return &configError{fmt.Sprintf("schedule %q: %v", d.cfg.Schedule.raw, err)}
 	}
 	if d.interval > 6*time.Hour {
 		d.log.Warn("the schedule leaves more than 6 hours between passes: RFA's Arc feed lists only the last two days of stories, and a story that drops off between passes is lost",
 			slog.String("schedule", d.cfg.Schedule.String()))
 	}
-	d.log.Info("daemon started", slog.String("version", version()), slog.String("schedule", d.cfg.Schedule.String()),
+	d.log.Info("daemon started", slog.String("version", config.Version()), slog.String("schedule", d.cfg.Schedule.String()),
 		slog.String("store", d.cfg.Store.Path), slog.Int("feeds", len(d.cfg.Feeds)))
 	sched.Start()
 
@@ -111,6 +99,29 @@ func (d *daemon) run(ctx context.Context) error {
 	}
 	d.log.Info("daemon stopped")
 	return nil
+}
+
+// schedule makes the scheduler of the passes: the first at once, then one
+// on the schedule, never two at a time, each with ctx, which SIGTERM
+// cancels.
+func (d *daemon) schedule(ctx context.Context) (gocron.Scheduler, error) {
+	sched, err := gocron.NewScheduler(gocron.WithLocation(d.cfg.Location), gocron.WithStopTimeout(stopWait))
+	if err != nil {
+		return nil, err
+	}
+	def := gocron.DurationJob(d.cfg.Schedule.Every)
+	if d.cfg.Schedule.Cron != "" {
+		def = gocron.CronJob(d.cfg.Schedule.Cron, false)
+	}
+	if _, err := sched.NewJob(def, gocron.NewTask(d.pass),
+		gocron.WithName("pass"),
+		gocron.WithContext(ctx),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule), // a pass that runs late skips the runs it overlaps: they never stack
+		gocron.WithStartAt(gocron.WithStartImmediately()),
+	); err != nil {
+		return nil, &config.Error{Msg: fmt.Sprintf("schedule %q: %v", d.cfg.Schedule.String(), err)}
+	}
+	return sched, nil
 }
 
 // pass runs one pass and records it for /healthz and /metrics.
@@ -132,12 +143,12 @@ func (d *daemon) pass(ctx context.Context) {
 		}
 	}()
 
-	sum, err := d.passer.run(ctx)
+	sum, err := d.passFunc(ctx)
 
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.running = time.Time{}
-	d.metrics.observe(sum, err)
+	d.metrics.Observe(sum, err)
 	switch {
 	case ctx.Err() != nil:
 		d.log.Info("pass stopped", passAttrs(sum)...)
@@ -156,22 +167,11 @@ func (d *daemon) pass(ctx context.Context) {
 }
 
 // passAttrs is the summary line of a pass.
-func passAttrs(sum *Summary) []any {
-	attempted, unchanged := 0, 0
-	for _, f := range sum.Failed {
-		if f.Attempted() {
-			attempted++
-		}
-	}
-	for _, p := range sum.Polls {
-		if p.Outcome == "unchanged" {
-			unchanged++ // as in /metrics: a 304, or nothing new
-		}
-	}
+func passAttrs(sum *archiver.Summary) []any {
 	return []any{
 		slog.Int("new", len(sum.New)), slog.Int("updated", len(sum.Updated)),
-		slog.Int("failed", len(sum.Failed)), slog.Int("failed_now", attempted), slog.Int("skipped", sum.Skipped),
-		slog.Int("feeds", len(sum.Polls)), slog.Int("unchanged", unchanged), slog.Int("not_modified", sum.Unchanged), slog.Int("posts", sum.Posts),
+		slog.Int("failed", len(sum.Failed)), slog.Int("failed_now", sum.FailedNow()), slog.Int("skipped", sum.Skipped),
+		slog.Int("feeds", len(sum.Polls)), slog.Int("unchanged", sum.Unchanged()), slog.Int("not_modified", sum.NotModified), slog.Int("posts", sum.Posts),
 		slog.Bool("committed", sum.Committed), slog.String("duration", sum.Duration.Round(time.Millisecond).String()),
 	}
 }
@@ -185,7 +185,7 @@ func (d *daemon) serve() (*http.Server, error) {
 	}
 	ln, err := net.Listen("tcp", d.cfg.Listen)
 	if err != nil {
-		if d.cfg.listenSet {
+		if d.cfg.ListenSet {
 			return nil, fmt.Errorf("listen %s: %w: set listen in the config to a free host:port, or to off", d.cfg.Listen, err)
 		}
 		d.log.Warn("no /healthz or /metrics: the default address is taken; set listen in the config",
@@ -194,7 +194,7 @@ func (d *daemon) serve() (*http.Server, error) {
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", d.serveHealth)
-	mux.Handle("GET /metrics", d.metrics.handler())
+	mux.Handle("GET /metrics", d.metrics.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() {
 		if err := srv.Serve(ln); err != http.ErrServerClosed {

@@ -7,10 +7,13 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/rfa-archive/archiver/archiver"
+	"github.com/rfa-archive/archiver/archiver/config"
 )
 
-func runSyncCommand(ctx context.Context, args []string, stderr io.Writer) error {
-	cfg, log, err := newFlags("sync", stderr, "text").load(args)
+func runSyncCommand(ctx context.Context, args []string, env config.Env, stderr io.Writer) error {
+	cfg, log, err := newFlags("sync", env, stderr, "text").load(args)
 	if err != nil {
 		return err
 	}
@@ -18,12 +21,12 @@ func runSyncCommand(ctx context.Context, args []string, stderr io.Writer) error 
 }
 
 // runSync makes one pass and reports it.
-func runSync(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Writer) error {
-	p, err := newPasser(cfg, log)
+func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr io.Writer) error {
+	a, err := archiver.New(cfg, log)
 	if err != nil {
 		return err
 	}
-	sum, err := p.run(ctx)
+	sum, err := a.Pass(ctx)
 	printSummary(stderr, sum)
 	if err != nil {
 		return err
@@ -36,9 +39,9 @@ func runSync(ctx context.Context, cfg *Config, log *slog.Logger, stderr io.Write
 
 // printSummary prints what a pass did, and every failure with its URL,
 // its reason and when it is tried again.
-func printSummary(w io.Writer, sum *Summary) {
+func printSummary(w io.Writer, sum *archiver.Summary) {
 	fmt.Fprintf(w, "sync: %d new, %d updated, %d failed, %d skipped; %d feeds polled (%d unchanged) in %s",
-		len(sum.New), len(sum.Updated), len(sum.Failed), sum.Skipped, len(sum.Polls), sum.Unchanged, sum.Duration.Round(time.Millisecond))
+		len(sum.New), len(sum.Updated), len(sum.Failed), sum.Skipped, len(sum.Polls), sum.NotModified, sum.Duration.Round(time.Millisecond))
 	if !sum.Committed {
 		fmt.Fprint(w, "; nothing to commit")
 	}

@@ -5,12 +5,13 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/store"
 )
 
-func runVerifyCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	cfg, _, err := newFlags("verify", stderr, "").load(args)
+func runVerifyCommand(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
+	cfg, _, err := newFlags("verify", env, stderr, "").load(args)
 	if err != nil {
 		return err
 	}
@@ -18,7 +19,7 @@ func runVerifyCommand(ctx context.Context, args []string, stdout, stderr io.Writ
 }
 
 // runVerify lists every problem of the store, one a line.
-func runVerify(ctx context.Context, cfg *Config, stdout io.Writer) error {
+func runVerify(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
 	problems, err := store.Verify(ctx, cfg.Store.Path, feeds.Key)
 	if err != nil {
 		return err

@@ -5,12 +5,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+
+	"github.com/rfa-archive/archiver/archiver/config"
 )
 
 // commandFlags are the flags every command has: --config, and for the
 // commands that run passes --log-format and --verbose.
 type commandFlags struct {
 	fs        *flag.FlagSet
+	env       config.Env
 	config    *string
 	logFormat *string
 	verbose   *bool
@@ -18,11 +21,11 @@ type commandFlags struct {
 
 // newFlags starts the flags of command name. A logFormat other than ""
 // adds --log-format, with that default, and --verbose.
-func newFlags(name string, stderr io.Writer, logFormat string) *commandFlags {
+func newFlags(name string, env config.Env, stderr io.Writer, logFormat string) *commandFlags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	f := &commandFlags{fs: fs}
-	f.config = fs.String("config", defaultConfigPath(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
+	f := &commandFlags{fs: fs, env: env}
+	f.config = fs.String("config", env.Path(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
 	if logFormat != "" {
 		f.logFormat = fs.String("log-format", logFormat, "log as text, json, or auto (text on a terminal, else json)")
 		f.verbose = fs.Bool("verbose", false, "log debugging detail too")
@@ -46,7 +49,7 @@ func (f *commandFlags) parse(args []string) error {
 
 // load parses args and reads the configuration; with --log-format, it
 // makes the logger too.
-func (f *commandFlags) load(args []string) (*Config, *slog.Logger, error) {
+func (f *commandFlags) load(args []string) (*config.Config, *slog.Logger, error) {
 	if err := f.parse(args); err != nil {
 		return nil, nil, err
 	}
@@ -57,7 +60,7 @@ func (f *commandFlags) load(args []string) (*Config, *slog.Logger, error) {
 			return nil, nil, err
 		}
 	}
-	cfg, err := loadConfig(*f.config)
+	cfg, err := config.Load(*f.config, f.env)
 	if err != nil {
 		return nil, nil, err
 	}

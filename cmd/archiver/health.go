@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
-	"flag"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/rfa-archive/archiver/archiver"
 )
 
 // staleAfter is how many schedule intervals may pass without a pass
@@ -52,7 +49,7 @@ func (d *daemon) health() (bool, string) {
 	msg := fmt.Sprintf("ok: the last pass finished at %s: %d new, %d updated, %d failed; %d posts",
 		d.lastOK.UTC().Format(time.RFC3339), len(d.last.New), len(d.last.Updated), len(d.last.Failed), d.last.Posts)
 	for _, f := range d.last.Failed {
-		if f.Kind == "push" || f.Kind == "pull" {
+		if f.Kind == archiver.KindPush || f.Kind == archiver.KindPull {
 			msg += fmt.Sprintf("; %s failed: %s", f.Kind, f.Reason)
 		}
 	}
@@ -67,61 +64,4 @@ func (d *daemon) serveHealth(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
 	fmt.Fprintln(w, msg)
-}
-
-// runHealthcheckCommand asks a daemon's /healthz: exit 0 when it is
-// healthy, 1 when not. It is the image's HEALTHCHECK, so that the image
-// needs no curl.
-func runHealthcheckCommand(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	// Every failure is exit status 1, which Docker's HEALTHCHECK takes
-	// for unhealthy (it reserves 2).
-	f := newFlags("healthcheck", stderr, "")
-	timeout := f.fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
-	if err := f.parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return fmt.Errorf("healthcheck: %v", err)
-	}
-	cfg, err := loadConfig(*f.config)
-	if err != nil {
-		return fmt.Errorf("healthcheck: %v", err)
-	}
-	if cfg.Listen == "off" {
-		return fmt.Errorf("healthcheck: listen is off in %s: set listen (e.g. 127.0.0.1:9180) so that the daemon serves /healthz", *f.config)
-	}
-	u := "http://" + dialable(cfg.Listen) + "/healthz"
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("healthcheck: no answer from the daemon at %s: %w", u, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	fmt.Fprint(stdout, string(body))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("healthcheck: %s answered %s", u, resp.Status)
-	}
-	return nil
-}
-
-// dialable is a listen address as a client reaches it: a wildcard host
-// becomes loopback.
-func dialable(listen string) string {
-	host, port, err := net.SplitHostPort(listen)
-	if err != nil {
-		return listen
-	}
-	switch strings.Trim(host, "[]") {
-	case "", "0.0.0.0":
-		host = "127.0.0.1"
-	case "::":
-		host = "::1"
-	}
-	return net.JoinHostPort(host, port)
 }

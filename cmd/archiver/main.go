@@ -1,6 +1,7 @@
 // Command archiver keeps a permanent, readable archive of news feeds (Radio
 // Free Asia's Mandarin service by default) as a git repository of Jekyll
-// posts. See README.md.
+// posts. See README.md. It only makes a process: the pass is package
+// archiver, the configuration package archiver/config.
 package main
 
 import (
@@ -11,20 +12,19 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	_ "time/tzdata" // time zones for the timezone key, even where the system has none
 
+	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/store"
 )
 
 // Exit statuses.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // some feeds or articles failed; the rest is committed
-	exitUsage   = 2 // a usage or configuration error: nothing was done
-	exitBusy    = 3 // another archiver holds the store's lock
-	exitUnknown = 1
+	exitOK     = 0
+	exitFailed = 1 // some feeds or articles failed (the rest is committed), or anything unforeseen
+	exitUsage  = 2 // a usage or configuration error: nothing was done
+	exitBusy   = 3 // another archiver holds the store's lock
 )
 
 const usage = `archiver keeps an archive of news feeds as a git repository of Jekyll posts.
@@ -50,28 +50,28 @@ archiver is writing it).
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], config.ReadEnv(os.Getenv), os.Stdout, os.Stderr)
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
 }
 
-// run runs the command line args.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// run runs the command line args in the environment env.
+func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return &usageError{"no command given"}
 	}
 	switch args[0] {
 	case "sync":
-		return runSyncCommand(ctx, args[1:], stderr)
+		return runSyncCommand(ctx, args[1:], env, stderr)
 	case "daemon":
-		return runDaemonCommand(ctx, args[1:], stderr)
+		return runDaemonCommand(ctx, args[1:], env, stderr)
 	case "healthcheck":
-		return runHealthcheckCommand(ctx, args[1:], stdout, stderr)
+		return runHealthcheckCommand(ctx, args[1:], env, stdout, stderr)
 	case "verify":
-		return runVerifyCommand(ctx, args[1:], stdout, stderr)
+		return runVerifyCommand(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "archiver", version())
+		fmt.Fprintln(stdout, "archiver", config.Version())
 		return nil
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
@@ -90,20 +90,25 @@ func (e *usageError) Error() string { return e.msg }
 // failed has been reported already.
 var errFailed = errors.New("some feeds or articles failed")
 
-// exitCode prints err for the user and returns the exit status it means.
+// exitCode prints err for the user and returns the exit status it means,
+// for every command.
 func exitCode(err error, stderr io.Writer) int {
+	var he *healthError
 	var ue *usageError
-	var ce *configError
+	var ce *config.Error
 	switch {
-	case err == nil:
+	case err == nil, errors.Is(err, flag.ErrHelp):
 		return exitOK
-	case errors.Is(err, flag.ErrHelp):
-		return exitOK
+	case errors.As(err, &he):
+		// Whatever went wrong, Docker's HEALTHCHECK takes 1 for
+		// unhealthy; it reserves 2.
+		fmt.Fprintln(stderr, "archiver: healthcheck:", he.err)
+		return exitFailed
 	case errors.As(err, &ue):
 		fmt.Fprintln(stderr, "archiver:", ue.msg)
 		return exitUsage
 	case errors.As(err, &ce):
-		fmt.Fprintln(stderr, ce.msg)
+		fmt.Fprintln(stderr, ce.Msg)
 		return exitUsage
 	case errors.Is(err, store.ErrBusy):
 		fmt.Fprintln(stderr, "archiver:", err, "- try again later, or raise store.lock_timeout")
@@ -115,17 +120,5 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitFailed
 	}
 	fmt.Fprintln(stderr, "archiver:", err)
-	return exitUnknown
-}
-
-// version is the module version when built with go install, else "dev".
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
-
-func userAgent() string {
-	return "archiver/" + version() + " (+https://github.com/rfa-archive/archiver; news archiver)"
+	return exitFailed
 }

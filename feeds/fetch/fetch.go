@@ -37,6 +37,9 @@ type Options struct {
 	// entry without a port matches the host on any port.
 	AllowedHosts []string
 	Logger       *slog.Logger
+	// Transport makes the requests; nil is a copy of Go's default, with
+	// the environment's proxy. Tests put an in-memory one here.
+	Transport http.RoundTripper
 }
 
 // Defaults for Options.
@@ -169,10 +172,13 @@ func New(opts Options) *Client {
 			c.anyPort[trimWWW(strings.Trim(h, "[]"))] = true
 		}
 	}
-	transport := http.DefaultTransport.(*http.Transport).Clone()
-	transport.Proxy = http.ProxyFromEnvironment
-	transport.MaxIdleConnsPerHost = opts.PerHost
-	c.http = &http.Client{Transport: transport, CheckRedirect: c.checkRedirect}
+	if opts.Transport == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.Proxy = http.ProxyFromEnvironment
+		t.MaxIdleConnsPerHost = opts.PerHost
+		opts.Transport = t
+	}
+	c.http = &http.Client{Transport: opts.Transport, CheckRedirect: c.checkRedirect}
 	return c
 }
 
@@ -256,14 +262,10 @@ func (c *Client) once(ctx context.Context, u *url.URL, req Request) (*Response, 
 		return nil, &Error{URL: u.String(), Err: err}
 	}
 	hr.Header.Set("User-Agent", c.opts.UserAgent)
-	if req.Accept != "" {
-		hr.Header.Set("Accept", req.Accept)
-	}
-	if req.ETag != "" {
-		hr.Header.Set("If-None-Match", req.ETag)
-	}
-	if req.LastModified != "" {
-		hr.Header.Set("If-Modified-Since", req.LastModified)
+	for k, v := range map[string]string{"Accept": req.Accept, "If-None-Match": req.ETag, "If-Modified-Since": req.LastModified} {
+		if v != "" {
+			hr.Header.Set(k, v)
+		}
 	}
 	resp, err := c.http.Do(hr)
 	if err != nil {
@@ -271,20 +273,39 @@ func (c *Client) once(ctx context.Context, u *url.URL, req Request) (*Response, 
 	}
 	defer resp.Body.Close()
 	final := resp.Request.URL.String()
+	if err := statusError(resp, final); err != nil {
+		return nil, err
+	}
+	r := &Response{URL: final, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"),
+		ETag: resp.Header.Get("ETag"), LastModified: resp.Header.Get("Last-Modified")}
+	if resp.StatusCode == http.StatusNotModified {
+		r.ContentType = ""
+		return r, nil
+	}
+	if r.Body, err = c.readBody(ctx, resp, final); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
 
+// statusError is the error an HTTP status means, nil for 2xx and 304.
+func statusError(resp *http.Response, final string) error {
 	switch code := resp.StatusCode; {
 	case code == http.StatusNotModified:
-		return &Response{URL: final, StatusCode: code, ETag: resp.Header.Get("ETag"),
-			LastModified: resp.Header.Get("Last-Modified")}, nil
+		return nil
 	case code == http.StatusNotFound || code == http.StatusGone:
-		return nil, &Error{URL: final, StatusCode: code, Err: ErrGone}
+		return &Error{URL: final, StatusCode: code, Err: ErrGone}
 	case code == http.StatusTooManyRequests || code == http.StatusRequestTimeout || code >= 500:
-		return nil, &Error{URL: final, StatusCode: code, Temporary: true,
+		return &Error{URL: final, StatusCode: code, Temporary: true,
 			RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	case code < 200 || code > 299:
-		return nil, &Error{URL: final, StatusCode: code}
+		return &Error{URL: final, StatusCode: code}
 	}
+	return nil
+}
 
+// readBody reads the whole body, at most MaxBodySize bytes of it.
+func (c *Client) readBody(ctx context.Context, resp *http.Response, final string) ([]byte, error) {
 	limit := c.opts.MaxBodySize
 	if resp.ContentLength > limit {
 		return nil, &Error{URL: final, StatusCode: resp.StatusCode,
@@ -302,14 +323,7 @@ func (c *Client) once(ctx context.Context, u *url.URL, req Request) (*Response, 
 		return nil, &Error{URL: final, StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("%w: more than %d bytes (http.max_body_size)", ErrTooLarge, limit)}
 	}
-	return &Response{
-		URL:          final,
-		StatusCode:   resp.StatusCode,
-		ContentType:  resp.Header.Get("Content-Type"),
-		ETag:         resp.Header.Get("ETag"),
-		LastModified: resp.Header.Get("Last-Modified"),
-		Body:         body,
-	}, nil
+	return body, nil
 }
 
 // transportError classifies an error from the connection or the body read.

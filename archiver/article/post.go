@@ -1,4 +1,4 @@
-package archiver
+package article
 
 import (
 	"bytes"
@@ -51,6 +51,29 @@ const DateFormat = "2006-01-02T15:04:05.000Z"
 // Render returns the post's file: YAML front matter, then the header the
 // earlier tool wrote ([title](from) and a line of dashes), then the story.
 func (p *Post) Render() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("---\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(p.frontMatter()); err != nil {
+		return nil, fmt.Errorf("article: writing front matter: %w", err)
+	}
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("article: writing front matter: %w", err)
+	}
+	b.WriteString("---\n")
+	b.WriteString("[" + linkText(p.Title) + "](" + linkDestination(p.URL) + ")\n------\n\n")
+	if p.Body != "" {
+		b.WriteString(p.Body)
+		b.WriteString("\n")
+	}
+	return b.Bytes(), nil
+}
+
+// frontMatter is the post's front matter: the earlier tool's keys in its
+// order, then ours. Every value is tagged, so that no title reads as a
+// number, a date or a boolean.
+func (p *Post) frontMatter() *yaml.Node {
 	fm := &yaml.Node{Kind: yaml.MappingNode}
 	add := func(key string, value *yaml.Node) {
 		fm.Content = append(fm.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key}, value)
@@ -77,7 +100,6 @@ func (p *Post) Render() ([]byte, error) {
 		add(key, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: map[bool]string{true: "True", false: "False"}[v]})
 	}
 
-	// The earlier tool's keys, in its order.
 	str("layout", p.Layout)
 	add("title", &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: p.Title, Style: yaml.DoubleQuotedStyle})
 	timestamp("date", p.Date)
@@ -86,7 +108,6 @@ func (p *Post) Render() ([]byte, error) {
 	list("tags", p.Tags)
 	boolean("comments", p.Comments)
 	list("categories", p.Categories)
-	// Ours.
 	if !p.Modified.IsZero() && !p.Modified.Equal(p.Date) {
 		timestamp("last_modified_at", p.Modified)
 	}
@@ -100,24 +121,7 @@ func (p *Post) Render() ([]byte, error) {
 	optional("feed", p.Feed)
 	// Stories are text: {{ }} and {% %} in them are not Liquid.
 	boolean("render_with_liquid", false)
-
-	var b bytes.Buffer
-	b.WriteString("---\n")
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(fm); err != nil {
-		return nil, fmt.Errorf("archiver: writing front matter: %w", err)
-	}
-	if err := enc.Close(); err != nil {
-		return nil, fmt.Errorf("archiver: writing front matter: %w", err)
-	}
-	b.WriteString("---\n")
-	b.WriteString("[" + linkText(p.Title) + "](" + linkDestination(p.URL) + ")\n------\n\n")
-	if p.Body != "" {
-		b.WriteString(p.Body)
-		b.WriteString("\n")
-	}
-	return b.Bytes(), nil
+	return fm
 }
 
 // linkText escapes a title for the text of a Markdown link, so that it

@@ -1,4 +1,4 @@
-package archiver
+package article
 
 import (
 	"bytes"
@@ -114,7 +114,7 @@ var furniture = []string{
 func Extract(page []byte, pageURL *url.URL) (*Story, error) {
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
 	if err != nil {
-		return nil, fmt.Errorf("archiver: parsing page: %w", err)
+		return nil, fmt.Errorf("article: parsing page: %w", err)
 	}
 	meta := readMeta(doc, pageURL)
 	for _, r := range rules {
@@ -183,11 +183,11 @@ func (r *rule) extractDOM(doc *goquery.Document, page *url.URL) (*Story, error) 
 func extractReadable(page []byte, pageURL *url.URL) (*Story, error) {
 	art, err := readability.FromReader(bytes.NewReader(page), pageURL)
 	if err != nil || art.Node == nil {
-		return nil, fmt.Errorf("archiver: %w", ErrNoStory)
+		return nil, ErrNoStory
 	}
 	var buf bytes.Buffer
 	if err := art.RenderHTML(&buf); err != nil {
-		return nil, fmt.Errorf("archiver: %w", err)
+		return nil, fmt.Errorf("article: %w", err)
 	}
 	s := &Story{Shape: "readability", Title: art.Title(), Body: buf.String(), Byline: art.Byline()}
 	if t, err := art.PublishedTime(); err == nil {
@@ -231,8 +231,12 @@ func imageSource(img *goquery.Selection) string {
 			return v
 		}
 	}
-	if set := img.AttrOr("srcset", img.AttrOr("data-srcset", "")); set != "" {
-		return strings.Fields(strings.Split(set, ",")[0])[0]
+	// A srcset is candidates "URL [descriptor]" separated by commas; the
+	// first with a URL will do.
+	for cand := range strings.SplitSeq(img.AttrOr("srcset", img.AttrOr("data-srcset", "")), ",") {
+		if f := strings.Fields(cand); len(f) > 0 && !strings.HasPrefix(f[0], "data:") {
+			return f[0]
+		}
 	}
 	return ""
 }

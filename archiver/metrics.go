@@ -1,4 +1,4 @@
-package main
+package archiver
 
 import (
 	"context"
@@ -9,12 +9,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/store"
 )
 
-// metrics are the daemon's Prometheus metrics, at /metrics. README.md
-// lists them; keep it in step.
-type metrics struct {
+// Metrics count what passes do, in Prometheus's form: the daemon serves
+// them at /metrics. README.md lists them; keep it in step.
+type Metrics struct {
 	reg            *prometheus.Registry
 	archived       prometheus.Counter
 	archivedByFeed *prometheus.CounterVec
@@ -28,11 +29,17 @@ type metrics struct {
 	failing        prometheus.Gauge
 }
 
-// failureKinds are the kinds of failure a pass reports.
-var failureKinds = []string{"feed", "fetch", "gone", "extract", "store", "pull", "push", "busy", "other"}
+// The results of a pass, in archiver_passes_total.
+const (
+	passOK         = "ok"          // finished; feeds or articles may have failed
+	passStoreError = "store_error" // the store could not be written
+	passBusy       = "busy"        // another archiver held the store
+	passStopped    = "stopped"     // SIGTERM
+)
 
-func newMetrics(cfg *Config) *metrics {
-	m := &metrics{
+// NewMetrics returns the metrics of the passes of cfg, each at zero.
+func NewMetrics(cfg *config.Config) *Metrics {
+	m := &Metrics{
 		reg: prometheus.NewRegistry(),
 		archived: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "archiver_articles_archived_total", Help: "Articles archived as new posts.",
@@ -72,48 +79,50 @@ func newMetrics(cfg *Config) *metrics {
 	// Every series exists from the start, at zero.
 	for _, f := range cfg.Feeds {
 		m.archivedByFeed.WithLabelValues(f.Name)
-		for _, o := range []string{"new", "unchanged", "error"} {
-			m.polls.WithLabelValues(f.Name, o)
+		for _, o := range Outcomes {
+			m.polls.WithLabelValues(f.Name, string(o))
 		}
 	}
-	for _, k := range failureKinds {
-		m.failures.WithLabelValues(k)
+	for _, k := range Kinds {
+		m.failures.WithLabelValues(string(k))
 	}
-	for _, r := range []string{"ok", "store_error", "busy", "stopped"} {
+	for _, r := range []string{passOK, passStoreError, passBusy, passStopped} {
 		m.passes.WithLabelValues(r)
 	}
 	return m
 }
 
-// observe counts a pass that ended with err.
-func (m *metrics) observe(sum *Summary, err error) {
+// Observe counts a pass that ended with err.
+func (m *Metrics) Observe(sum *Summary, err error) {
 	m.duration.Observe(sum.Duration.Seconds())
 	for _, p := range sum.Polls {
-		m.polls.WithLabelValues(p.Feed, p.Outcome).Inc()
+		m.polls.WithLabelValues(p.Feed, string(p.Outcome)).Inc()
 	}
 	m.archived.Add(float64(len(sum.New)))
 	for _, a := range sum.New {
 		m.archivedByFeed.WithLabelValues(a.Feed).Inc()
 	}
 	m.updated.Add(float64(len(sum.Updated)))
+	storeFailed := false
 	for _, f := range sum.Failed {
 		if f.Attempted() {
-			m.failures.WithLabelValues(f.Kind).Inc()
+			m.failures.WithLabelValues(string(f.Kind)).Inc()
+			storeFailed = storeFailed || f.Kind == KindStore
 		}
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
-		m.passes.WithLabelValues("stopped").Inc()
+		m.passes.WithLabelValues(passStopped).Inc()
 	case errors.Is(err, store.ErrBusy):
-		m.passes.WithLabelValues("busy").Inc()
-		m.failures.WithLabelValues("busy").Inc()
+		m.passes.WithLabelValues(passBusy).Inc()
+		m.failures.WithLabelValues(string(KindBusy)).Inc()
 	case err != nil:
-		m.passes.WithLabelValues("store_error").Inc()
-		if !hasKind(sum.Failed, "store") {
-			m.failures.WithLabelValues("store").Inc()
+		m.passes.WithLabelValues(passStoreError).Inc()
+		if !storeFailed { // the store could not be opened
+			m.failures.WithLabelValues(string(KindStore)).Inc()
 		}
 	default:
-		m.passes.WithLabelValues("ok").Inc()
+		m.passes.WithLabelValues(passOK).Inc()
 		m.lastSuccess.Set(float64(sum.Start.Add(sum.Duration).UnixNano()) / 1e9)
 	}
 	if sum.Stored {
@@ -122,15 +131,7 @@ func (m *metrics) observe(sum *Summary, err error) {
 	}
 }
 
-func hasKind(failed []Failure, kind string) bool {
-	for _, f := range failed {
-		if f.Kind == kind {
-			return true
-		}
-	}
-	return false
-}
-
-func (m *metrics) handler() http.Handler {
+// Handler serves the metrics.
+func (m *Metrics) Handler() http.Handler {
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
 }

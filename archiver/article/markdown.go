@@ -1,4 +1,4 @@
-package archiver
+package article
 
 import (
 	"bytes"
@@ -95,7 +95,7 @@ var blankLines = regexp.MustCompile(`\n{3,}`)
 func toMarkdown(conv *converter.Converter, root *html.Node, pageURL string) (string, error) {
 	md, err := conv.ConvertNode(root, converter.WithDomain(pageURL))
 	if err != nil {
-		return "", fmt.Errorf("archiver: converting to Markdown: %w", err)
+		return "", fmt.Errorf("converting to Markdown: %w", err)
 	}
 	md = blankLines.ReplaceAll(bytes.TrimSpace(md), []byte("\n\n"))
 	return string(md), nil

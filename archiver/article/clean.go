@@ -1,4 +1,4 @@
-package archiver
+package article
 
 import (
 	"net/url"

@@ -1,0 +1,246 @@
+// Package config reads config.yaml: it decodes it strictly (an unknown key
+// is an error), checks each section and fills in its defaults, and
+// reports every mistake with the file, line and key it is at. It is also
+// the one place the program reads its environment (see ReadEnv).
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/rfa-archive/archiver/archiver/article"
+	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store"
+)
+
+// Config is config.yaml. README.md documents every key; keep them in step.
+type Config struct {
+	Store        Store       `yaml:"store"`
+	Feeds        []Feed      `yaml:"feeds"`
+	FrontMatter  FrontMatter `yaml:"front_matter"`
+	Timezone     string      `yaml:"timezone"`
+	HTTP         HTTP        `yaml:"http"`
+	AllowedHosts []string    `yaml:"allowed_hosts"`
+	Schedule     Schedule    `yaml:"schedule"` // the daemon's
+	Listen       string      `yaml:"listen"`   // the daemon's HTTP endpoint, or "off"
+
+	Location  *time.Location `yaml:"-"` // of Timezone
+	ListenSet bool           `yaml:"-"` // listen was given, not defaulted
+}
+
+// Store is where and how the archive is kept.
+type Store struct {
+	Path        string   `yaml:"path"`
+	Author      string   `yaml:"author"` // "Name <email>", of every commit
+	LockTimeout Duration `yaml:"lock_timeout"`
+	Remote      string   `yaml:"remote"` // a git URL or path to pull from and push to
+	Branch      string   `yaml:"branch"` // the branch, here and at the remote
+
+	AuthorName  string            `yaml:"-"` // of Author
+	AuthorEmail string            `yaml:"-"`
+	Credentials store.Credentials `yaml:"-"` // for Remote, from the environment
+}
+
+// Feed is one feed.
+type Feed struct {
+	URL         string      `yaml:"url"`
+	Name        string      `yaml:"name"` // in logs and metrics; defaults to the URL's host and path
+	FrontMatter FrontMatter `yaml:"front_matter"`
+}
+
+// FrontMatter sets front matter values; what is left out is inherited (a
+// feed's from the top level's, the top level's from the earlier tool's
+// defaults).
+type FrontMatter struct {
+	Layout     *string  `yaml:"layout"`
+	Author     *string  `yaml:"author"`
+	Tags       []string `yaml:"tags"`
+	Categories []string `yaml:"categories"`
+	Comments   *bool    `yaml:"comments"`
+}
+
+// HTTP is how feeds and pages are fetched.
+type HTTP struct {
+	UserAgent    string   `yaml:"user_agent"`
+	Timeout      Duration `yaml:"timeout"`
+	Concurrency  int      `yaml:"concurrency"`
+	PerHost      int      `yaml:"per_host"`
+	HostDelay    Duration `yaml:"host_delay"`
+	Attempts     int      `yaml:"attempts"`
+	RetryBackoff Duration `yaml:"retry_backoff"`
+	MaxRetryWait Duration `yaml:"max_retry_wait"`
+	MaxBodySize  ByteSize `yaml:"max_body_size"`
+}
+
+// Defaults of the configuration.
+const (
+	DefaultListen      = "127.0.0.1:9180"
+	defaultAuthor      = "archiver <archiver@localhost>"
+	defaultConcurrency = 4
+	defaultLockTimeout = time.Minute
+	defaultSchedule    = 15 * time.Minute
+	defaultBranch      = "main"
+	minSchedule        = 10 * time.Millisecond
+)
+
+// defaultFrontMatter is the earlier tool's.
+var defaultFrontMatter = article.Defaults{
+	Layout:     "post",
+	Author:     "自由亚洲电台",
+	Tags:       []string{"自由亚洲电台"},
+	Categories: []string{"自由亚洲电台"},
+	Comments:   true,
+}
+
+// Error is a configuration that cannot be used: each line is one mistake,
+// as FILE:LINE: key: problem.
+type Error struct{ Msg string }
+
+func (e *Error) Error() string { return e.Msg }
+
+// Env is what archiver takes from its environment.
+type Env struct {
+	ConfigPath  string            // $ARCHIVER_CONFIG: the configuration file when --config is not given
+	Credentials store.Credentials // $ARCHIVER_GIT_TOKEN, $ARCHIVER_GIT_USER, $ARCHIVER_SSH_KEY
+}
+
+// ReadEnv reads the environment through getenv (os.Getenv). It is the one
+// place the program reads its environment; what it reads is passed down.
+func ReadEnv(getenv func(string) string) Env {
+	return Env{
+		ConfigPath: getenv("ARCHIVER_CONFIG"),
+		Credentials: store.Credentials{
+			Token:  getenv("ARCHIVER_GIT_TOKEN"),
+			User:   getenv("ARCHIVER_GIT_USER"),
+			SSHKey: getenv("ARCHIVER_SSH_KEY"),
+		},
+	}
+}
+
+// Path is the configuration file to read: $ARCHIVER_CONFIG, else
+// config.yaml in the working directory.
+func (e Env) Path() string {
+	if e.ConfigPath != "" {
+		return e.ConfigPath
+	}
+	return "config.yaml"
+}
+
+// Load reads and checks the configuration file at path, with the
+// credentials of env.
+func Load(path string, env Env) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, &Error{fmt.Sprintf("config file %s not found: pass --config FILE, or run in the directory holding config.yaml", path)}
+		}
+		return nil, &Error{fmt.Sprintf("reading config: %v", err)}
+	}
+	c, err := Parse(data, path)
+	if err != nil {
+		return nil, err
+	}
+	c.Store.Credentials = env.Credentials
+	return c, nil
+}
+
+// Parse parses and checks a configuration; path names it in errors and is
+// where relative paths in it start from.
+func Parse(data []byte, path string) (*Config, error) {
+	var c Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&c); err != nil {
+		return nil, decodeError(err, path)
+	}
+	var root yaml.Node
+	_ = yaml.Unmarshal(data, &root) // it decoded above
+	if err := c.validate(&root, path); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+var unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+
+// decodeError is yaml's error in our words, a line per mistake.
+func decodeError(err error, path string) error {
+	if errors.Is(err, io.EOF) {
+		return &Error{fmt.Sprintf("%s: the file is empty: it needs at least store.path and feeds", path)}
+	}
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
+	msg = unknownField.ReplaceAllString(msg, `unknown key "$1" (README.md lists the keys)`)
+	var lines []string
+	for _, l := range strings.Split(msg, "\n") {
+		lines = append(lines, path+": "+strings.TrimSpace(l))
+	}
+	return &Error{strings.Join(lines, "\n")}
+}
+
+// FrontMatterOf is the front matter defaults for feed f: f's own values,
+// else the configuration's, else the earlier tool's.
+func (c *Config) FrontMatterOf(f *Feed) article.Defaults {
+	d := defaultFrontMatter
+	for _, fm := range []*FrontMatter{&c.FrontMatter, &f.FrontMatter} {
+		if fm.Layout != nil {
+			d.Layout = *fm.Layout
+		}
+		if fm.Author != nil {
+			d.Author = *fm.Author
+		}
+		if fm.Tags != nil {
+			d.Tags = fm.Tags
+		}
+		if fm.Categories != nil {
+			d.Categories = fm.Categories
+		}
+		if fm.Comments != nil {
+			d.Comments = *fm.Comments
+		}
+	}
+	return d
+}
+
+// FeedOf is the configured feed of that URL, or an empty one.
+func (c *Config) FeedOf(u string) *Feed {
+	for i := range c.Feeds {
+		if c.Feeds[i].URL == u {
+			return &c.Feeds[i]
+		}
+	}
+	return &Feed{URL: u, Name: u}
+}
+
+// FetchOptions are the HTTP client's options.
+func (c *Config) FetchOptions() fetch.Options {
+	return fetch.Options{
+		UserAgent:    c.HTTP.UserAgent,
+		Timeout:      c.HTTP.Timeout.Duration,
+		Attempts:     c.HTTP.Attempts,
+		Backoff:      c.HTTP.RetryBackoff.Duration,
+		MaxRetryWait: c.HTTP.MaxRetryWait.Duration,
+		MaxBodySize:  c.HTTP.MaxBodySize.Bytes,
+		PerHost:      c.HTTP.PerHost,
+		HostInterval: c.HTTP.HostDelay.Duration,
+		AllowedHosts: c.AllowedHosts,
+	}
+}
+
+// StoreOptions are the store's options.
+func (c *Config) StoreOptions() store.Options {
+	s := &c.Store
+	return store.Options{
+		Path: s.Path, Name: s.AuthorName, Email: s.AuthorEmail,
+		Remote: s.Remote, Branch: s.Branch, Credentials: s.Credentials,
+		LockWait: s.LockTimeout.Duration,
+	}
+}

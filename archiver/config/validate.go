@@ -1,0 +1,230 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/rfa-archive/archiver/feeds/fetch"
+)
+
+// checker collects the mistakes of one configuration file.
+type checker struct {
+	path string     // of the file
+	root *yaml.Node // the file, for the lines of keys
+	errs []string
+}
+
+// fail records a mistake at line (0 when unknown) of the value of key.
+func (c *checker) fail(line int, key, format string, args ...any) {
+	at := c.path
+	if line > 0 {
+		at = fmt.Sprintf("%s:%d", c.path, line)
+	}
+	c.errs = append(c.errs, fmt.Sprintf("%s: %s: %s", at, key, fmt.Sprintf(format, args...)))
+}
+
+// line is the line of the value at a path of keys; see lineOf.
+func (c *checker) line(keys ...any) int { return lineOf(c.root, keys...) }
+
+// validate checks every section, fills in defaults, and reports each
+// mistake with its key and line.
+func (c *Config) validate(root *yaml.Node, path string) error {
+	ck := &checker{path: path, root: root}
+	c.Store.validate(ck, filepath.Dir(path))
+	validateFeeds(c.Feeds, ck)
+	c.FrontMatter.validate(ck, "front_matter")
+	c.validateTimezone(ck)
+	c.HTTP.validate(ck)
+	validateHosts(c.AllowedHosts, ck)
+	c.validateDaemon(ck)
+	if len(ck.errs) > 0 {
+		return &Error{strings.Join(ck.errs, "\n")}
+	}
+	return nil
+}
+
+// validate checks store: dir is where a relative path starts from.
+func (s *Store) validate(ck *checker, dir string) {
+	if strings.TrimSpace(s.Path) == "" {
+		ck.fail(ck.line("store"), "store.path", "missing: set it to the directory of the archive's git repository, e.g. ./archive")
+	} else if !filepath.IsAbs(s.Path) {
+		s.Path = filepath.Join(dir, s.Path)
+	}
+	if s.Author == "" {
+		s.Author = defaultAuthor
+	}
+	if a, err := mail.ParseAddress(s.Author); err != nil || a.Name == "" {
+		ck.fail(ck.line("store", "author"), "store.author", "%q is not of the form Name <email>", s.Author)
+	} else {
+		s.AuthorName, s.AuthorEmail = a.Name, a.Address
+	}
+	s.LockTimeout.parse(defaultLockTimeout, "store.lock_timeout", ck)
+	s.validateRemote(ck, dir)
+	if s.Branch == "" {
+		s.Branch = defaultBranch
+	} else if strings.HasPrefix(s.Branch, "-") || strings.ContainsAny(s.Branch, " ~^:?*[\\") || strings.Contains(s.Branch, "..") {
+		ck.fail(ck.line("store", "branch"), "store.branch", "%q is not a git branch name", s.Branch)
+	}
+}
+
+// validateRemote checks store.remote: a URL without credentials, git's
+// scp-like form, or a path, which is made absolute because git runs in
+// the store.
+func (s *Store) validateRemote(ck *checker, dir string) {
+	s.Remote = strings.TrimSpace(s.Remote)
+	switch r := s.Remote; {
+	case r == "":
+	case strings.HasPrefix(r, "http://") || strings.HasPrefix(r, "https://"):
+		if u, err := url.Parse(r); err != nil || u.Host == "" {
+			ck.fail(ck.line("store", "remote"), "store.remote", "is not a valid URL")
+		} else if u.User != nil {
+			// A user name in the URL is often a token: it would show in logs.
+			ck.fail(ck.line("store", "remote"), "store.remote", "holds a user name or password: remove it from the URL and put the token "+
+				"in the environment (ARCHIVER_GIT_TOKEN, and ARCHIVER_GIT_USER if the host needs a user name; see README.md)")
+		}
+	case strings.Contains(r, "://") || isSCPLike(r) || filepath.IsAbs(r):
+	default:
+		if abs, err := filepath.Abs(filepath.Join(dir, r)); err == nil {
+			s.Remote = abs
+		}
+	}
+}
+
+// isSCPLike reports whether a remote is git's scp-like form, host:path or
+// user@host:path.
+func isSCPLike(r string) bool {
+	colon := strings.Index(r, ":")
+	return colon > 0 && !strings.Contains(r[:colon], "/")
+}
+
+// validateFeeds checks feeds: at least one, each an http(s) URL listed
+// once, and names the feeds that have none.
+func validateFeeds(feeds []Feed, ck *checker) {
+	if len(feeds) == 0 {
+		ck.fail(ck.line("feeds"), "feeds", "no feeds: list at least one, each with a url")
+	}
+	seen := map[string]int{}
+	for i := range feeds {
+		f := &feeds[i]
+		key := fmt.Sprintf("feeds[%d].url", i)
+		u, err := url.Parse(strings.TrimSpace(f.URL))
+		switch {
+		case f.URL == "":
+			ck.fail(ck.line("feeds", i), key, "missing")
+		case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+			ck.fail(ck.line("feeds", i, "url"), key, "%q is not an http or https URL", f.URL)
+		default:
+			f.URL = u.String()
+			if j, dup := seen[f.URL]; dup {
+				ck.fail(ck.line("feeds", i, "url"), key, "the same feed as feeds[%d]", j)
+			}
+			seen[f.URL] = i
+			if f.Name == "" {
+				f.Name = strings.TrimPrefix(u.Host, "www.") + strings.TrimSuffix(u.Path, "/")
+			}
+		}
+		f.FrontMatter.validate(ck, "feeds", i, "front_matter")
+	}
+}
+
+// validate checks the front matter section at path (keys and indexes).
+func (fm *FrontMatter) validate(ck *checker, path ...any) {
+	prefix := keyName(path)
+	for _, f := range []struct {
+		key string
+		v   *string
+	}{{"layout", fm.Layout}, {"author", fm.Author}} {
+		if f.v != nil && strings.TrimSpace(*f.v) == "" {
+			ck.fail(ck.line(append(path, f.key)...), prefix+"."+f.key, "must not be empty")
+		}
+	}
+}
+
+// keyName writes a path of keys as the user does: feeds[0].front_matter.
+func keyName(path []any) string {
+	var b strings.Builder
+	for _, p := range path {
+		switch p := p.(type) {
+		case string:
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(p)
+		case int:
+			fmt.Fprintf(&b, "[%d]", p)
+		}
+	}
+	return b.String()
+}
+
+func (c *Config) validateTimezone(ck *checker) {
+	if c.Timezone == "" {
+		c.Timezone = "UTC"
+	}
+	loc, err := time.LoadLocation(c.Timezone)
+	if err != nil {
+		ck.fail(ck.line("timezone"), "timezone", "%q is not a time zone: use an IANA name such as UTC or Asia/Shanghai", c.Timezone)
+		loc = time.UTC
+	}
+	c.Location = loc
+}
+
+func (h *HTTP) validate(ck *checker) {
+	if h.UserAgent == "" {
+		h.UserAgent = UserAgent()
+	}
+	h.Timeout.parse(fetch.DefaultTimeout, "http.timeout", ck)
+	h.HostDelay.parse(0, "http.host_delay", ck)
+	h.RetryBackoff.parse(fetch.DefaultBackoff, "http.retry_backoff", ck)
+	h.MaxRetryWait.parse(time.Minute, "http.max_retry_wait", ck)
+	h.MaxBodySize.parse(fetch.DefaultMaxBodySize, "http.max_body_size", ck)
+	for _, n := range []struct {
+		key   string
+		v     *int
+		def   int
+		lower int
+	}{
+		{"concurrency", &h.Concurrency, defaultConcurrency, 1},
+		{"per_host", &h.PerHost, fetch.DefaultPerHost, 1},
+		{"attempts", &h.Attempts, fetch.DefaultAttempts, 1},
+	} {
+		if *n.v == 0 {
+			*n.v = n.def
+		} else if *n.v < n.lower || *n.v > 100 {
+			ck.fail(ck.line("http", n.key), "http."+n.key, "%d is out of range (%d to 100)", *n.v, n.lower)
+		}
+	}
+}
+
+func validateHosts(hosts []string, ck *checker) {
+	for i, h := range hosts {
+		if h = strings.TrimSpace(h); h == "" || strings.ContainsAny(h, "/ ") {
+			ck.fail(ck.line("allowed_hosts", i), fmt.Sprintf("allowed_hosts[%d]", i), "%q is not a host name (write example.com or example.com:8080)", h)
+		}
+	}
+}
+
+// validateDaemon checks the daemon's keys, schedule and listen. It runs
+// after the timezone, in which a cron schedule is read.
+func (c *Config) validateDaemon(ck *checker) {
+	c.Schedule.parse(c.Location, ck)
+	c.ListenSet = c.Listen != ""
+	switch c.Listen = strings.TrimSpace(c.Listen); c.Listen {
+	case "":
+		c.Listen = DefaultListen
+	case "off":
+	default:
+		_, port, err := net.SplitHostPort(c.Listen)
+		if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+			ck.fail(ck.line("listen"), "listen", "%q is not host:port with a port number (e.g. 127.0.0.1:9180, or :9180 for every interface) or off", c.Listen)
+		}
+	}
+}

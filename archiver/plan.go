@@ -1,0 +1,219 @@
+package archiver
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/store"
+)
+
+// polled is one feed's answer to a poll.
+type polled struct {
+	feed *config.Feed
+	res  *feeds.Result
+	err  error
+}
+
+// poll polls every feed, http.concurrency at a time, each conditionally on
+// what it answered last time.
+func (a *Archiver) poll(ctx context.Context, s *state) []polled {
+	out := make([]polled, len(a.cfg.Feeds))
+	sem := make(chan struct{}, a.cfg.HTTP.Concurrency)
+	var wg sync.WaitGroup
+	for i := range a.cfg.Feeds {
+		f := &a.cfg.Feeds[i]
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var res *feeds.Result
+			err := safely(a.log, func() (err error) {
+				res, err = feeds.Poll(ctx, a.client, f.URL, s.Feeds[f.URL])
+				return err
+			})
+			out[i] = polled{f, res, err}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// job is one article to archive.
+type job struct {
+	item   feeds.Item
+	keys   []string     // item.Keys()
+	feed   *config.Feed // the feed that listed it
+	update string       // the post's file name when the article is archived: its entry changed
+	retry  *failed      // its earlier failure, if it failed before
+}
+
+// due reports whether the job is to be done now: a new article is, a
+// failed one once its retry delay has passed.
+func (j job) due(now time.Time) bool { return j.retry == nil || !j.retry.next().After(now) }
+
+// plan is what a pass is to do, decided from the feeds' answers, the saved
+// state and the posts in the store before anything is fetched.
+type plan struct {
+	jobs        []job // due now, newest first
+	waiting     []job // failed earlier and not due yet
+	polls       []Poll
+	notModified int       // feeds that answered 304
+	failed      []Failure // feeds that failed
+	skipped     []skip    // entries not fetched
+	validators  map[string]feeds.Validators
+	seen        map[string]seen // entries to remember as seen now (an edited one is seen once its edit is archived)
+	resolved    []string        // keys of failures done with: archived meanwhile, or their post is gone
+}
+
+// skip is a feed entry that is not fetched, and why.
+type skip struct {
+	feed, url, reason string
+}
+
+// A planner makes the plan of a pass. Planning reads its inputs and
+// changes nothing: what it decides is all in the plan.
+type planner struct {
+	cfg     *config.Config
+	state   *state
+	index   postIndex
+	trusted func(*url.URL) bool // whether a link may be fetched
+	now     time.Time
+
+	p       *plan
+	handled map[string]bool // keys of the entries looked at
+	queued  map[string]bool // keys of the articles in jobs
+}
+
+// plan decides what to do about every entry of every feed that answered,
+// and about every earlier failure.
+func (pl *planner) plan(results []polled) *plan {
+	pl.p = &plan{validators: map[string]feeds.Validators{}, seen: map[string]seen{}}
+	pl.handled, pl.queued = map[string]bool{}, map[string]bool{}
+	for _, r := range results {
+		pl.feed(r)
+	}
+	pl.retries()
+	newestFirst := func(a, b job) int { return b.item.Published.Compare(a.item.Published) }
+	slices.SortStableFunc(pl.p.jobs, newestFirst)
+	slices.SortStableFunc(pl.p.waiting, newestFirst)
+	return pl.p
+}
+
+// feed plans the entries of one feed's answer.
+func (pl *planner) feed(r polled) {
+	f, p := r.feed, pl.p
+	if r.err != nil {
+		p.polls = append(p.polls, Poll{f.Name, PollError})
+		p.failed = append(p.failed, Failure{URL: f.URL, Kind: KindFeed, Reason: reason(r.err)})
+		return
+	}
+	p.validators[f.URL] = r.res.Validators
+	if r.res.NotModified {
+		p.notModified++
+		p.polls = append(p.polls, Poll{f.Name, PollUnchanged})
+		return
+	}
+	for _, w := range r.res.Warnings {
+		p.skipped = append(p.skipped, skip{f.Name, f.URL, w})
+	}
+	outcome := PollUnchanged
+	for _, it := range r.res.Items {
+		if j, ok := pl.entry(f, it); ok {
+			pl.queue(j)
+			if j.due(pl.now) {
+				outcome = PollNew
+			}
+		}
+	}
+	p.polls = append(p.polls, Poll{f.Name, outcome})
+}
+
+// entry decides about one entry of feed f: a job when its article is not
+// archived, or is and the entry changed since it was last seen.
+func (pl *planner) entry(f *config.Feed, it feeds.Item) (job, bool) {
+	keys := it.Keys()
+	if slices.ContainsFunc(keys, func(k string) bool { return pl.handled[k] }) {
+		return job{}, false // the same article in an earlier feed, or twice in this one
+	}
+	for _, k := range keys {
+		pl.handled[k] = true
+	}
+	name := pl.index.lookup(keys)
+	if u, err := url.Parse(it.Link); err != nil || !pl.trusted(u) {
+		if name == "" {
+			pl.p.skipped = append(pl.p.skipped, skip{f.Name, it.Link,
+				"its link is not on a trusted host (add the host to allowed_hosts to archive it)"})
+		}
+		return job{}, false
+	}
+	key, hash := seenKey(f.URL, keys[0]), itemHash(it)
+	prev, wasSeen := pl.state.Seen[key]
+	j := job{item: it, keys: keys, feed: f, retry: pl.state.Failures[keys[0]]}
+	if name != "" && wasSeen && prev.Hash != hash {
+		j.update = name // the story may have been edited
+		return j, true
+	}
+	pl.p.seen[key] = seen{Hash: hash, At: pl.now}
+	return j, name == ""
+}
+
+// retries plans the earlier failures that the feeds do not list now (or
+// answered 304 for).
+func (pl *planner) retries() {
+	for key, fl := range pl.state.Failures {
+		if pl.queued[key] {
+			continue
+		}
+		keys := fl.Item.Keys()
+		name := pl.index.lookup(keys)
+		if (fl.Update == "") != (name == "") {
+			// A new article archived meanwhile from another feed, or an
+			// edit of a post that is gone from the store.
+			pl.p.resolved = append(pl.p.resolved, key)
+			continue
+		}
+		pl.queue(job{item: fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: name, retry: fl})
+	}
+}
+
+func (pl *planner) queue(j job) {
+	for _, k := range j.keys {
+		pl.queued[k] = true
+	}
+	if j.due(pl.now) {
+		pl.p.jobs = append(pl.p.jobs, j)
+	} else {
+		pl.p.waiting = append(pl.p.waiting, j)
+	}
+}
+
+// postIndex maps each identity of each post in the store (the key of its
+// from: URL, of its guid) to its file name.
+type postIndex map[string]string
+
+func indexPosts(st *store.Store) postIndex {
+	index := make(postIndex, st.Len()*2)
+	st.Posts(func(post store.Post) {
+		if post.From != "" {
+			index[feeds.Key(post.From)] = post.Name
+		}
+		if g := feeds.GUIDKey(post.Feed, post.GUID); g != "" {
+			index[g] = post.Name
+		}
+	})
+	return index
+}
+
+// lookup is the post of the first of keys that has one, "" if none has.
+func (ix postIndex) lookup(keys []string) string {
+	for _, k := range keys {
+		if name, ok := ix[k]; ok {
+			return name
+		}
+	}
+	return ""
+}

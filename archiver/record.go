@@ -1,0 +1,135 @@
+package archiver
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/rfa-archive/archiver/archiver/article"
+	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store"
+)
+
+// A recorder keeps what the jobs of a pass come to: a post written to the
+// store, a failure remembered in the state, and either in the summary.
+type recorder struct {
+	st    *store.Store
+	state *state
+	index postIndex
+	sum   *Summary
+	log   *slog.Logger
+	loc   *time.Location // of the dates in file names
+}
+
+// record keeps the result of one job.
+func (rc *recorder) record(r result) {
+	j := r.job
+	if r.err != nil {
+		rc.failed(j, r.err)
+		return
+	}
+	name := j.update
+	if name == "" {
+		name = fileName(rc.st, r.post, rc.loc)
+	}
+	data, err := renderChecked(r.post)
+	if err != nil {
+		rc.fail(j, KindOther, err)
+		return
+	}
+	if j.update != "" {
+		if old, err := rc.st.Read(name); err == nil && string(old) == string(data) {
+			rc.done(j) // the entry changed, the story did not
+			return
+		}
+	}
+	if err := rc.st.Write(name, data); err != nil {
+		rc.fail(j, KindStore, err)
+		return
+	}
+	for _, k := range append(j.keys, feeds.Key(r.post.URL)) {
+		rc.index[k] = name
+	}
+	rc.done(j)
+	a := Archived{Title: r.post.Title, URL: r.post.URL, Feed: j.feed.Name}
+	if j.update != "" {
+		rc.sum.Updated = append(rc.sum.Updated, a)
+		rc.log.Info("updated", slog.String("title", a.Title), slog.String("url", a.URL), slog.String("file", name))
+	} else {
+		rc.sum.New = append(rc.sum.New, a)
+		rc.log.Info("archived", slog.String("title", a.Title), slog.String("url", a.URL), slog.String("file", name))
+	}
+}
+
+// done forgets a job's failure and remembers its entry as seen.
+func (rc *recorder) done(j job) {
+	delete(rc.state.Failures, j.keys[0])
+	rc.state.Seen[seenKey(j.item.Feed, j.keys[0])] = seen{Hash: itemHash(j.item), At: rc.sum.Start}
+}
+
+// failed keeps a job whose post could not be made.
+func (rc *recorder) failed(j job, err error) {
+	switch {
+	case j.update != "" && errors.Is(err, fetch.ErrGone):
+		// The story was taken down: the archive keeps it as it was.
+		rc.log.Info("an archived story's page is gone; the archived version stands",
+			slog.String("url", j.item.Link), slog.String("file", j.update))
+		rc.done(j)
+	case errors.Is(err, fetch.ErrUntrusted):
+		// Redirected off the trusted hosts: skipped, like a link there.
+		rc.sum.Skipped++
+		rc.log.Warn("feed entry skipped", slog.String("feed", j.feed.Name), slog.String("url", j.item.Link),
+			slog.String("reason", "its page redirects to a host that is not trusted (add the host to allowed_hosts to archive it): "+reason(err)))
+		delete(rc.state.Failures, j.keys[0])
+	default:
+		// An edit that fails is a failure too: the archived version stands
+		// meanwhile, and the edit is tried again.
+		rc.fail(j, kindOf(err), err)
+	}
+}
+
+// fail remembers a failed article, to try it again.
+func (rc *recorder) fail(j job, kind Kind, err error) {
+	key := j.keys[0]
+	fl := rc.state.Failures[key]
+	if fl == nil {
+		fl = &failed{First: rc.sum.Start}
+		rc.state.Failures[key] = fl
+	}
+	fl.Item, fl.Update = j.item, j.update
+	fl.Attempts++
+	fl.Last = rc.sum.Start
+	fl.Kind, fl.Error = kind, reason(err)
+	rc.sum.Failed = append(rc.sum.Failed, Failure{URL: j.item.Link, Kind: kind, Reason: fl.Error})
+	rc.log.Error("article failed", slog.String("url", j.item.Link), slog.String("kind", string(kind)),
+		slog.Int("attempts", fl.Attempts), slog.String("error", fl.Error))
+}
+
+// fileName is the name for a new post: its own, unless another article
+// has it.
+func fileName(st *store.Store, post *article.Post, loc *time.Location) string {
+	name := post.FileName(loc)
+	if other, ok := st.Post(name); ok && feeds.Key(other.From) != feeds.Key(post.URL) {
+		return post.AltFileName(loc)
+	}
+	return name
+}
+
+// renderChecked renders a post and reads it back, the cheap part of
+// verify: a post that would not round-trip is never written.
+func renderChecked(post *article.Post) ([]byte, error) {
+	data, err := post.Render()
+	if err != nil {
+		return nil, err
+	}
+	fm, err := store.ParseFrontMatter(data)
+	if err != nil {
+		return nil, fmt.Errorf("internal error: the post does not parse back: %w", err)
+	}
+	if fm.Title != post.Title || fm.From != post.URL || !fm.Date.Equal(post.Date.Truncate(time.Millisecond)) {
+		return nil, fmt.Errorf("internal error: the post's front matter does not round-trip (title %q, from %q)", post.Title, post.URL)
+	}
+	return data, nil
+}

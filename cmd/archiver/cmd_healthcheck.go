@@ -1,0 +1,76 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/rfa-archive/archiver/archiver/config"
+)
+
+// healthError is why a daemon is not known to be healthy: exit status 1,
+// whatever the cause.
+type healthError struct{ err error }
+
+func (e *healthError) Error() string { return "healthcheck: " + e.err.Error() }
+func (e *healthError) Unwrap() error { return e.err }
+
+// runHealthcheckCommand asks a daemon's /healthz: exit 0 when it is
+// healthy, 1 when not. It is the image's HEALTHCHECK, so that the image
+// needs no curl.
+func runHealthcheckCommand(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
+	f := newFlags("healthcheck", env, stderr, "")
+	timeout := f.fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
+	cfg, _, err := f.load(args)
+	if err != nil {
+		return &healthError{err} // --help too: exitCode sees flag.ErrHelp through it
+	}
+	if cfg.Listen == "off" {
+		return &healthError{fmt.Errorf("listen is off in %s: set listen (e.g. 127.0.0.1:9180) so that the daemon serves /healthz", *f.config)}
+	}
+	if err := askHealth(ctx, "http://"+dialable(cfg.Listen)+"/healthz", *timeout, stdout); err != nil {
+		return &healthError{err}
+	}
+	return nil
+}
+
+// askHealth gets /healthz at u and prints its answer.
+func askHealth(ctx context.Context, u string, timeout time.Duration, stdout io.Writer) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("no answer from the daemon at %s: %w", u, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	fmt.Fprint(stdout, string(body))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s answered %s", u, resp.Status)
+	}
+	return nil
+}
+
+// dialable is a listen address as a client reaches it: a wildcard host
+// becomes loopback.
+func dialable(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return listen
+	}
+	switch strings.Trim(host, "[]") {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
+}
