@@ -2,9 +2,7 @@ package feeds_test
 
 import (
 	"errors"
-	"io"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strings"
@@ -17,6 +15,7 @@ import (
 	"golang.org/x/text/encoding/unicode"
 
 	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/feeds/feedstest"
 	"github.com/rfa-archive/archiver/feeds/fetch"
 )
 
@@ -59,7 +58,7 @@ func links(items []feeds.Item) []string {
 }
 
 func TestParseArc(t *testing.T) {
-	body, err := os.ReadFile("../testdata/feeds/arc-feed.xml")
+	body, err := os.ReadFile("testdata/arc-feed.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -373,16 +372,10 @@ func TestParseImage(t *testing.T) {
 
 // chineseFeed is an RSS feed in UTF-8 with decl as its XML declaration.
 func chineseFeed(decl, title, itemTitle, description string) string {
-	return decl + `
-<rss version="2.0"><channel>
-  <title>` + title + `</title>
-  <link>https://www.rfa.org/mandarin/</link>
-  <item>
-    <title>` + itemTitle + `</title>
-    <link>https://www.rfa.org/mandarin/yataibaodao/story-01.html</link>
-    <description>` + description + `</description>
-  </item>
-</channel></rss>`
+	f := feedstest.Feed{Title: title, Link: "https://www.rfa.org/mandarin/", Entries: []feedstest.Entry{
+		{Title: itemTitle, Link: "https://www.rfa.org/mandarin/yataibaodao/story-01.html", Description: description},
+	}}
+	return strings.Replace(f.XML(), feedstest.XMLDecl, decl, 1)
 }
 
 func encode(t *testing.T, enc encoding.Encoding, s string) string {
@@ -461,7 +454,7 @@ func TestParseCharsets(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
-	arc, err := os.ReadFile("../testdata/feeds/arc-feed.xml")
+	arc, err := os.ReadFile("testdata/arc-feed.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -543,15 +536,15 @@ func TestParseChinaStandardTime(t *testing.T) {
 }
 
 func TestPoll(t *testing.T) {
-	feed, err := os.ReadFile("../testdata/feeds/arc-feed.xml")
+	feed, err := os.ReadFile("testdata/arc-feed.xml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	modTime := time.Date(2025, 6, 16, 15, 20, 7, 0, time.UTC)
 	const etag = `"arc-1"`
 	var accept []string
-	mux := http.NewServeMux()
-	mux.HandleFunc("/rss/", func(w http.ResponseWriter, r *http.Request) {
+	srv := feedstest.NewSite(t)
+	srv.Handle("/rss/", func(w http.ResponseWriter, r *http.Request) {
 		accept = append(accept, r.Header.Get("Accept"))
 		w.Header().Set("Content-Type", "application/rss+xml; charset=utf-8")
 		w.Header().Set("ETag", etag)
@@ -559,7 +552,7 @@ func TestPoll(t *testing.T) {
 		// carries the ETag but, as RFC 9110 advises, no Last-Modified.
 		http.ServeContent(w, r, "", modTime, strings.NewReader(string(feed)))
 	})
-	mux.HandleFunc("/bare/", func(w http.ResponseWriter, r *http.Request) {
+	srv.Handle("/bare/", func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("If-None-Match") == etag {
 			w.WriteHeader(http.StatusNotModified)
 			return
@@ -567,8 +560,6 @@ func TestPoll(t *testing.T) {
 		w.Header().Set("ETag", etag)
 		w.Write(feed)
 	})
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
 	client := fetch.New(fetch.Options{Backoff: 10 * time.Millisecond})
 	if err := client.Trust(srv.URL); err != nil {
 		t.Fatal(err)
@@ -640,17 +631,9 @@ func TestPoll(t *testing.T) {
 
 func TestPollParseError(t *testing.T) {
 	gbk := encode(t, simplifiedchinese.GBK, chineseFeed(`<?xml version="1.0"?>`, "自由亚洲电台", "香港新闻", "摘要"))
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch r.URL.Path {
-		case "/gbk":
-			w.Header().Set("Content-Type", "application/rss+xml; charset=GBK")
-			io.WriteString(w, gbk)
-		default:
-			w.Header().Set("Content-Type", "text/html")
-			io.WriteString(w, "<!DOCTYPE html><html><body>Please log in</body></html>")
-		}
-	}))
-	defer srv.Close()
+	srv := feedstest.NewSite(t)
+	srv.SetFile("/gbk", "application/rss+xml; charset=GBK", []byte(gbk))
+	srv.SetPage("/login", "<!DOCTYPE html><html><body>Please log in</body></html>")
 	client := fetch.New(fetch.Options{})
 	if err := client.Trust(srv.URL); err != nil {
 		t.Fatal(err)

@@ -8,10 +8,11 @@ import (
 	"time"
 
 	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 func TestParseFrontMatterSample(t *testing.T) {
-	data := sample(t)
+	data := []byte(storetest.SamplePost)
 	fm, err := store.ParseFrontMatter(data)
 	if err != nil {
 		t.Fatal(err)
@@ -19,7 +20,7 @@ func TestParseFrontMatterSample(t *testing.T) {
 	if fm.Title != "美中外长在东盟外交拼场 布林肯与王毅将会面" {
 		t.Errorf("Title %q", fm.Title)
 	}
-	if fm.From != sampleFrom {
+	if fm.From != storetest.SampleFrom {
 		t.Errorf("From %q", fm.From)
 	}
 	if want := time.Date(2024, 7, 26, 19, 35, 21, 442e6, time.UTC); !fm.Date.Equal(want) {

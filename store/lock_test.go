@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // holdEnv, set, makes the test binary a process that opens the store at
@@ -107,7 +108,7 @@ func TestLockWait(t *testing.T) {
 // TestLockDiesWithHolder checks the lock is the OS's: a holder killed
 // before it can close frees it.
 func TestLockDiesWithHolder(t *testing.T) {
-	cleanEnv(t)
+	storetest.CleanEnv(t)
 	dir := t.TempDir()
 	open(t, dir).Close() // create it, so the child only has to lock it
 

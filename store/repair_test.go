@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // TestRepair leaves a store as a run killed at its worst moments would,
@@ -35,18 +36,18 @@ func TestRepair(t *testing.T) {
 		filepath.Join(gitDir, "archiver", ".archiver-tmp-state.json-9"),
 	}
 	for _, tmp := range tmps {
-		writeFile(t, tmp, []byte("---\ntitle: half"))
+		storetest.WriteFile(t, tmp, "---\ntitle: half")
 	}
 	// (b) posts written but not committed: one untracked, one staged
 	untracked, staged := post("https://example.org/untracked"), post("https://example.org/staged")
-	writeFile(t, filepath.Join(postsDir, "2024-01-02-untracked.md"), untracked)
-	writeFile(t, filepath.Join(postsDir, "2024-01-03-staged.md"), staged)
-	gitOut(t, dir, "add", "_posts/2024-01-03-staged.md")
+	storetest.WriteFile(t, filepath.Join(postsDir, "2024-01-02-untracked.md"), string(untracked))
+	storetest.WriteFile(t, filepath.Join(postsDir, "2024-01-03-staged.md"), string(staged))
+	storetest.Git(t, dir, "add", "_posts/2024-01-03-staged.md")
 	// (c) a lock git left when it was killed
-	writeFile(t, filepath.Join(gitDir, "index.lock"), nil)
+	storetest.WriteFile(t, filepath.Join(gitDir, "index.lock"), "")
 	// (d) a file with a post's name that is no post
 	broken := []byte("Not a post: no front matter.\n")
-	writeFile(t, filepath.Join(postsDir, "2024-01-04-broken.md"), broken)
+	storetest.WriteFile(t, filepath.Join(postsDir, "2024-01-04-broken.md"), string(broken))
 
 	s = open(t, dir)
 
@@ -58,17 +59,17 @@ func TestRepair(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(gitDir, "index.lock")); err == nil {
 		t.Error("index.lock is still there")
 	}
-	if n := commitCount(t, dir); n != 3 {
+	if n := storetest.Commits(dir); n != 3 {
 		t.Errorf("%d commits, want 3 (seed, Archive kept, Recover)", n)
 	}
-	if m := lastMessage(t, dir); !strings.HasPrefix(m, "Recover ") {
+	if m := storetest.LastMessage(t, dir); !strings.HasPrefix(m, "Recover ") {
 		t.Errorf("last commit %q, want a Recover commit", m)
 	}
-	changed := strings.Fields(gitOut(t, dir, "show", "--name-only", "--format=", "HEAD"))
+	changed := strings.Fields(storetest.Git(t, dir, "show", "--name-only", "--format=", "HEAD"))
 	if !slices.Equal(changed, []string{"_posts/2024-01-02-untracked.md", "_posts/2024-01-03-staged.md"}) {
 		t.Errorf("the Recover commit changed %v", changed)
 	}
-	if c := gitOut(t, dir, "show", "HEAD:_posts/2024-01-02-untracked.md"); c != string(untracked) {
+	if c := storetest.Git(t, dir, "show", "HEAD:_posts/2024-01-02-untracked.md"); c != string(untracked) {
 		t.Errorf("committed %q", c)
 	}
 	got := map[string]string{}
@@ -100,7 +101,7 @@ func TestRepair(t *testing.T) {
 	}
 
 	// (e) a sound repository.
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 
 	// (c) git works again: the next Commit is made.
 	if err := s.Write("2024-01-06-next.md", post("https://example.org/next")); err != nil {
@@ -109,12 +110,12 @@ func TestRepair(t *testing.T) {
 	if made, err := s.Commit(ctx, "Archive next"); err != nil || !made {
 		t.Errorf("Commit after repair = %v, %v", made, err)
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 
 	// Nothing left to repair: another Open commits nothing.
 	s.Close()
 	open(t, dir)
-	if n := commitCount(t, dir); n != 4 {
+	if n := storetest.Commits(dir); n != 4 {
 		t.Errorf("%d commits, want 4", n)
 	}
 }
@@ -122,24 +123,24 @@ func TestRepair(t *testing.T) {
 // TestRepairFirstCommit is a run killed while it made the repository's
 // first commit: git init done, a file written, git's index locked.
 func TestRepairFirstCommit(t *testing.T) {
-	cleanEnv(t)
+	storetest.CleanEnv(t)
 	dir := t.TempDir()
-	gitOut(t, dir, "init", "--quiet", "--initial-branch=main")
-	writeFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), post("https://example.org/a"))
-	writeFile(t, filepath.Join(dir, ".git", "index.lock"), nil)
+	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=main")
+	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), string(post("https://example.org/a")))
+	storetest.WriteFile(t, filepath.Join(dir, ".git", "index.lock"), "")
 	tmps := []string{
 		filepath.Join(dir, ".archiver-tmp-_config.yml-1"),
 		filepath.Join(dir, "_layouts", ".archiver-tmp-post.html-2"),
 	}
 	for _, tmp := range tmps {
-		writeFile(t, tmp, []byte("half"))
+		storetest.WriteFile(t, tmp, "half")
 	}
 
 	s := open(t, dir)
-	if n := commitCount(t, dir); n != 1 {
+	if n := storetest.Commits(dir); n != 1 {
 		t.Errorf("%d commits, want 1", n)
 	}
-	committed := headFiles(t, dir)
+	committed := storetest.HeadFiles(t, dir)
 	for _, want := range []string{"_config.yml", "_posts/2024-01-01-a.md"} {
 		if !slices.Contains(committed, want) {
 			t.Errorf("the first commit lacks %s: %v", want, committed)
@@ -158,7 +159,7 @@ func TestRepairFirstCommit(t *testing.T) {
 	if p, ok := s.Post("2024-01-01-a.md"); !ok || p.From != "https://example.org/a" {
 		t.Errorf("Post = %+v, %v", p, ok)
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 }
 
 // TestRepairInterruptedPull: a rebase of Pull's that a killed run left
@@ -177,14 +178,14 @@ func TestRepairInterruptedPull(t *testing.T) {
 		}
 	}
 	s.Close()
-	head := gitOut(t, dir, "rev-parse", "HEAD")
+	head := storetest.Git(t, dir, "rev-parse", "HEAD")
 	// A rebase that stops halfway: onto a commit that conflicts with the
 	// second of the two commits.
-	gitOut(t, dir, "checkout", "--quiet", "-b", "other", "HEAD~1")
-	writeFile(t, filepath.Join(dir, store.PostsDir, "2024-01-01-b.md"), []byte("conflict\n"))
-	gitOut(t, dir, "add", ".")
-	gitOut(t, dir, "commit", "--quiet", "-m", "other")
-	gitOut(t, dir, "checkout", "--quiet", "main")
+	storetest.Git(t, dir, "checkout", "--quiet", "-b", "other", "HEAD~1")
+	storetest.WriteFile(t, filepath.Join(dir, store.PostsDir, "2024-01-01-b.md"), "conflict\n")
+	storetest.Git(t, dir, "add", ".")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "other")
+	storetest.Git(t, dir, "checkout", "--quiet", "main")
 	cmd := exec.Command("git", "-C", dir, "rebase", "other")
 	cmd.Env = os.Environ()
 	if out, err := cmd.CombinedOutput(); err == nil {
@@ -196,15 +197,15 @@ func TestRepairInterruptedPull(t *testing.T) {
 	gitDir := filepath.Join(dir, ".git")
 	stale := []string{filepath.Join(gitDir, "config.lock"), filepath.Join(gitDir, "refs", "remotes", "archive-remote", "main.lock")}
 	for _, l := range stale {
-		writeFile(t, l, nil)
+		storetest.WriteFile(t, l, "")
 	}
 
 	s = open(t, dir)
 	defer s.Close()
-	if got := gitOut(t, dir, "symbolic-ref", "HEAD"); got != "refs/heads/main\n" {
+	if got := storetest.Git(t, dir, "symbolic-ref", "HEAD"); got != "refs/heads/main\n" {
 		t.Errorf("HEAD is %q, want refs/heads/main", got)
 	}
-	if got := gitOut(t, dir, "rev-parse", "HEAD"); got != head {
+	if got := storetest.Git(t, dir, "rev-parse", "HEAD"); got != head {
 		t.Errorf("HEAD is %s, want the commit before the pull, %s", got, head)
 	}
 	for _, l := range stale {
@@ -215,5 +216,5 @@ func TestRepairInterruptedPull(t *testing.T) {
 	if n := len(posts(s)); n != 2 {
 		t.Errorf("%d posts, want 2", n)
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 }

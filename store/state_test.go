@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 type testState struct {
@@ -44,7 +46,7 @@ func TestState(t *testing.T) {
 	if !reflect.DeepEqual(got, saved) {
 		t.Errorf("LoadState = %+v, want %+v", got, saved)
 	}
-	checkRepo(t, dir) // the state is not in the work tree
+	storetest.CheckRepo(t, dir) // the state is not in the work tree
 
 	// Saved by one Open, read by the next.
 	s.Close()
@@ -65,7 +67,7 @@ func TestState(t *testing.T) {
 func TestStateCorrupt(t *testing.T) {
 	s, dir := newStore(t)
 	file := filepath.Join(dir, ".git", "archiver", "state.json")
-	writeFile(t, file, []byte(`{"Feeds": {"x": `))
+	storetest.WriteFile(t, file, `{"Feeds": {"x": `)
 	var v testState
 	err := s.LoadState(&v)
 	if err == nil {

@@ -10,12 +10,13 @@ import (
 	"testing"
 
 	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 func TestOpenCreates(t *testing.T) {
 	for _, branch := range []string{"", "archive"} {
 		t.Run("branch="+branch, func(t *testing.T) {
-			cleanEnv(t)
+			storetest.CleanEnv(t)
 			dir := filepath.Join(t.TempDir(), "new", "archive")
 			opts := options(dir)
 			opts.Branch = branch
@@ -25,10 +26,10 @@ func TestOpenCreates(t *testing.T) {
 			}
 			defer s.Close()
 
-			if n := commitCount(t, dir); n != 1 {
+			if n := storetest.Commits(dir); n != 1 {
 				t.Errorf("%d commits, want 1", n)
 			}
-			got := headFiles(t, dir)
+			got := storetest.HeadFiles(t, dir)
 			for _, want := range []string{"_config.yml", "_layouts/post.html", "index.html", ".gitignore"} {
 				if !slices.Contains(got, want) {
 					t.Errorf("the first commit lacks %s; it has %v", want, got)
@@ -38,10 +39,10 @@ func TestOpenCreates(t *testing.T) {
 			if want == "" {
 				want = "main"
 			}
-			if b := strings.TrimSpace(gitOut(t, dir, "symbolic-ref", "--short", "HEAD")); b != want {
+			if b := strings.TrimSpace(storetest.Git(t, dir, "symbolic-ref", "--short", "HEAD")); b != want {
 				t.Errorf("branch %q, want %q", b, want)
 			}
-			if a := strings.TrimSpace(gitOut(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>")); a != testName+" <"+testEmail+">|"+testName+" <"+testEmail+">" {
+			if a := strings.TrimSpace(storetest.Git(t, dir, "log", "-1", "--format=%an <%ae>|%cn <%ce>")); a != testName+" <"+testEmail+">|"+testName+" <"+testEmail+">" {
 				t.Errorf("author|committer %q", a)
 			}
 			if s.Dir() != dir {
@@ -50,22 +51,22 @@ func TestOpenCreates(t *testing.T) {
 			if s.Len() != 0 {
 				t.Errorf("Len() = %d in a new store", s.Len())
 			}
-			checkRepo(t, dir)
+			storetest.CheckRepo(t, dir)
 		})
 	}
 }
 
 func TestOpenExistingRepo(t *testing.T) {
-	cleanEnv(t)
+	storetest.CleanEnv(t)
 	dir := t.TempDir()
-	gitOut(t, dir, "init", "--quiet", "--initial-branch=trunk")
-	writeFile(t, filepath.Join(dir, "README.md"), []byte("mine\n"))
-	gitOut(t, dir, "add", "README.md")
-	gitOut(t, dir, "commit", "--quiet", "-m", "Mine")
+	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=trunk")
+	storetest.WriteFile(t, filepath.Join(dir, "README.md"), "mine\n")
+	storetest.Git(t, dir, "add", "README.md")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "Mine")
 	before := files(t, dir)
 
 	s := open(t, dir)
-	if n := commitCount(t, dir); n != 1 {
+	if n := storetest.Commits(dir); n != 1 {
 		t.Errorf("%d commits, want the 1 it had", n)
 	}
 	if after := files(t, dir); !slices.Equal(after, before) {
@@ -74,7 +75,7 @@ func TestOpenExistingRepo(t *testing.T) {
 	if s.Len() != 0 {
 		t.Errorf("Len() = %d", s.Len())
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 
 	// It is usable as it is: the first post creates _posts.
 	if err := s.Write("2024-01-01-a.md", post("https://example.org/a")); err != nil {
@@ -83,22 +84,22 @@ func TestOpenExistingRepo(t *testing.T) {
 	if made, err := s.Commit(context.Background(), "Archive a"); err != nil || !made {
 		t.Fatalf("Commit = %v, %v", made, err)
 	}
-	if b := strings.TrimSpace(gitOut(t, dir, "symbolic-ref", "--short", "HEAD")); b != "trunk" {
+	if b := strings.TrimSpace(storetest.Git(t, dir, "symbolic-ref", "--short", "HEAD")); b != "trunk" {
 		t.Errorf("branch %q, want trunk", b)
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 }
 
 func TestOpenInsideAnotherRepo(t *testing.T) {
-	cleanEnv(t)
+	storetest.CleanEnv(t)
 	outer := filepath.Join(t.TempDir(), "outer")
 	if err := os.Mkdir(outer, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	gitOut(t, outer, "init", "--quiet")
-	writeFile(t, filepath.Join(outer, "x"), []byte("x\n"))
-	gitOut(t, outer, "add", "x")
-	gitOut(t, outer, "commit", "--quiet", "-m", "Outer")
+	storetest.Git(t, outer, "init", "--quiet")
+	storetest.WriteFile(t, filepath.Join(outer, "x"), "x\n")
+	storetest.Git(t, outer, "add", "x")
+	storetest.Git(t, outer, "commit", "--quiet", "-m", "Outer")
 
 	for _, name := range []string{"archive", "empty"} {
 		dir := filepath.Join(outer, name)
@@ -106,7 +107,7 @@ func TestOpenInsideAnotherRepo(t *testing.T) {
 			os.Mkdir(dir, 0o755)
 		}
 		s := open(t, dir)
-		top := strings.TrimSpace(gitOut(t, dir, "rev-parse", "--show-toplevel"))
+		top := strings.TrimSpace(storetest.Git(t, dir, "rev-parse", "--show-toplevel"))
 		if top != dir {
 			t.Errorf("%s: its repository is at %s", name, top)
 		}
@@ -116,21 +117,21 @@ func TestOpenInsideAnotherRepo(t *testing.T) {
 		if _, err := s.Commit(context.Background(), "Archive a"); err != nil {
 			t.Fatal(err)
 		}
-		if n := commitCount(t, dir); n != 2 {
+		if n := storetest.Commits(dir); n != 2 {
 			t.Errorf("%s: %d commits, want 2", name, n)
 		}
-		checkRepo(t, dir)
+		storetest.CheckRepo(t, dir)
 		s.Close()
 	}
-	if n := commitCount(t, outer); n != 1 {
+	if n := storetest.Commits(outer); n != 1 {
 		t.Errorf("the outer repository has %d commits, want 1", n)
 	}
 }
 
 func TestOpenNonEmptyDir(t *testing.T) {
-	cleanEnv(t)
+	storetest.CleanEnv(t)
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "notes.txt"), []byte("not an archive\n"))
+	storetest.WriteFile(t, filepath.Join(dir, "notes.txt"), "not an archive\n")
 	s, err := store.Open(context.Background(), options(dir))
 	if err == nil {
 		s.Close()
@@ -150,39 +151,39 @@ func TestOpenNonEmptyDir(t *testing.T) {
 }
 
 func TestOpenEarlierToolsPosts(t *testing.T) {
-	cleanEnv(t)
+	storetest.CleanEnv(t)
 	dir := t.TempDir()
 	name := "2024-07-26-hx2-southeast-asian-diplomats-meet-07262024084201.md"
-	data := sample(t)
-	writeFile(t, filepath.Join(dir, store.PostsDir, name), data)
+	data := []byte(storetest.SamplePost)
+	storetest.WriteFile(t, filepath.Join(dir, store.PostsDir, name), string(data))
 	// A file of the user's is kept as it is.
 	config := []byte("title: Mine\n")
-	writeFile(t, filepath.Join(dir, "_config.yml"), config)
+	storetest.WriteFile(t, filepath.Join(dir, "_config.yml"), string(config))
 
 	s := open(t, dir)
-	if n := commitCount(t, dir); n != 1 {
+	if n := storetest.Commits(dir); n != 1 {
 		t.Errorf("%d commits, want 1", n)
 	}
-	got := headFiles(t, dir)
+	got := storetest.HeadFiles(t, dir)
 	for _, want := range []string{"_posts/" + name, "_config.yml", "_layouts/post.html", "index.html", ".gitignore"} {
 		if !slices.Contains(got, want) {
 			t.Errorf("the first commit lacks %s; it has %v", want, got)
 		}
 	}
-	if c := gitOut(t, dir, "show", "HEAD:_config.yml"); c != string(config) {
+	if c := storetest.Git(t, dir, "show", "HEAD:_config.yml"); c != string(config) {
 		t.Errorf("_config.yml was replaced by\n%s", c)
 	}
-	if c := gitOut(t, dir, "show", "HEAD:_posts/"+name); c != string(data) {
+	if c := storetest.Git(t, dir, "show", "HEAD:_posts/"+name); c != string(data) {
 		t.Error("the committed post differs from the file")
 	}
 	p, ok := s.Post(name)
-	if !ok || p.From != sampleFrom || p.Name != name {
+	if !ok || p.From != storetest.SampleFrom || p.Name != name {
 		t.Errorf("Post(%s) = %+v, %v", name, p, ok)
 	}
-	if all := posts(s); len(all) != 1 || all[name].From != sampleFrom || s.Len() != 1 {
+	if all := posts(s); len(all) != 1 || all[name].From != storetest.SampleFrom || s.Len() != 1 {
 		t.Errorf("Posts() = %v, Len() = %d", all, s.Len())
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 }
 
 func TestWriteCommit(t *testing.T) {
@@ -212,20 +213,20 @@ func TestWriteCommit(t *testing.T) {
 	if err != nil || !made {
 		t.Fatalf("Commit = %v, %v; want true", made, err)
 	}
-	if n := commitCount(t, dir); n != 2 {
+	if n := storetest.Commits(dir); n != 2 {
 		t.Errorf("%d commits, want 2", n)
 	}
-	if m := lastMessage(t, dir); m != "Archive 2 posts\n\nfrom example.org" {
+	if m := storetest.LastMessage(t, dir); m != "Archive 2 posts\n\nfrom example.org" {
 		t.Errorf("message %q", m)
 	}
-	changed := strings.Fields(gitOut(t, dir, "show", "--name-only", "--format=", "HEAD"))
+	changed := strings.Fields(storetest.Git(t, dir, "show", "--name-only", "--format=", "HEAD"))
 	if !slices.Equal(changed, []string{"_posts/2024-01-01-a.md", "_posts/2024-01-02-b.md"}) {
 		t.Errorf("the commit changed %v", changed)
 	}
-	if c := gitOut(t, dir, "show", "HEAD:_posts/2024-01-01-a.md"); c != string(a) {
+	if c := storetest.Git(t, dir, "show", "HEAD:_posts/2024-01-01-a.md"); c != string(a) {
 		t.Errorf("committed %q", c)
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 
 	// Nothing written: no commit.
 	if made, err := s.Commit(ctx, "Nothing"); err != nil || made {
@@ -238,10 +239,10 @@ func TestWriteCommit(t *testing.T) {
 	if made, err := s.Commit(ctx, "Same"); err != nil || made {
 		t.Errorf("Commit of unchanged posts = %v, %v", made, err)
 	}
-	if n := commitCount(t, dir); n != 2 {
+	if n := storetest.Commits(dir); n != 2 {
 		t.Errorf("%d commits, want still 2", n)
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 
 	// A rewrite with other content is one more commit, and Post sees it.
 	a2 := post("https://example.org/a2")
@@ -254,8 +255,8 @@ func TestWriteCommit(t *testing.T) {
 	if p, _ := s.Post("2024-01-01-a.md"); p.From != "https://example.org/a2" {
 		t.Errorf("Post after the rewrite = %+v", p)
 	}
-	if n := commitCount(t, dir); n != 3 || lastMessage(t, dir) != "Update a" {
-		t.Errorf("%d commits, last %q", n, lastMessage(t, dir))
+	if n := storetest.Commits(dir); n != 3 || storetest.LastMessage(t, dir) != "Update a" {
+		t.Errorf("%d commits, last %q", n, storetest.LastMessage(t, dir))
 	}
 	if _, ok := s.Post("2024-01-03-none.md"); ok {
 		t.Error("Post of a name never written is found")
@@ -264,7 +265,7 @@ func TestWriteCommit(t *testing.T) {
 	if len(all) != 2 || all["2024-01-02-b.md"].From != "https://example.org/b" || s.Len() != 2 {
 		t.Errorf("Posts() = %v, Len() = %d", all, s.Len())
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 
 	// Another Open sees what was committed.
 	s.Close()
@@ -319,7 +320,7 @@ func TestWriteRefusesNames(t *testing.T) {
 	if made, err := s.Commit(context.Background(), "Nothing"); err != nil || made {
 		t.Errorf("Commit after refused writes = %v, %v", made, err)
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 }
 
 func TestWriteRefusesData(t *testing.T) {
@@ -346,7 +347,7 @@ func TestWriteRefusesData(t *testing.T) {
 	if made, err := s.Commit(context.Background(), "Nothing"); err != nil || made {
 		t.Errorf("Commit after refused writes = %v, %v", made, err)
 	}
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 }
 
 func TestPostsCache(t *testing.T) {
@@ -382,24 +383,24 @@ func TestPostsCache(t *testing.T) {
 	}
 
 	// A post committed behind the store's back, and one changed.
-	writeFile(t, filepath.Join(dir, store.PostsDir, "2024-01-03-c.md"), post("https://example.org/c"))
-	writeFile(t, filepath.Join(dir, store.PostsDir, "2024-01-02-b.md"), post("https://example.org/b2"))
-	gitOut(t, dir, "add", "--all")
-	gitOut(t, dir, "commit", "--quiet", "-m", "By hand")
+	storetest.WriteFile(t, filepath.Join(dir, store.PostsDir, "2024-01-03-c.md"), string(post("https://example.org/c")))
+	storetest.WriteFile(t, filepath.Join(dir, store.PostsDir, "2024-01-02-b.md"), string(post("https://example.org/b2")))
+	storetest.Git(t, dir, "add", "--all")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "By hand")
 	s = open(t, dir)
 	want(s, map[string]string{
 		"2024-01-01-a.md": "https://example.org/a",
 		"2024-01-02-b.md": "https://example.org/b2",
 		"2024-01-03-c.md": "https://example.org/c",
 	})
-	if n := commitCount(t, dir); n != 3 {
+	if n := storetest.Commits(dir); n != 3 {
 		t.Errorf("%d commits, want 3: Open committed something", n)
 	}
 	s.Close()
 
 	// A post removed behind its back.
-	gitOut(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
-	gitOut(t, dir, "commit", "--quiet", "-m", "Remove a")
+	storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "Remove a")
 	s = open(t, dir)
 	want(s, map[string]string{
 		"2024-01-02-b.md": "https://example.org/b2",
@@ -411,8 +412,8 @@ func TestPostsCache(t *testing.T) {
 	// broken while the posts changed.
 	for i, broken := range [][]byte{[]byte("garbage"), {}} {
 		if i == 1 {
-			gitOut(t, dir, "rm", "--quiet", "_posts/2024-01-03-c.md")
-			gitOut(t, dir, "commit", "--quiet", "-m", "Remove c")
+			storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-03-c.md")
+			storetest.Git(t, dir, "commit", "--quiet", "-m", "Remove c")
 		}
 		if err := os.WriteFile(cacheFile, broken, 0o644); err != nil {
 			t.Fatal(err)
@@ -423,18 +424,18 @@ func TestPostsCache(t *testing.T) {
 			w["2024-01-03-c.md"] = "https://example.org/c"
 		}
 		want(s, w)
-		checkRepo(t, dir)
+		storetest.CheckRepo(t, dir)
 		s.Close()
 	}
 
 	// A cache of a history that is gone (rewritten, garbage collected).
-	gitOut(t, dir, "reset", "--quiet", "--hard", "HEAD~3")
-	gitOut(t, dir, "reflog", "expire", "--expire=now", "--all")
-	gitOut(t, dir, "gc", "--quiet", "--prune=now")
+	storetest.Git(t, dir, "reset", "--quiet", "--hard", "HEAD~3")
+	storetest.Git(t, dir, "reflog", "expire", "--expire=now", "--all")
+	storetest.Git(t, dir, "gc", "--quiet", "--prune=now")
 	s = open(t, dir)
 	want(s, map[string]string{
 		"2024-01-01-a.md": "https://example.org/a",
 		"2024-01-02-b.md": "https://example.org/b",
 	})
-	checkRepo(t, dir)
+	storetest.CheckRepo(t, dir)
 }

@@ -9,7 +9,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strconv"
@@ -17,8 +16,10 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
+	"github.com/rfa-archive/archiver/feeds/feedstest"
 	"github.com/rfa-archive/archiver/feeds/fetch"
 )
 
@@ -27,20 +28,20 @@ func fast() fetch.Options {
 	return fetch.Options{Backoff: 10 * time.Millisecond, Timeout: 5 * time.Second}
 }
 
-// server is an httptest server that counts the requests it receives.
+// server is a site that serves every path with one handler, and counts
+// the requests it receives.
 type server struct {
-	*httptest.Server
+	*feedstest.Site
 	hits atomic.Int64
 }
 
 func newServer(t *testing.T, h http.HandlerFunc) *server {
 	t.Helper()
-	s := &server{}
-	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	s := &server{Site: feedstest.NewSite(t)}
+	s.Handle("/", func(w http.ResponseWriter, r *http.Request) {
 		s.hits.Add(1)
 		h(w, r)
-	}))
-	t.Cleanup(s.Close)
+	})
 	return s
 }
 
@@ -294,42 +295,38 @@ func TestGetPermanentStatus(t *testing.T) {
 	}
 }
 
+// TestGetRetryAfter runs in a testing/synctest bubble, whose clock is
+// fake: the retry comes exactly when the server asked.
 func TestGetRetryAfter(t *testing.T) {
-	var (
-		mu    sync.Mutex
-		times []time.Time
-	)
+	var times []time.Duration
+	var start time.Time
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		times = append(times, time.Now())
-		n := len(times)
-		mu.Unlock()
-		if n == 1 {
+		times = append(times, time.Since(start))
+		if len(times) == 1 {
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
 		}
 		io.WriteString(w, "ok")
 	})
-	opts := fast()
-	opts.Attempts = 3
-	c := newClient(t, opts, srv.URL)
+	synctest.Test(t, func(t *testing.T) {
+		start = time.Now()
+		opts := fast()
+		opts.Attempts = 3
+		opts.Transport = srv.Transport()
+		c := newClient(t, opts, srv.URL)
 
-	resp, err := c.Get(t.Context(), fetch.Request{URL: srv.URL + "/"})
-	if err != nil {
-		t.Fatalf("Get: %v", err)
-	}
-	if string(resp.Body) != "ok" {
-		t.Errorf("Body = %q, want ok", resp.Body)
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(times) != 2 {
-		t.Fatalf("server saw %d requests, want 2", len(times))
-	}
-	if gap := times[1].Sub(times[0]); gap < 900*time.Millisecond {
-		t.Errorf("retried %v after a 429 with Retry-After: 1, want about 1s", gap)
-	}
+		resp, err := c.Get(t.Context(), fetch.Request{URL: srv.URL + "/"})
+		if err != nil {
+			t.Fatalf("Get: %v", err)
+		}
+		if string(resp.Body) != "ok" {
+			t.Errorf("Body = %q, want ok", resp.Body)
+		}
+		if want := []time.Duration{0, time.Second}; !slices.Equal(times, want) {
+			t.Errorf("requests at %v, want %v: the retry exactly after the 429's Retry-After: 1", times, want)
+		}
+	})
 }
 
 func TestGetRetryAfterTooLong(t *testing.T) {
@@ -921,20 +918,6 @@ func (h *signalHandler) Handle(_ context.Context, r slog.Record) error {
 	return nil
 }
 
-// concurrency is a handler that records how many requests it serves at once.
-type concurrency struct {
-	now, max atomic.Int64
-	hold     func() // what the handler does while the request is in flight
-}
-
-func (cc *concurrency) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	n := cc.now.Add(1)
-	for m := cc.max.Load(); n > m && !cc.max.CompareAndSwap(m, n); m = cc.max.Load() {
-	}
-	cc.hold()
-	cc.now.Add(-1)
-}
-
 // getAll fetches urls in parallel and fails the test on any error.
 func getAll(t *testing.T, c *fetch.Client, urls []string) {
 	t.Helper()
@@ -949,111 +932,100 @@ func getAll(t *testing.T, c *fetch.Client, urls []string) {
 	}
 }
 
+// The per-host tests run in testing/synctest bubbles: the clock is fake,
+// and the site is served in memory, so each request starts at an exact
+// time however loaded the machine is.
+
 func TestGetPerHost(t *testing.T) {
-	t.Run("one", func(t *testing.T) {
-		cc := &concurrency{hold: func() { time.Sleep(20 * time.Millisecond) }}
-		srv := newServer(t, cc.ServeHTTP)
-		opts := fast()
-		opts.PerHost = 1
-		c := newClient(t, opts, srv.URL)
-
-		urls := make([]string, 6)
-		for i := range urls {
-			urls[i] = fmt.Sprintf("%s/%d", srv.URL, i)
-		}
-		getAll(t, c, urls)
-		if n := srv.hits.Load(); n != int64(len(urls)) {
-			t.Errorf("server saw %d requests, want %d", n, len(urls))
-		}
-		if m := cc.max.Load(); m != 1 {
-			t.Errorf("%d requests in flight at once, want at most 1", m)
-		}
-	})
-
-	t.Run("three", func(t *testing.T) {
-		// Each request waits until three are in flight, so this passes only
-		// if the client lets three through together.
-		const perHost = 3
-		all := make(chan struct{})
-		var once sync.Once
-		cc := &concurrency{}
-		cc.hold = func() {
-			if cc.now.Load() >= perHost {
-				once.Do(func() { close(all) })
-			}
-			select {
-			case <-all:
-			case <-time.After(5 * time.Second):
-			}
-		}
-		srv := newServer(t, cc.ServeHTTP)
-		opts := fast()
-		opts.PerHost = perHost
-		c := newClient(t, opts, srv.URL)
-
-		getAll(t, c, []string{srv.URL + "/a", srv.URL + "/b", srv.URL + "/c"})
-		if m := cc.max.Load(); m != perHost {
-			t.Errorf("%d requests in flight at once, want %d", m, perHost)
-		}
-	})
+	for _, perHost := range []int{1, 3} {
+		t.Run(strconv.Itoa(perHost), func(t *testing.T) {
+			// Each request takes a second: six of them take 6/perHost
+			// seconds when perHost go at once, and no more at once.
+			var now, most atomic.Int64
+			srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				n := now.Add(1)
+				for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+				}
+				time.Sleep(time.Second)
+				now.Add(-1)
+			})
+			synctest.Test(t, func(t *testing.T) {
+				opts := fast()
+				opts.PerHost = perHost
+				opts.Transport = srv.Transport()
+				c := newClient(t, opts, srv.URL)
+				start := time.Now()
+				urls := make([]string, 6)
+				for i := range urls {
+					urls[i] = fmt.Sprintf("%s/%d", srv.URL, i)
+				}
+				getAll(t, c, urls)
+				if m := most.Load(); m != int64(perHost) {
+					t.Errorf("%d requests in flight at once, want %d", m, perHost)
+				}
+				if took, want := time.Since(start), time.Duration(6/perHost)*time.Second; took != want {
+					t.Errorf("6 requests of 1s took %v, want %v", took, want)
+				}
+			})
+		})
+	}
 }
 
 func TestGetHostInterval(t *testing.T) {
 	const interval = 150 * time.Millisecond
 	var (
 		mu     sync.Mutex
-		starts []time.Time
+		starts []time.Duration
+		begin  time.Time
 	)
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
-		starts = append(starts, time.Now())
+		starts = append(starts, time.Since(begin))
 		mu.Unlock()
 	})
-	opts := fast()
-	opts.PerHost = 4
-	opts.HostInterval = interval
-	c := newClient(t, opts, srv.URL)
+	synctest.Test(t, func(t *testing.T) {
+		begin = time.Now()
+		opts := fast()
+		opts.PerHost = 4
+		opts.HostInterval = interval
+		opts.Transport = srv.Transport()
+		c := newClient(t, opts, srv.URL)
 
-	getAll(t, c, []string{srv.URL + "/1", srv.URL + "/2", srv.URL + "/3", srv.URL + "/4"})
-	mu.Lock()
-	defer mu.Unlock()
-	if len(starts) != 4 {
-		t.Fatalf("server saw %d requests, want 4", len(starts))
-	}
-	slices.SortFunc(starts, func(a, b time.Time) int { return a.Compare(b) })
-	for i := 1; i < len(starts); i++ {
-		// Allow for the jitter between the client starting a request and
-		// the server receiving it.
-		if gap := starts[i].Sub(starts[i-1]); gap < interval-20*time.Millisecond {
-			t.Errorf("request %d started %v after the one before, want >= %v", i+1, gap, interval)
+		getAll(t, c, []string{srv.URL + "/1", srv.URL + "/2", srv.URL + "/3", srv.URL + "/4"})
+		slices.Sort(starts)
+		if want := []time.Duration{0, interval, 2 * interval, 3 * interval}; !slices.Equal(starts, want) {
+			t.Errorf("requests started at %v, want %v: %v apart", starts, want, interval)
 		}
-	}
+	})
 }
 
 func TestGetHostIntervalIsPerHost(t *testing.T) {
-	a := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
-	b := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
-	opts := fast()
-	opts.HostInterval = time.Hour
-	c := newClient(t, opts, a.URL, b.URL)
-
-	// The first request to each host goes at once, whatever the interval.
-	for _, s := range []*server{a, b} {
-		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-		_, err := c.Get(ctx, fetch.Request{URL: s.URL + "/"})
-		cancel()
-		if err != nil {
-			t.Fatalf("first Get(%s): %v", s.URL, err)
+	var mu sync.Mutex
+	hosts := map[string][]time.Duration{}
+	var begin time.Time
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hosts[r.Host] = append(hosts[r.Host], time.Since(begin))
+		mu.Unlock()
+	})
+	// Two hosts: the site by its address, and by the name localhost.
+	a := srv.URL
+	b := strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)
+	synctest.Test(t, func(t *testing.T) {
+		begin = time.Now()
+		opts := fast()
+		opts.HostInterval = time.Hour
+		opts.Transport = srv.Transport()
+		c := newClient(t, opts, a, b)
+		// The first request to each host goes at once; the second to a
+		// host waits the interval.
+		getAll(t, c, []string{a + "/1", b + "/1", a + "/2"})
+		ha, hb := strings.TrimPrefix(a, "http://"), strings.TrimPrefix(b, "http://")
+		if got, want := hosts[ha], []time.Duration{0, time.Hour}; !slices.Equal(got, want) {
+			t.Errorf("requests to %s at %v, want %v", ha, got, want)
 		}
-	}
-	// The second to a host waits for the interval, here longer than ctx.
-	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
-	defer cancel()
-	_, err := c.Get(ctx, fetch.Request{URL: a.URL + "/again"})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Errorf("second Get error = %v, want it to wait past its deadline", err)
-	}
-	if n := a.hits.Load(); n != 1 {
-		t.Errorf("server saw %d requests, want 1", n)
-	}
+		if got, want := hosts[hb], []time.Duration{0}; !slices.Equal(got, want) {
+			t.Errorf("requests to %s at %v, want %v", hb, got, want)
+		}
+	})
 }
