@@ -2,10 +2,11 @@ package article
 
 import (
 	"net/url"
-	"os"
 	"testing"
 
 	"github.com/JohannesKaufmann/html-to-markdown/v2/converter"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
 )
 
 // BenchmarkArchivePage measures extraction, cleaning, conversion and
@@ -13,21 +14,17 @@ import (
 // html-to-markdown alone converting the same whole pages, for comparison.
 // Both report MB/s of page HTML:
 //
-//	go test ./archiver -run '^$' -bench . -benchmem
+//	go test ./archiver/article -run '^$' -bench . -benchmem
 
 var benchPages = []string{"plone-sample", "arc-page", "generic-blog"}
 
 func BenchmarkArchivePage(b *testing.B) {
 	for _, name := range benchPages {
 		b.Run(name, func(b *testing.B) {
-			path := "../testdata/" + name + ".html"
-			raw, err := os.ReadFile(path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			it := loadItem(b, "../testdata/"+name+".item.json")
+			raw := feedstest.Page(name)
+			it := loadItem(b, "testdata/"+name+".item.json")
 			u, _ := url.Parse(it.Link)
-			a := New(nil)
+			m := New(nil)
 			b.SetBytes(int64(len(raw)))
 			b.ResetTimer()
 			for b.Loop() {
@@ -35,7 +32,7 @@ func BenchmarkArchivePage(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				p, err := a.Render(s, it, u, testDefaults)
+				p, err := m.MakePost(s, it, u, testDefaults)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -51,10 +48,7 @@ func BenchmarkConverterOnly(b *testing.B) {
 	conv := newConverter()
 	for _, name := range benchPages {
 		b.Run(name, func(b *testing.B) {
-			raw, err := os.ReadFile("../testdata/" + name + ".html")
-			if err != nil {
-				b.Fatal(err)
-			}
+			raw := feedstest.Page(name)
 			b.SetBytes(int64(len(raw)))
 			b.ResetTimer()
 			for b.Loop() {

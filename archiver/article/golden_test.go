@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,15 +17,16 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/feeds/feedstest"
 	"github.com/rfa-archive/archiver/feeds/fetch"
 )
 
 // The golden tests run extraction, cleaning, conversion and rendering on
-// each page testdata/<case>.html, as fetched for the feed entry in
-// <case>.item.json, and compare the post with testdata/<case>.md.
-// After a deliberate change, regenerate them with
+// each page of the test site (feedstest.Page), as fetched for the feed
+// entry in testdata/<page>.item.json, and compare the post with
+// testdata/<page>.md. After a deliberate change, regenerate them with
 //
-//	go test ./archiver -run TestGolden -update
+//	go test ./archiver/article -run TestGolden -update
 //
 // and read the diff.
 
@@ -43,15 +43,11 @@ var testDefaults = Defaults{
 	Comments:   true,
 }
 
-// goldenPost makes the post of one test page.
-func goldenPost(t testing.TB, page string) (*Story, *Post, []byte) {
+// goldenPost makes the post of the test site's page name.
+func goldenPost(t testing.TB, name string) (*Story, *Post, []byte) {
 	t.Helper()
-	raw, err := os.ReadFile(page)
-	if err != nil {
-		t.Fatal(err)
-	}
-	it := loadItem(t, strings.TrimSuffix(page, ".html")+".item.json")
-	body, err := decodeHTML(raw, "text/html")
+	it := loadItem(t, "testdata/"+name+".item.json")
+	body, err := decodeHTML(feedstest.Page(name), "text/html")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,11 +59,11 @@ func goldenPost(t testing.TB, page string) (*Story, *Post, []byte) {
 	if err != nil {
 		t.Fatalf("Extract: %v", err)
 	}
-	a := New(fetch.New(fetch.Options{}))
-	a.now = func() time.Time { return goldenNow }
-	post, err := a.Render(s, it, u, testDefaults)
+	m := New(fetch.New(fetch.Options{}))
+	m.now = func() time.Time { return goldenNow }
+	post, err := m.MakePost(s, it, u, testDefaults)
 	if err != nil {
-		t.Fatalf("Render: %v", err)
+		t.Fatalf("MakePost: %v", err)
 	}
 	out, err := post.Render()
 	if err != nil {
@@ -95,15 +91,14 @@ func loadItem(t testing.TB, path string) feeds.Item {
 }
 
 func TestGolden(t *testing.T) {
-	pages, err := filepath.Glob("../testdata/*.html")
-	if err != nil || len(pages) == 0 {
-		t.Fatalf("no test pages: %v", err)
+	names := feedstest.PageNames()
+	if len(names) == 0 {
+		t.Fatal("no test pages")
 	}
-	for _, page := range pages {
-		name := strings.TrimSuffix(filepath.Base(page), ".html")
+	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
-			_, _, got := goldenPost(t, page)
-			golden := strings.TrimSuffix(page, ".html") + ".md"
+			_, _, got := goldenPost(t, name)
+			golden := "testdata/" + name + ".md"
 			if *update {
 				if err := os.WriteFile(golden, got, 0o644); err != nil {
 					t.Fatal(err)
@@ -112,7 +107,7 @@ func TestGolden(t *testing.T) {
 			}
 			want, err := os.ReadFile(golden)
 			if errors.Is(err, fs.ErrNotExist) {
-				t.Fatalf("no golden file %s: run go test ./archiver -run TestGolden -update", golden)
+				t.Fatalf("no golden file %s: run go test ./archiver/article -run TestGolden -update", golden)
 			}
 			if !bytes.Equal(got, want) {
 				t.Errorf("post differs from %s (-update rewrites it):\n%s", golden, lineDiff(string(want), string(got)))
@@ -141,16 +136,14 @@ func TestStoryComplete(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.page, func(t *testing.T) {
-			page := "../testdata/" + tt.page + ".html"
-			s, post, out := goldenPost(t, page)
+			s, post, out := goldenPost(t, tt.page)
 			if s.Shape != tt.shape {
 				t.Errorf("read as %q, want %q", s.Shape, tt.shape)
 			}
 			if got := post.FileName(time.UTC); got != tt.file {
 				t.Errorf("file name %q, want %q", got, tt.file)
 			}
-			raw, _ := os.ReadFile(page)
-			raw, _ = decodeHTML(raw, "text/html")
+			raw, _ := decodeHTML(feedstest.Page(tt.page), "text/html")
 			doc, err := goquery.NewDocumentFromReader(bytes.NewReader(raw))
 			if err != nil {
 				t.Fatal(err)
@@ -193,7 +186,7 @@ func TestStoryComplete(t *testing.T) {
 }
 
 func TestHostilePage(t *testing.T) {
-	s, post, out := goldenPost(t, "../testdata/hostile.html")
+	s, post, out := goldenPost(t, "hostile")
 	if s.Shape != "plone" {
 		t.Fatalf("shape %q", s.Shape)
 	}

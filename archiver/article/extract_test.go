@@ -1,0 +1,29 @@
+package article
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+)
+
+func TestImageSource(t *testing.T) {
+	for _, tt := range []struct{ img, want string }{
+		{`<img src="a.jpg">`, "a.jpg"},
+		{`<img src="data:image/gif;base64,R0lGOD" data-src="lazy.jpg">`, "lazy.jpg"},
+		{`<img srcset="small.jpg 480w, big.jpg 1080w">`, "small.jpg"},
+		{`<img srcset=", a.jpg">`, "a.jpg"},
+		{`<img srcset=" ">`, ""},
+		{`<img srcset="">`, ""},
+		{`<img data-srcset="data:x, b.jpg 2x">`, "b.jpg"},
+		{`<img>`, ""},
+	} {
+		doc, err := goquery.NewDocumentFromReader(strings.NewReader(tt.img))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := imageSource(doc.Find("img")); got != tt.want {
+			t.Errorf("imageSource(%s) = %q, want %q", tt.img, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,163 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/store"
+)
+
+const minimal = "store: {path: archive}\nfeeds: [{url: 'https://www.rfa.org/arc/outboundfeeds/mandarin/rss/'}]\n"
+
+func TestDefaults(t *testing.T) {
+	c, err := config.Parse([]byte(minimal), "/etc/archiver/config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for what, ok := range map[string]bool{
+		"store.path relative to the file": c.Store.Path == "/etc/archiver/archive",
+		"store.author":                    c.Store.AuthorName == "archiver" && c.Store.AuthorEmail == "archiver@localhost",
+		"store.lock_timeout":              c.Store.LockTimeout.Duration == time.Minute,
+		"store.branch":                    c.Store.Branch == "main",
+		"feeds[0].name":                   c.Feeds[0].Name == "rfa.org/arc/outboundfeeds/mandarin/rss",
+		"timezone":                        c.Timezone == "UTC" && c.Location == time.UTC,
+		"http":                            c.HTTP.Concurrency == 4 && c.HTTP.PerHost == 2 && c.HTTP.Attempts == 3 && c.HTTP.MaxBodySize.Bytes == 10<<20,
+		"user agent":                      strings.HasPrefix(c.HTTP.UserAgent, "archiver/"),
+		"schedule":                        c.Schedule.Every == 15*time.Minute,
+		"listen":                          c.Listen == config.DefaultListen && !c.ListenSet,
+	} {
+		if !ok {
+			t.Errorf("default %s: %+v", what, c)
+		}
+	}
+	d := c.FrontMatterOf(&c.Feeds[0])
+	if d.Layout != "post" || d.Author != "自由亚洲电台" || !d.Comments || len(d.Tags) != 1 {
+		t.Errorf("default front matter: %+v", d)
+	}
+}
+
+func TestFrontMatterInherited(t *testing.T) {
+	c, err := config.Parse([]byte(minimal+"front_matter: {author: RFA, comments: false}\n"), "config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Feeds = append(c.Feeds, config.Feed{URL: "https://x.org/", FrontMatter: config.FrontMatter{Tags: []string{"x"}}})
+	if d := c.FrontMatterOf(&c.Feeds[0]); d.Author != "RFA" || d.Comments || d.Tags[0] != "自由亚洲电台" {
+		t.Errorf("the top level's front matter: %+v", d)
+	}
+	if d := c.FrontMatterOf(&c.Feeds[1]); d.Author != "RFA" || len(d.Tags) != 1 || d.Tags[0] != "x" {
+		t.Errorf("a feed's front matter over the top level's: %+v", d)
+	}
+}
+
+func TestEnv(t *testing.T) {
+	env := config.ReadEnv(func(k string) string {
+		return map[string]string{"ARCHIVER_CONFIG": "/c.yaml", "ARCHIVER_GIT_TOKEN": "tok", "ARCHIVER_SSH_KEY": "/k"}[k]
+	})
+	if env.Path() != "/c.yaml" || (env.Credentials != store.Credentials{Token: "tok", SSHKey: "/k"}) {
+		t.Errorf("ReadEnv: %+v", env)
+	}
+	if p := (config.Env{}).Path(); p != "config.yaml" {
+		t.Errorf("Path without ARCHIVER_CONFIG: %q", p)
+	}
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(minimal), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Load(path, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Store.Credentials != env.Credentials || c.StoreOptions().Credentials != env.Credentials {
+		t.Errorf("the store's credentials are not the environment's: %+v", c.Store.Credentials)
+	}
+	if _, err := config.Load(filepath.Join(t.TempDir(), "none.yaml"), env); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("Load of a missing file: %v", err)
+	}
+}
+
+func TestSchedule(t *testing.T) {
+	for _, tc := range []struct {
+		yaml     string
+		every    time.Duration
+		cron     string
+		interval time.Duration
+		listen   string
+	}{
+		{"", 15 * time.Minute, "", 15 * time.Minute, "127.0.0.1:9180"},
+		{"schedule: 2s\nlisten: 'off'\n", 2 * time.Second, "", 2 * time.Second, "off"},
+		{"schedule: 250ms\nlisten: ':0'\n", 250 * time.Millisecond, "", 250 * time.Millisecond, ":0"},
+		{"schedule: '*/15 * * * *'\n", 0, "*/15 * * * *", 15 * time.Minute, "127.0.0.1:9180"},
+		{"schedule: 'CRON_TZ=Asia/Shanghai 0 */2 * * *'\n", 0, "CRON_TZ=Asia/Shanghai 0 */2 * * *", 2 * time.Hour, "127.0.0.1:9180"},
+		{"schedule: '0 6,18 * * *'\n", 0, "0 6,18 * * *", 12 * time.Hour, "127.0.0.1:9180"},
+		{"schedule: '5 0 * * 1'\n", 0, "5 0 * * 1", 7 * 24 * time.Hour, "127.0.0.1:9180"},
+	} {
+		c, err := config.Parse([]byte(minimal+tc.yaml), "config.yaml")
+		if err != nil {
+			t.Errorf("%q: %v", tc.yaml, err)
+			continue
+		}
+		if c.Schedule.Every != tc.every || c.Schedule.Cron != tc.cron || c.Listen != tc.listen {
+			t.Errorf("%q: schedule %v %q, listen %q", tc.yaml, c.Schedule.Every, c.Schedule.Cron, c.Listen)
+		}
+		now := time.Date(2026, 3, 1, 0, 7, 0, 0, time.UTC)
+		if got := c.Schedule.Interval(c.Location, now); got != tc.interval {
+			t.Errorf("%q: interval %v, want %v", tc.yaml, got, tc.interval)
+		}
+	}
+}
+
+// TestErrors: each section's validator names the file, the line and the
+// key of each mistake.
+func TestErrors(t *testing.T) {
+	for yaml, want := range map[string]string{
+		minimal + "schedule: 0s\n":                                                        "config.yaml:3: schedule:",
+		minimal + "schedule: -5m\n":                                                       "config.yaml:3: schedule:",
+		minimal + "schedule: often\n":                                                     "config.yaml:3: schedule: \"often\" is neither a Go duration",
+		minimal + "schedule: '*/15 * * *'\n":                                              "config.yaml:3: schedule:",
+		minimal + "schedule: '61 * * * *'\n":                                              "config.yaml:3: schedule: \"61 * * * *\" is not a valid 5-field cron expression",
+		minimal + "schedule: 'CRON_TZ=Mars/Base * * * * *'\n":                             "config.yaml:3: schedule:",
+		minimal + "listen: localhost\n":                                                   "config.yaml:3: listen: \"localhost\" is not host:port",
+		minimal + "store2: {}\n":                                                          `unknown key "store2"`,
+		minimal + "timezone: Mars/Base\n":                                                 `config.yaml:3: timezone: "Mars/Base" is not a time zone`,
+		minimal + "http:\n  timeout: soon\n":                                              `config.yaml:4: http.timeout: "soon" is not a duration`,
+		minimal + "http:\n  per_host: 101\n":                                              `config.yaml:4: http.per_host: 101 is out of range (1 to 100)`,
+		minimal + "http:\n  max_body_size: 10 apples\n":                                   `config.yaml:4: http.max_body_size: "10 apples" is not a size`,
+		minimal + "allowed_hosts: ['a/b']\n":                                              `config.yaml:3: allowed_hosts[0]: "a/b" is not a host name`,
+		minimal + "front_matter: {layout: ' '}\n":                                         `config.yaml:3: front_matter.layout: must not be empty`,
+		"store: {path: a}\nfeeds:\n  - url: ftp://x/\n":                                   `config.yaml:3: feeds[0].url: "ftp://x/" is not an http or https URL`,
+		"store: {path: a}\nfeeds:\n  - url: https://x/\n    front_matter: {author: ''}\n": `config.yaml:4: feeds[0].front_matter.author: must not be empty`,
+		"store: {path: a}\nfeeds:\n  - url: https://x/\n  - url: https://x/\n":            `config.yaml:4: feeds[1].url: the same feed as feeds[0]`,
+		"store: {path: a}\n":                                                              "feeds: no feeds",
+		"store: {author: nobody}\nfeeds: [{url: 'https://x.org/'}]\n":                     "config.yaml:1: store.author: \"nobody\" is not of the form Name <email>",
+		"store: {path: a, remote: 'https://me:pw@example.org/a.git'}\nfeeds: [{url: 'https://x.org/'}]\n":  "config.yaml:1: store.remote: holds a user name or password",
+		"store: {path: a, remote: 'https://ghp_pw@example.org/a.git'}\nfeeds: [{url: 'https://x.org/'}]\n": "config.yaml:1: store.remote: holds a user name or password",
+		"store: {path: a, branch: 'a..b'}\nfeeds: [{url: 'https://x.org/'}]\n":                             `config.yaml:1: store.branch: "a..b" is not a git branch name`,
+		"": "config.yaml: the file is empty",
+	} {
+		_, err := config.Parse([]byte(yaml), "config.yaml")
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "pw@") {
+			t.Errorf("%q: error %v, want %q", yaml, err, want)
+		}
+	}
+}
+
+func TestRemote(t *testing.T) {
+	for remote, want := range map[string]string{
+		"git@example.org:me/a.git":         "git@example.org:me/a.git",
+		"ssh://git@example.org/me/a.git":   "ssh://git@example.org/me/a.git",
+		"https://example.org/me/a.git":     "https://example.org/me/a.git",
+		"/srv/git/a.git":                   "/srv/git/a.git",
+		"../backup/a.git":                  "/etc/backup/a.git", // relative to the configuration
+		"  https://example.org/me/a.git  ": "https://example.org/me/a.git",
+	} {
+		c, err := config.Parse([]byte("store: {path: a, remote: '"+remote+"'}\nfeeds: [{url: 'https://x.org/'}]\n"), "/etc/archiver/config.yaml")
+		if err != nil || c.Store.Remote != want || c.Store.Branch != "main" {
+			t.Errorf("remote %q: %v %q, want %q", remote, err, c.Store.Remote, want)
+		}
+	}
+}

@@ -1,0 +1,290 @@
+package archiver
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/storetest"
+)
+
+// These tests run whole passes in process, against a feedstest site and
+// a store in a temporary directory, and look at the archive with git.
+
+// newTest returns an Archiver of the configuration with the feeds of
+// yaml and the http settings of http (quick retries are added), and the
+// directory of its store.
+func newTest(t *testing.T, yaml, http string) (*Archiver, string) {
+	t.Helper()
+	storetest.CleanEnv(t)
+	dir := t.TempDir()
+	cfg, err := config.Parse([]byte("store: {path: archive, author: 'Archiver Test <archiver@example.org>'}\n"+
+		"http: {retry_backoff: 10ms, timeout: 5s, "+http+"}\n"+yaml), filepath.Join(dir, "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := New(cfg, slog.New(slog.NewTextHandler(t.Output(), nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a, filepath.Join(dir, "archive")
+}
+
+// feedsYAML is the feeds key of a configuration that lists urls.
+func feedsYAML(urls ...string) string {
+	var b strings.Builder
+	b.WriteString("feeds:\n")
+	for _, u := range urls {
+		fmt.Fprintf(&b, "  - url: '%s'\n", u)
+	}
+	return b.String()
+}
+
+// pass runs a pass that must not fail as a whole.
+func pass(t *testing.T, a *Archiver) *Summary {
+	t.Helper()
+	sum, err := a.Pass(context.Background())
+	if err != nil {
+		t.Fatalf("Pass: %v", err)
+	}
+	return sum
+}
+
+// counts is a summary in numbers: new, updated, failed now, waiting.
+func counts(sum *Summary) string {
+	return fmt.Sprintf("%d new, %d updated, %d failed, %d waiting", len(sum.New), len(sum.Updated), sum.FailedNow(), len(sum.Failed)-sum.FailedNow())
+}
+
+// TestPass: a pass archives what the feed lists, a story gone from its
+// site from the feed's copy of it, a page that fails twice on the third
+// attempt; it fails an article gone without a copy, and commits the rest
+// as one commit naming each. The next pass gets a 304 and commits
+// nothing; the one after the page comes back archives it.
+func TestPass(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
+	site.AddEntries(feedstest.StoriesFeed,
+		feedstest.Entry{Title: "已删除但订阅源保留了全文", Link: site.URL + "/gone/kept/", Content: "<p>全文只在订阅源里。</p><h2>小标题</h2>"},
+		feedstest.Entry{Title: "已删除且没有全文", Link: site.URL + "/gone/lost/"},
+		feedstest.Entry{Title: "两次失败", Link: site.URL + "/flaky/"})
+	site.Fail("/gone/kept/", feedstest.Status(404))
+	site.Fail("/gone/lost/", feedstest.Status(404))
+	site.SetPage("/flaky/", feedstest.PathStory("/flaky/"))
+	site.Fail("/flaky/", feedstest.Status(503).Times(2))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+
+	sum := pass(t, a)
+	if got := counts(sum); got != "4 new, 0 updated, 1 failed, 0 waiting" {
+		t.Errorf("first pass: %s", got)
+	}
+	if f := sum.Failed[0]; f.URL != site.URL+"/gone/lost/" || f.Kind != KindGone || f.Reason != "HTTP 404: page is gone" {
+		t.Errorf("failure %+v, want the lost page, gone, with its reason", f)
+	}
+	bodies := storetest.Bodies(t, archive)
+	for from, want := range map[string]string{
+		site.StoryURL(1): feedstest.PathText(feedstest.StoryPath(1)), site.StoryURL(2): feedstest.PathText(feedstest.StoryPath(2)),
+		site.URL + "/gone/kept/": "## 小标题", site.URL + "/flaky/": feedstest.PathText("/flaky/"),
+	} {
+		if !strings.Contains(bodies[from], want) {
+			t.Errorf("the post of %s lacks %q:\n%s", from, want, bodies[from])
+		}
+	}
+	if n := site.Hits("/flaky/"); n != 3 {
+		t.Errorf("the flaky page was fetched %d times, want 3", n)
+	}
+	if msg := storetest.LastMessage(t, archive); !strings.HasPrefix(msg, "Archive 4 new posts\n\n+ ") || !strings.Contains(msg, "+ 已删除但订阅源保留了全文") {
+		t.Errorf("commit message:\n%s", msg)
+	}
+	storetest.CheckRepo(t, archive)
+	head := storetest.Head(t, archive)
+
+	sum = pass(t, a)
+	if got := counts(sum); got != "0 new, 0 updated, 1 failed, 0 waiting" || sum.NotModified != 1 || sum.Committed {
+		t.Errorf("second pass: %s, %d not modified, committed %v", got, sum.NotModified, sum.Committed)
+	}
+	if storetest.Head(t, archive) != head || site.Hits(feedstest.StoryPath(1)) != 1 {
+		t.Error("the second pass committed, or fetched an archived story again")
+	}
+
+	site.Heal("/gone/lost/")
+	site.SetPage("/gone/lost/", feedstest.PathStory("/gone/lost/"))
+	sum = pass(t, a)
+	if got := counts(sum); got != "1 new, 0 updated, 0 failed, 0 waiting" || sum.Posts != 5 || sum.Failing != 0 {
+		t.Errorf("after healing: %s, %d posts, %d failing", got, sum.Posts, sum.Failing)
+	}
+	storetest.CheckRepo(t, archive)
+}
+
+// TestPassEdits: an article listed twice in one feed (the second time
+// with a trailing slash and tracking parameters) is archived once and
+// never rewritten; an edited story is archived again in a commit of its
+// own; an edit whose page fails is a failure like any other, and is tried
+// again at the next pass even when the feed has not changed since.
+func TestPassEdits(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	dup := site.StoryEntry(1)
+	dup.Link += "/?utm_source=rss&utm_medium=feed#comments"
+	dup.GUID = dup.Link
+	site.AddEntries(feedstest.StoriesFeed, dup)
+	site.ListStories(2)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	lastCommit := func() string { return storetest.Git(t, archive, "show", "--format=%s", "--name-status", "HEAD") }
+
+	if got := counts(pass(t, a)); got != "2 new, 0 updated, 0 failed, 0 waiting" {
+		t.Fatalf("first pass: %s", got)
+	}
+	site.ListStories(3) // the feed changes; story 1 is still listed twice
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+		t.Fatalf("second pass: %s", got)
+	}
+	if c := lastCommit(); !strings.HasPrefix(c, "Archive 1 new post\n") || strings.Count(c, "\nA\t") != 1 || strings.Contains(c, "\nM\t") {
+		t.Errorf("the second pass's commit is not the one new post:\n%s", c)
+	}
+	if n := site.Hits(feedstest.StoryPath(1)) + site.Hits(feedstest.StoryPath(1)+"/"); n != 1 {
+		t.Errorf("story 1's page was fetched %d times, want once: its second entry in the feed is taken for an edit", n)
+	}
+
+	name := storetest.Posts(t, archive)[site.StoryURL(2)]
+	before := storetest.ReadPost(t, archive, name)
+	site.EditStory(2, "第2篇报道（更正）")
+	site.Fail(feedstest.StoryPath(2), feedstest.Status(500))
+	sum := pass(t, a)
+	if got := counts(sum); got != "0 new, 0 updated, 1 failed, 0 waiting" || sum.Failed[0].URL != site.StoryURL(2) || sum.Failed[0].Kind != KindFetch {
+		t.Errorf("a failed edit: %s %+v", got, sum.Failed)
+	}
+	if after := storetest.ReadPost(t, archive, name); string(after.Body) != string(before.Body) {
+		t.Error("a failed edit changed the post")
+	}
+
+	site.Heal(feedstest.StoryPath(2)) // the feed is unchanged: it answers 304
+	sum = pass(t, a)
+	if got := counts(sum); got != "0 new, 1 updated, 0 failed, 0 waiting" || sum.NotModified != 1 {
+		t.Fatalf("the edit tried again: %s, %d not modified", got, sum.NotModified)
+	}
+	if after := storetest.ReadPost(t, archive, name); !strings.Contains(string(after.Body), "更正") {
+		t.Errorf("the edit is not archived:\n%s", after.Body)
+	}
+	if c := lastCommit(); !strings.HasPrefix(c, "Update 1 post\n") || !strings.Contains(c, "M\t_posts/"+name) {
+		t.Errorf("the edit's commit:\n%s", c)
+	}
+	if log := storetest.Git(t, archive, "log", "--format=%s", "--", "_posts/"+name); strings.Count(log, "\n") != 2 {
+		t.Errorf("the post's history has other than its first version and its edit:\n%s", log)
+	}
+
+	head := storetest.Head(t, archive)
+	if sum := pass(t, a); sum.Committed || storetest.Head(t, archive) != head {
+		t.Error("a pass with nothing new made a commit")
+	}
+	if n := len(storetest.Posts(t, archive)); n != 3 {
+		t.Errorf("%d posts, want 3", n)
+	}
+	storetest.CheckRepo(t, archive)
+}
+
+// TestPassRetries: a failing article is tried at each of the next passes,
+// then less and less often; while it waits it is reported with the time
+// of its next attempt, and not fetched.
+func TestPassRetries(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.Fail(feedstest.StoryPath(1), feedstest.Status(503))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "attempts: 1")
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	a.now = func() time.Time { return now }
+
+	for i := 1; i <= 4; i++ {
+		if got := counts(pass(t, a)); got != "0 new, 0 updated, 1 failed, 0 waiting" {
+			t.Fatalf("pass %d: %s", i, got)
+		}
+	}
+	sum := pass(t, a) // at the same time: the fourth failure waits 10 minutes
+	if got := counts(sum); got != "0 new, 0 updated, 0 failed, 1 waiting" {
+		t.Fatalf("a pass while it waits: %s", got)
+	}
+	if f := sum.Failed[0]; !f.Next.Equal(now.Add(10*time.Minute)) || f.Kind != KindFetch || !strings.Contains(f.Reason, "HTTP 503") {
+		t.Errorf("the waiting failure: %+v", f)
+	}
+	if n := site.Hits(feedstest.StoryPath(1)); n != 4 {
+		t.Errorf("the page was fetched %d times, want 4: not while it waits", n)
+	}
+	now = now.Add(10 * time.Minute)
+	site.Heal(feedstest.StoryPath(1))
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+		t.Fatalf("once due: %s", got)
+	}
+	storetest.CheckRepo(t, archive)
+}
+
+// TestPassStopped: a pass stopped while a page hangs (the oldest story's,
+// fetched last) commits the posts it completed; the hanging article is
+// not a failure, and the next pass archives it.
+func TestPassStopped(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(3)
+	release := site.Hold(feedstest.StoryPath(1))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "concurrency: 1")
+
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for site.Hits(feedstest.StoryPath(1)) == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	sum, err := a.Pass(ctx)
+	if err != context.Canceled {
+		t.Errorf("Pass: %v, want context.Canceled", err)
+	}
+	if got := counts(sum); got != "2 new, 0 updated, 0 failed, 0 waiting" || !sum.Committed || !sum.Stored {
+		t.Errorf("stopped pass: %s, committed %v, stored %v", got, sum.Committed, sum.Stored)
+	}
+	if n := storetest.Committed(archive); n != 2 {
+		t.Errorf("%d posts committed, want the 2 complete", n)
+	}
+	storetest.CheckRepo(t, archive)
+
+	release()
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+		t.Errorf("the next pass: %s", got)
+	}
+	if n := len(storetest.Posts(t, archive)); n != 3 {
+		t.Errorf("%d posts, want 3", n)
+	}
+}
+
+// TestPassAdopts: a pass in a directory holding the earlier tool's posts
+// makes it a repository and never archives those posts' articles again.
+func TestPassAdopts(t *testing.T) {
+	site := feedstest.NewSite(t)
+	sample := strings.ReplaceAll(storetest.SamplePost, "https://www.rfa.org", site.URL)
+	from := strings.Replace(storetest.SampleFrom, "https://www.rfa.org", site.URL, 1)
+	path := strings.TrimPrefix(from, site.URL)
+	site.AddEntries(feedstest.StoriesFeed, feedstest.Entry{Title: "旧文", Link: from + "?utm_source=rss"})
+	site.SetPage(path, feedstest.PathStory(path))
+	site.ListStories(1)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	storetest.WriteFile(t, filepath.Join(archive, "_posts", "2024-07-26-hx2-southeast-asian-diplomats-meet.md"), sample)
+
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+		t.Errorf("pass: %s", got)
+	}
+	if n := site.Hits(path); n != 0 {
+		t.Errorf("the archived article was fetched %d times", n)
+	}
+	data, err := os.ReadFile(filepath.Join(archive, "_posts", "2024-07-26-hx2-southeast-asian-diplomats-meet.md"))
+	if err != nil || string(data) != sample {
+		t.Errorf("the earlier tool's post was changed: %v", err)
+	}
+	if got := storetest.Subjects(t, archive); len(got) != 2 || got[1] != "Start the archive" {
+		t.Errorf("history %q", got)
+	}
+	storetest.CheckRepo(t, archive)
+}
