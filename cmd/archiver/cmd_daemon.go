@@ -51,11 +51,11 @@ type daemon struct {
 	now      func() time.Time
 
 	mu      sync.Mutex
-	started time.Time // of the daemon
-	running time.Time // start of the pass in hand; zero between passes
+	started time.Time         // of the daemon
+	running time.Time         // start of the pass in hand; zero between passes
 	last    *archiver.Summary // of the last pass that finished
-	lastOK  time.Time // when the last pass without a store failure finished
-	lastErr error     // why the last pass failed, if it did: the store, or a bug
+	lastOK  time.Time         // when the last pass without a store failure finished
+	lastErr error             // why the last pass failed, if it did: the store, or a bug
 }
 
 func newDaemon(cfg *config.Config, log *slog.Logger, pass func(context.Context) (*archiver.Summary, error)) *daemon {

@@ -11,6 +11,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // There is no Docker engine where the tests run, so TestContainerEnv runs
@@ -75,14 +78,15 @@ func TestContainerEnv(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%s: %v", m[1], err)
 	}
-	site := newNewsSite(t, 3)
+	site := feedstest.NewSite(t)
+	site.ListStories(3)
 	data := filepath.Join(root, "data")
 	os.Mkdir(data, 0o755)
 	port := freePort(t)
 	cfg := string(baked)
 	for old, new := range map[string]string{
 		"  path: /data\n": "  path: " + data + "\n",
-		"https://www.rfa.org/arc/outboundfeeds/mandarin/rss/": site.feedURL(),
+		"https://www.rfa.org/arc/outboundfeeds/mandarin/rss/": site.StoriesURL(),
 		`listen: ":9180"`: "listen: 127.0.0.1:" + port + "\nschedule: 1h",
 	} {
 		if !strings.Contains(cfg, old) {
@@ -92,7 +96,7 @@ func TestContainerEnv(t *testing.T) {
 	}
 	etc := filepath.Join(root, "etc", "archiver")
 	os.MkdirAll(etc, 0o755)
-	writeFile(t, filepath.Join(etc, "config.yaml"), cfg)
+	storetest.WriteFile(t, filepath.Join(etc, "config.yaml"), cfg)
 	var env []string
 	for _, e := range regexp.MustCompile(`(?m)^ENV (\S+=\S+)$`).FindAllStringSubmatch(final, -1) {
 		env = append(env, strings.ReplaceAll(e[1], "/etc/archiver", etc))
@@ -118,11 +122,11 @@ func TestContainerEnv(t *testing.T) {
 	if code, out := run(env, "sync"); code != 0 {
 		t.Fatalf("sync in the image's environment: exit %d\n%s", code, out)
 	}
-	if n := len(postsFrom(t, data)); n != 3 {
+	if n := len(storetest.Posts(t, data)); n != 3 {
 		t.Errorf("%d posts, want 3", n)
 	}
-	checkRepo(t, data)
-	if author := gitOut(t, data, "log", "-1", "--format=%an <%ae> %cn <%ce>"); author != "archiver <archiver@localhost> archiver <archiver@localhost>\n" {
+	storetest.CheckRepo(t, data)
+	if author := storetest.Git(t, data, "log", "-1", "--format=%an <%ae> %cn <%ce>"); author != "archiver <archiver@localhost> archiver <archiver@localhost>\n" {
 		t.Errorf("commit by %q, want the default author", author)
 	}
 
@@ -130,7 +134,7 @@ func TestContainerEnv(t *testing.T) {
 	// HEALTHCHECK: archiver healthcheck. Docker sets HOME from the user's
 	// passwd entry.
 	env = append(env, "HOME=/nonexistent")
-	site.add(4)
+	site.ListStories(4)
 	d := exec.Command(bin, "daemon")
 	d.Dir, d.Env = data, env
 	var logs bytes.Buffer
@@ -143,7 +147,7 @@ func TestContainerEnv(t *testing.T) {
 	defer d.Process.Kill()
 	eventually(t, 20*time.Second, "archiver healthcheck passes", func() bool {
 		code, _ := run(env, "healthcheck")
-		return code == 0 && countPosts(data) == 4
+		return code == 0 && storetest.Committed(data) == 4
 	})
 	d.Process.Signal(os.Interrupt)
 	select {
@@ -157,7 +161,7 @@ func TestContainerEnv(t *testing.T) {
 	if !strings.HasPrefix(strings.TrimSpace(logs.String()), "{") {
 		t.Errorf("the daemon's log without a terminal is not JSON:\n%s", logs.String())
 	}
-	checkRepo(t, data)
+	storetest.CheckRepo(t, data)
 	if code, out := run(env, "healthcheck"); code != 1 {
 		t.Errorf("healthcheck with no daemon: exit %d, want 1\n%s", code, out)
 	}

@@ -3,15 +3,15 @@ package main
 import (
 	"fmt"
 	"math/rand/v2"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // TestKilledSyncs kills a sync with SIGKILL at random moments, eight times
@@ -33,29 +33,14 @@ func TestKilledSyncs(t *testing.T) {
 	// Each run finds new articles, so that every kill interrupts work:
 	// fetching, writing posts, committing, or the recovery of the last.
 	const perRound, rounds = 25, 8
-	var listed atomic.Int32
-	var srv *httptest.Server
-	srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == "/rss.xml" {
-			var items strings.Builder
-			for i := range int(listed.Load()) {
-				fmt.Fprintf(&items, "<item><title>第%d篇</title><link>%s/p/story-%03d/</link><pubDate>Mon, 02 Jun 2025 %02d:%02d:00 +0000</pubDate></item>", i, srv.URL, i, i/60%24, i%60)
-			}
-			fmt.Fprintf(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>crash</title>%s</channel></rss>`, items.String())
-			return
-		}
-		time.Sleep(time.Duration(10+len(r.URL.Path)*7%20) * time.Millisecond) // a site of some latency
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, storyPage(r.URL.Path))
-	}))
-	defer srv.Close()
-
+	site := feedstest.NewSite(t)
+	site.SetLatency(15 * time.Millisecond) // a site of some latency
 	dir := t.TempDir()
-	os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("store: {path: archive}\nfeeds: [{url: '"+srv.URL+"/rss.xml'}]\nhttp: {concurrency: 2, per_host: 2}\n"), 0o644)
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\nhttp: {concurrency: 2, per_host: 2}\n")
 	archive := filepath.Join(dir, "archive")
 
 	for i := range rounds {
-		listed.Add(perRound)
+		site.ListStories((i + 1) * perRound)
 		cmd := exec.Command(binary, "sync")
 		cmd.Dir = dir
 		if err := cmd.Start(); err != nil {
@@ -74,22 +59,22 @@ func TestKilledSyncs(t *testing.T) {
 		t.Logf("kill %d after %v: %d files in _posts", i+1, wait, n)
 	}
 
-	listed.Add(perRound)
-	articles := int(listed.Load())
+	articles := (rounds + 1) * perRound
+	site.ListStories(articles)
 	code, _, stderr := runBinary(t, dir, "sync")
 	if code != 0 {
 		t.Fatalf("the sync after the kills: exit %d\n%s", code, stderr)
 	}
-	froms := postsFrom(t, archive)
+	froms := storetest.Posts(t, archive)
 	for _, name := range froms {
-		if fm := readPost(t, archive, name); !strings.Contains(string(fm.Body), "完整的正文：") {
+		if fm := storetest.ReadPost(t, archive, name); !strings.Contains(string(fm.Body), "完整的正文：") {
 			t.Errorf("%s is incomplete:\n%s", name, fm.Body)
 		}
 	}
 	if len(froms) != articles {
 		t.Errorf("%d articles archived, want %d", len(froms), articles)
 	}
-	checkRepo(t, archive)
+	storetest.CheckRepo(t, archive)
 	leftovers, _ := filepath.Glob(filepath.Join(archive, "_posts", ".archiver-tmp-*"))
 	if len(leftovers) > 0 {
 		t.Errorf("temporary files left: %v", leftovers)
@@ -99,11 +84,11 @@ func TestKilledSyncs(t *testing.T) {
 			t.Errorf("stale %s", lock)
 		}
 	}
-	head := gitOut(t, archive, "rev-parse", "HEAD")
+	head := storetest.Head(t, archive)
 	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
 		t.Fatalf("one more sync: exit %d\n%s", code, stderr)
 	}
-	if gitOut(t, archive, "rev-parse", "HEAD") != head {
+	if storetest.Head(t, archive) != head {
 		t.Error("one more sync made a commit")
 	}
 	if code, stdout, _ := runBinary(t, dir, "verify"); code != 0 {

@@ -12,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // These tests build the archiver binary and run it as users do, against
@@ -65,36 +66,8 @@ func runBinaryEnv(t *testing.T, dir string, env []string, args ...string) (int, 
 	return 0, "", ""
 }
 
-// gitOut runs git in dir and returns its output, failing the test on error.
-func gitOut(t *testing.T, dir string, args ...string) string {
-	t.Helper()
-	cmd := exec.Command("git", append([]string{"-C", dir}, args...)...)
-	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.org", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.org")
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("git %v: %v\n%s", args, err, out)
-	}
-	return string(out)
-}
-
-// gitCmd runs git in dir and returns its output, trimmed.
-func gitCmd(dir string, args ...string) (string, error) {
-	out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).Output()
-	return strings.TrimSpace(string(out)), err
-}
-
-// checkRepo asserts the archive is a healthy git repository with a clean
-// work tree.
-func checkRepo(t *testing.T, archive string) {
-	t.Helper()
-	gitOut(t, archive, "fsck", "--strict", "--no-progress")
-	if st := gitOut(t, archive, "status", "--porcelain", "--untracked-files=all"); st != "" {
-		t.Errorf("work tree not clean:\n%s", st)
-	}
-}
-
 // writeConfig writes a configuration for the fixture site in dir.
-func writeConfig(t *testing.T, dir string, site *fixtureSite, extra string) string {
+func writeConfig(t *testing.T, dir string, site *feedstest.Site, extra string) string {
 	t.Helper()
 	cfg := fmt.Sprintf(`store:
   path: archive
@@ -110,39 +83,8 @@ http:
   timeout: 5s
 %[2]s`, site.URL, extra)
 	path := filepath.Join(dir, "config.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	storetest.WriteFile(t, path, cfg)
 	return path
-}
-
-// postFiles lists the posts in an archive.
-func postFiles(t *testing.T, archive string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(archive, "_posts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
-		}
-	}
-	return names
-}
-
-func readPost(t *testing.T, archive, name string) *store.FrontMatter {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(archive, "_posts", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fm, err := store.ParseFrontMatter(data)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return fm
 }
 
 // wantPosts are the posts the fixture site makes, by file name: title,
@@ -157,8 +99,6 @@ var wantPosts = map[string][3]string{
 	"2025-05-04-notes-on-archiving-feeds.md":           {"Notes on archiving feeds", "/blog/2025/05/notes-on-archiving-feeds/", "2025-05-04T08:00:00Z"},
 	"2024-01-15-ql1.md":                                {"示例：维权人士获释后仍受监控", "/mandarin/yataibaodao/renquanfazhi/ql1-01152024101512.html", "2024-01-15T15:15:12Z"},
 }
-
-const goneEmpty = "/mandarin/gone/2025/06/14/removed-empty/"
 
 func TestSyncEndToEnd(t *testing.T) {
 	site := newFixtureSite(t)
@@ -175,44 +115,44 @@ func TestSyncEndToEnd(t *testing.T) {
 		t.Errorf("stderr does not name the failed article with its reason:\n%s", stderr)
 	}
 	checkPosts(t, site, archive)
-	if n := site.hitCount("/mandarin/flaky/2025/06/13/flaky-story/"); n != 3 {
+	if n := site.Hits(flakyPage); n != 3 {
 		t.Errorf("the flaky page was fetched %d times, want 3 (two failures, one success)", n)
 	}
-	if n := site.hitCount("/mandarin/shehui/2025/06/16/example-officials-respond-netizens/"); n != 1 {
+	if n := site.Hits("/mandarin/shehui/2025/06/16/example-officials-respond-netizens/"); n != 1 {
 		t.Errorf("the article in two feeds and listed twice was fetched %d times, want 1", n)
 	}
-	for _, ua := range site.userAgents() {
+	for _, ua := range site.UserAgents() {
 		if !strings.HasPrefix(ua, "archiver/") {
 			t.Errorf("User-Agent %q does not name the project", ua)
 		}
 	}
-	log := gitOut(t, archive, "log", "--format=%s")
-	if got := strings.Split(strings.TrimSpace(log), "\n"); !slices.Equal(got, []string{"Archive 8 new posts", "Start the archive"}) {
+	if got := storetest.Subjects(t, archive); !slices.Equal(got, []string{"Archive 8 new posts", "Start the archive"}) {
 		t.Errorf("history %q", got)
 	}
-	if msg := gitOut(t, archive, "log", "-1", "--format=%B"); !strings.Contains(msg, "+ 美中外长在东盟外交拼场　布林肯与王毅将会面") {
+	if msg := storetest.LastMessage(t, archive); !strings.Contains(msg, "+ 美中外长在东盟外交拼场　布林肯与王毅将会面") {
 		t.Errorf("commit message does not name the titles:\n%s", msg)
 	}
-	checkRepo(t, archive)
-	head := gitOut(t, archive, "rev-parse", "HEAD")
+	storetest.CheckRepo(t, archive)
+	head := storetest.Head(t, archive)
 
 	// Second run: nothing new, no commit, no page fetched again.
 	code, _, stderr = runBinary(t, dir, "sync")
 	if code != 1 || !strings.Contains(stderr, site.URL+goneEmpty) {
 		t.Fatalf("second run: exit %d, want 1 naming the still failing article\n%s", code, stderr)
 	}
-	if got := gitOut(t, archive, "rev-parse", "HEAD"); got != head {
+	if got := storetest.Head(t, archive); got != head {
 		t.Error("the second run made a commit")
 	}
-	if n := site.hitCount("/mandarin/shehui/2025/06/16/example-officials-respond-netizens/"); n != 1 {
+	if n := site.Hits("/mandarin/shehui/2025/06/16/example-officials-respond-netizens/"); n != 1 {
 		t.Errorf("an archived article was fetched again (%d fetches)", n)
 	}
 	checkPosts(t, site, archive)
-	checkRepo(t, archive)
+	storetest.CheckRepo(t, archive)
 
 	// The page comes back: the remembered failure is archived, though
 	// the feed itself is unchanged (304).
-	site.heal(goneEmpty, "plone-page")
+	site.Heal(goneEmpty)
+	site.SetFile(goneEmpty, "text/html", feedstest.Page("plone-page"))
 	code, _, stderr = runBinary(t, dir, "sync")
 	if code != 0 {
 		t.Fatalf("after healing: exit %d, want 0\n%s", code, stderr)
@@ -220,28 +160,28 @@ func TestSyncEndToEnd(t *testing.T) {
 	if !strings.Contains(stderr, "(1 unchanged)") && !strings.Contains(stderr, "(3 unchanged)") {
 		t.Errorf("the feeds were not conditional GETs:\n%s", stderr)
 	}
-	if fm := readPost(t, archive, "2025-06-14-removed-empty.md"); fm.From != site.URL+goneEmpty {
+	if fm := storetest.ReadPost(t, archive, "2025-06-14-removed-empty.md"); fm.From != site.URL+goneEmpty {
 		t.Errorf("healed article from: %q", fm.From)
 	}
-	if got := strings.Count(gitOut(t, archive, "log", "--format=%s"), "\n"); got != 3 {
+	if got := storetest.Commits(archive); got != 3 {
 		t.Errorf("%d commits after healing, want 3", got)
 	}
-	checkRepo(t, archive)
+	storetest.CheckRepo(t, archive)
 
 	// And then nothing more.
-	head = gitOut(t, archive, "rev-parse", "HEAD")
+	head = storetest.Head(t, archive)
 	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
 		t.Fatalf("fourth run: exit %d\n%s", code, stderr)
 	}
-	if got := gitOut(t, archive, "rev-parse", "HEAD"); got != head {
+	if got := storetest.Head(t, archive); got != head {
 		t.Error("a run with nothing new made a commit")
 	}
 }
 
 // checkPosts asserts the archive holds exactly the fixture site's posts.
-func checkPosts(t *testing.T, site *fixtureSite, archive string) {
+func checkPosts(t *testing.T, site *feedstest.Site, archive string) {
 	t.Helper()
-	got := postFiles(t, archive)
+	got := storetest.PostFiles(t, archive)
 	var want []string
 	for name := range wantPosts {
 		want = append(want, name)
@@ -251,7 +191,7 @@ func checkPosts(t *testing.T, site *fixtureSite, archive string) {
 		t.Fatalf("posts:\n got %q\nwant %q", got, want)
 	}
 	for name, w := range wantPosts {
-		fm := readPost(t, archive, name)
+		fm := storetest.ReadPost(t, archive, name)
 		if fm.Title != w[0] {
 			t.Errorf("%s: title %q, want %q", name, fm.Title, w[0])
 		}
@@ -266,14 +206,14 @@ func checkPosts(t *testing.T, site *fixtureSite, archive string) {
 			t.Errorf("%s: body does not start with the [title](from) header:\n%.200s", name, body)
 		}
 	}
-	if body := string(readPost(t, archive, "2025-06-14-removed.md").Body); !strings.Contains(body, "这篇报道的网页已经删除，全文只在订阅源里。") ||
+	if body := string(storetest.ReadPost(t, archive, "2025-06-14-removed.md").Body); !strings.Contains(body, "这篇报道的网页已经删除，全文只在订阅源里。") ||
 		!strings.Contains(body, "## 小标题") {
 		t.Errorf("the gone page was not archived from the feed's story:\n%s", body)
 	}
-	if fm := readPost(t, archive, "2025-05-04-notes-on-archiving-feeds.md"); fm.Fields["author"] != "A Small Blog" {
+	if fm := storetest.ReadPost(t, archive, "2025-05-04-notes-on-archiving-feeds.md"); fm.Fields["author"] != "A Small Blog" {
 		t.Errorf("per-feed front matter not applied: author %v", fm.Fields["author"])
 	}
-	sample := readPost(t, archive, "2024-07-26-hx2-southeast-asian-diplomats-meet.md")
+	sample := storetest.ReadPost(t, archive, "2024-07-26-hx2-southeast-asian-diplomats-meet.md")
 	for _, key := range []string{"layout", "title", "date", "author", "from", "tags", "comments", "categories"} {
 		if _, ok := sample.Fields[key]; !ok {
 			t.Errorf("front matter lacks %s", key)
@@ -298,45 +238,41 @@ func TestSyncAdoptsArchive(t *testing.T) {
 			if err := os.MkdirAll(filepath.Join(archive, "_posts"), 0o755); err != nil {
 				t.Fatal(err)
 			}
-			sample, err := os.ReadFile("../../testdata/sample-post.md")
-			if err != nil {
-				t.Fatal(err)
-			}
 			// The sample post, as if the fixture site were www.rfa.org.
-			sample = bytes.ReplaceAll(sample, []byte("https://www.rfa.org"), []byte(site.URL))
+			sample := []byte(strings.ReplaceAll(storetest.SamplePost, "https://www.rfa.org", site.URL))
 			samplePath := filepath.Join(archive, "_posts", "2024-07-26-hx2-southeast-asian-diplomats-meet.md")
 			if err := os.WriteFile(samplePath, sample, 0o644); err != nil {
 				t.Fatal(err)
 			}
 			if repo {
-				gitOut(t, archive, "init", "-q")
-				gitOut(t, archive, "add", ".")
-				gitOut(t, archive, "commit", "-qm", "The earlier tool's archive")
+				storetest.Git(t, archive, "init", "-q")
+				storetest.Git(t, archive, "add", ".")
+				storetest.Git(t, archive, "commit", "-qm", "The earlier tool's archive")
 			}
 			code, _, stderr := runBinary(t, dir, "sync")
 			if code != 1 {
 				t.Fatalf("exit %d, want 1\n%s", code, stderr)
 			}
-			if n := site.hitCount("/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html"); n != 0 {
+			if n := site.Hits("/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html"); n != 0 {
 				t.Errorf("the archived article was fetched %d times", n)
 			}
 			if got, _ := os.ReadFile(samplePath); !bytes.Equal(got, sample) {
 				t.Error("the earlier tool's post was changed")
 			}
-			if n := len(postFiles(t, archive)); n != len(wantPosts) {
+			if n := len(storetest.PostFiles(t, archive)); n != len(wantPosts) {
 				t.Errorf("%d posts, want %d", n, len(wantPosts))
 			}
-			checkRepo(t, archive)
+			storetest.CheckRepo(t, archive)
 			if repo {
 				if _, err := os.Stat(filepath.Join(archive, "_config.yml")); err == nil {
 					t.Error("an existing repository got site files it did not have")
 				}
 			}
-			head := gitOut(t, archive, "rev-parse", "HEAD")
+			head := storetest.Head(t, archive)
 			if code, _, stderr := runBinary(t, dir, "sync"); code != 1 {
 				t.Fatalf("second run: exit %d\n%s", code, stderr)
 			}
-			if gitOut(t, archive, "rev-parse", "HEAD") != head {
+			if storetest.Head(t, archive) != head {
 				t.Error("the second run made a commit")
 			}
 		})
@@ -401,8 +337,8 @@ func TestVerify(t *testing.T) {
 	for name, content := range bad {
 		os.WriteFile(filepath.Join(archive, "_posts", name), []byte(content), 0o644)
 	}
-	gitOut(t, archive, "add", "_posts")
-	gitOut(t, archive, "commit", "-qm", "damage")
+	storetest.Git(t, archive, "add", "_posts")
+	storetest.Git(t, archive, "commit", "-qm", "damage")
 	os.WriteFile(filepath.Join(archive, "_posts", "2025-01-06-uncommitted.md"), good, 0o644)
 
 	code, stdout, _ := runBinary(t, dir, "verify")

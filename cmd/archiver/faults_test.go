@@ -2,40 +2,25 @@ package main
 
 import (
 	"bytes"
-	"compress/gzip"
 	"fmt"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"net/url"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 	"golang.org/x/text/encoding/traditionalchinese"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
-// faultSite fails in every way a news site does until healed: feeds that
-// error, hang, are cut off, are not feeds or are not UTF-8; pages that time
-// out, throttle, are cut off, are huge, are gzip bombs, loop; and feed
-// entries that point where they must not.
-type faultSite struct {
-	*httptest.Server
-	healed  atomic.Bool
-	mu      sync.Mutex
-	hits    map[string]int
-	refused string // a feed URL on a port nothing listens on, until healed
-	refLn   net.Listener
-}
-
-// faultPages are the pages of the /pages feed: path → what it does
+// faultPages are the pages of the /f/pages feed: path → what it does
 // before the site heals. After, each answers with a story naming its path.
 var faultPages = map[string]string{
 	"/p/healthy/":       "ok",
@@ -56,242 +41,91 @@ var faultPages = map[string]string{
 var faultTransient = []string{"/p/timeout/", "/p/unavailable/", "/p/truncated/", "/p/huge/", "/p/bomb/", "/p/loop/", "/p/gone-no-story/"}
 
 // faultFeeds fail until healed, then list one story each.
-var faultFeeds = []string{"/f/500", "/f/hang", "/f/half", "/f/botwall", "/f/badutf8"}
+var faultFeeds = map[string]feedstest.Fault{
+	"/f/500":     feedstest.Status(500),
+	"/f/hang":    feedstest.Hang,
+	"/f/half":    feedstest.Answer("", `<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>半截`),
+	"/f/botwall": feedstest.Answer("", `<!DOCTYPE html><html><body><h1>Checking your browser…</h1></body></html>`),
+	"/f/badutf8": feedstest.Answer("", "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>bad \xff\xfe</title></channel></rss>"),
+}
 
-var (
-	bombOnce sync.Once
-	bomb     []byte
-)
+// newFaultSite is a site that fails in every way a news site does until
+// healed (HealAll): feeds that error, hang, are cut off, are not feeds or
+// are not UTF-8, or refuse connections (at refused); pages that time out,
+// throttle, are cut off, are huge, are gzip bombs, loop; and feed entries
+// that point where they must not (other, a host not trusted).
+func newFaultSite(t *testing.T, other string) (site *feedstest.Site, refused string) {
+	site = feedstest.NewSite(t)
+	base := site.URL
+	refused = site.Unreachable() + "/f/refused"
+	at := func(day, hour int) time.Time { return time.Date(2025, 6, day, hour, 0, 0, 0, time.UTC) }
+	entry := func(title, link string, published time.Time, content string) feedstest.Entry {
+		return feedstest.Entry{Title: title, Link: link, GUID: link, Published: published, Content: content}
+	}
+	for path, fault := range faultFeeds {
+		name := strings.TrimPrefix(path, "/f/")
+		site.SetFeed(path, feedstest.Feed{Title: "故障", Entries: []feedstest.Entry{entry("订阅源恢复："+name, base+"/p/from-feed-"+name+"/", at(2, 8), "")}})
+		site.SetPage("/p/from-feed-"+name+"/", feedstest.PathStory("/p/from-feed-"+name+"/"))
+		site.Fail(path, fault)
+	}
+	site.SetFeed("/f/refused", feedstest.Feed{Title: "故障", Entries: []feedstest.Entry{entry("订阅源恢复：refused", base+"/p/from-feed-refused/", at(2, 8), "")}})
+	site.SetPage("/p/from-feed-refused/", feedstest.PathStory("/p/from-feed-refused/"))
 
-// gzipBomb is a small gzip stream of 256 MiB of zeros.
-func gzipBomb() []byte {
-	bombOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zeros := make([]byte, 1<<20)
-		for range 256 {
-			zw.Write(zeros)
+	var pages []feedstest.Entry
+	i := 0
+	for path := range faultPages {
+		i++
+		teaser := "<p>摘要（不是全文）</p>"
+		if path == "/p/gone-no-story/" {
+			teaser = ""
 		}
-		zw.Close()
-		bomb = buf.Bytes()
-	})
-	return bomb
-}
+		pages = append(pages, entry("故障页面 "+path, base+path, at(3, i), teaser))
+		site.SetPage(path, feedstest.PathStory(path))
+	}
+	site.SetFeed("/f/pages", feedstest.Feed{Title: "故障", Entries: pages})
+	site.Fail("/p/throttled/", feedstest.Status(429).RetryAfter("1").Times(1))
+	site.Redirect("/p/chain/", "/p/chain-2/")
+	site.Redirect("/p/chain-2/", "/p/chain-3/")
+	site.SetPage("/p/chain-3/", feedstest.PathStory("/p/chain-3/"))
+	site.Fail("/p/timeout/", feedstest.Hang)
+	site.Fail("/p/unavailable/", feedstest.Status(503).RetryAfter("3600"))
+	site.Fail("/p/truncated/", feedstest.Truncated)
+	site.Fail("/p/huge/", feedstest.Huge(30<<20))
+	site.Fail("/p/bomb/", feedstest.GzipBomb)
+	site.Fail("/p/loop/", feedstest.RedirectLoop)
+	site.Fail("/p/gone-no-story/", feedstest.Status(404))
+	gbkPage, _ := simplifiedchinese.GBK.NewEncoder().String(strings.Replace(feedstest.PathStory("/p/gbk-meta/"), `<meta charset="utf-8">`, `<meta charset="gbk">`, 1))
+	site.SetFile("/p/gbk-meta/", "text/html", []byte(gbkPage))
+	big5Page, _ := traditionalchinese.Big5.NewEncoder().String(strings.Replace(feedstest.PathStory("/p/big5-header/"), `<meta charset="utf-8">`, "", 1))
+	site.SetFile("/p/big5-header/", "text/html; charset=big5", []byte(big5Page))
 
-func newFaultSite(t *testing.T) *faultSite {
-	s := &faultSite{hits: map[string]int{}}
-	gzipBomb() // made before any request: it takes a while, longer still under -race
-	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
-	t.Cleanup(s.Close)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	// Feeds in GBK (declared only in the HTTP header) and in Big5
+	// (declared only in the XML declaration), whose pages have no
+	// headline, so that their posts take the feed's title.
+	gbk := feedstest.Feed{Title: "故障", Entries: []feedstest.Entry{entry("简体中文订阅源：编码为GBK", base+"/p/healthy-gbk/", at(4, 8), "")}}
+	gbkFeed, _ := simplifiedchinese.GBK.NewEncoder().String(gbk.XML())
+	site.SetFile("/f/gbk", "application/rss+xml; charset=gbk", []byte(gbkFeed))
+	big5 := feedstest.Feed{Title: "故障", Entries: []feedstest.Entry{entry("繁體中文訂閱源：編碼為Big5", base+"/p/healthy-big5/", at(4, 9), "")}}
+	big5Feed, _ := traditionalchinese.Big5.NewEncoder().String(strings.Replace(big5.XML(), `encoding="UTF-8"`, `encoding="big5"`, 1))
+	site.SetFile("/f/big5", "application/xml", []byte(big5Feed))
+	for _, p := range []string{"/p/healthy-gbk/", "/p/healthy-big5/"} {
+		site.SetPage(p, feedstest.StoryPage("", feedstest.PathText(p), "第二段。"))
 	}
-	s.refused = "http://" + ln.Addr().String() + "/f/refused"
-	ln.Close() // refused until heal listens again
-	return s
-}
 
-// heal makes every feed and page answer, and the refused port listen.
-func (s *faultSite) heal(t *testing.T) {
-	s.healed.Store(true)
-	ln, err := net.Listen("tcp", strings.TrimPrefix(strings.TrimSuffix(s.refused, "/f/refused"), "http://"))
-	if err != nil {
-		t.Fatalf("re-listening on the refused port: %v", err)
+	site.SetFeed("/f/entries", feedstest.Feed{Title: "故障", Entries: []feedstest.Entry{
+		{Title: "没有链接的条目", Description: "x"},
+		{Link: base + "/p/no-title/", GUID: base + "/p/no-title/", Published: at(5, 8)},
+		{Title: "没有日期的条目", Link: base + "/p/no-date/", GUID: base + "/p/no-date/"},
+		entry("链接到别的主机", other+"/p/elsewhere/", at(5, 9), "<p>x</p>"),
+		entry("链接到云元数据", "http://169.254.169.254/latest/meta-data/", at(5, 10), "<p>x</p>"),
+		entry("链接到内网地址", "http://10.0.0.1/admin/", at(5, 11), "<p>x</p>"),
+		entry("跳转到别的主机", base+"/p/away/", at(5, 12), ""),
+	}})
+	site.Redirect("/p/away/", other+"/p/elsewhere/") // a redirect off the trusted hosts
+	for _, p := range []string{"/p/no-title/", "/p/no-date/"} {
+		site.SetPage(p, feedstest.PathStory(p))
 	}
-	srv := &http.Server{Handler: http.HandlerFunc(s.serve)}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-}
-
-func (s *faultSite) hit(path string) int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	n := s.hits[path]
-	s.hits[path]++
-	return n
-}
-
-func (s *faultSite) serve(w http.ResponseWriter, r *http.Request) {
-	n := s.hit(r.URL.Path)
-	healed := s.healed.Load()
-	base := "http://" + r.Host
-	if strings.HasPrefix(r.URL.Path, "/f/") && r.URL.Path != "/f/pages" && r.URL.Path != "/f/gbk" && r.URL.Path != "/f/big5" && r.URL.Path != "/f/entries" {
-		if !healed {
-			switch r.URL.Path {
-			case "/f/500":
-				http.Error(w, "internal error", 500)
-			case "/f/hang":
-				hang(r)
-			case "/f/half":
-				fmt.Fprint(w, `<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>半截`)
-			case "/f/botwall":
-				fmt.Fprint(w, `<!DOCTYPE html><html><body><h1>Checking your browser…</h1></body></html>`)
-			case "/f/badutf8":
-				fmt.Fprint(w, "<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>bad \xff\xfe</title></channel></rss>")
-			}
-			return
-		}
-		name := strings.TrimPrefix(r.URL.Path, "/f/")
-		serveFeed(w, r, "", rssDoc(rssItem("订阅源恢复："+name, base+"/p/from-feed-"+name+"/", "Mon, 02 Jun 2025 08:00:00 +0000", "")))
-		return
-	}
-	switch {
-	case r.URL.Path == "/f/pages":
-		var items []string
-		i := 0
-		for path := range faultPages {
-			i++
-			teaser := "<p>摘要（不是全文）</p>"
-			if path == "/p/gone-no-story/" {
-				teaser = ""
-			}
-			items = append(items, rssItem("故障页面 "+path, base+path, fmt.Sprintf("Tue, 03 Jun 2025 %02d:00:00 +0000", i), teaser))
-		}
-		serveFeed(w, r, "", rssDoc(items...))
-	case r.URL.Path == "/f/gbk": // GBK, declared only in the HTTP header
-		doc := rssDoc(rssItem("简体中文订阅源：编码为GBK", base+"/p/healthy-gbk/", "Wed, 04 Jun 2025 08:00:00 +0000", ""))
-		enc, _ := simplifiedchinese.GBK.NewEncoder().String(doc)
-		serveFeed(w, r, "application/rss+xml; charset=gbk", enc)
-	case r.URL.Path == "/f/big5": // Big5, declared only in the XML declaration
-		doc := strings.Replace(rssDoc(rssItem("繁體中文訂閱源：編碼為Big5", base+"/p/healthy-big5/", "Wed, 04 Jun 2025 09:00:00 +0000", "")), `encoding="UTF-8"`, `encoding="big5"`, 1)
-		enc, _ := traditionalchinese.Big5.NewEncoder().String(doc)
-		serveFeed(w, r, "application/xml", enc)
-	case r.URL.Path == "/f/entries":
-		untrusted := r.URL.Query().Get("untrusted")
-		serveFeed(w, r, "", rssDoc(
-			`<item><title>没有链接的条目</title><description>x</description></item>`,
-			`<item><link>`+base+`/p/no-title/</link><pubDate>Thu, 05 Jun 2025 08:00:00 +0000</pubDate></item>`,
-			`<item><title>没有日期的条目</title><link>`+base+`/p/no-date/</link></item>`,
-			rssItem("链接到别的主机", untrusted+"/p/elsewhere/", "Thu, 05 Jun 2025 09:00:00 +0000", "<p>x</p>"),
-			rssItem("链接到云元数据", "http://169.254.169.254/latest/meta-data/", "Thu, 05 Jun 2025 10:00:00 +0000", "<p>x</p>"),
-			rssItem("链接到内网地址", "http://10.0.0.1/admin/", "Thu, 05 Jun 2025 11:00:00 +0000", "<p>x</p>"),
-			rssItem("跳转到别的主机", base+"/p/away/?to="+url.QueryEscape(untrusted+"/p/elsewhere/"), "Thu, 05 Jun 2025 12:00:00 +0000", ""),
-		))
-	case strings.HasPrefix(r.URL.Path, "/p/"):
-		s.page(w, r, n, healed)
-	default:
-		http.NotFound(w, r)
-	}
-}
-
-func (s *faultSite) page(w http.ResponseWriter, r *http.Request, n int, healed bool) {
-	path := r.URL.Path
-	story := storyPage(path)
-	if !healed {
-		switch path {
-		case "/p/throttled/":
-			if n == 0 {
-				w.Header().Set("Retry-After", "1")
-				http.Error(w, "slow down", http.StatusTooManyRequests)
-				return
-			}
-		case "/p/chain/":
-			w.Header().Set("Location", "/p/chain-2/")
-			w.WriteHeader(http.StatusFound)
-			return
-		case "/p/timeout/":
-			hang(r)
-			return
-		case "/p/unavailable/":
-			w.Header().Set("Retry-After", "3600")
-			http.Error(w, "maintenance", http.StatusServiceUnavailable)
-			return
-		case "/p/truncated/":
-			w.Header().Set("Content-Length", fmt.Sprint(len(story)+1000))
-			w.Write([]byte(story))
-			return // the server closes the connection short
-		case "/p/huge/":
-			w.Header().Set("Content-Type", "text/html")
-			chunk := []byte("<p>" + strings.Repeat("大", 1000) + "</p>\n")
-			for written := 0; written < 30<<20; written += len(chunk) {
-				if _, err := w.Write(chunk); err != nil {
-					return
-				}
-			}
-			return
-		case "/p/bomb/":
-			w.Header().Set("Content-Type", "text/html")
-			w.Header().Set("Content-Encoding", "gzip")
-			w.Write(gzipBomb())
-			return
-		case "/p/loop/":
-			http.Redirect(w, r, "/p/loop-2/", http.StatusFound)
-			return
-		case "/p/loop-2/":
-			http.Redirect(w, r, "/p/loop/", http.StatusFound)
-			return
-		case "/p/gone-no-story/":
-			http.NotFound(w, r)
-			return
-		}
-	}
-	switch path {
-	case "/p/away/": // a redirect off the trusted hosts
-		http.Redirect(w, r, r.URL.Query().Get("to"), http.StatusFound)
-	case "/p/chain-2/":
-		http.Redirect(w, r, "/p/chain-3/", http.StatusMovedPermanently)
-	case "/p/gbk-meta/":
-		enc, _ := simplifiedchinese.GBK.NewEncoder().String(strings.Replace(story, `<meta charset="utf-8">`, `<meta charset="gbk">`, 1))
-		w.Header().Set("Content-Type", "text/html")
-		w.Write([]byte(enc))
-	case "/p/big5-header/":
-		enc, _ := traditionalchinese.Big5.NewEncoder().String(strings.Replace(story, `<meta charset="utf-8">`, "", 1))
-		w.Header().Set("Content-Type", "text/html; charset=big5")
-		w.Write([]byte(enc))
-	default:
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		fmt.Fprint(w, story)
-	}
-}
-
-// hang answers nothing for longer than the client waits.
-func hang(r *http.Request) {
-	select {
-	case <-r.Context().Done():
-	case <-time.After(5 * time.Second):
-	}
-}
-
-// storyPage is a Plone-shaped page whose story names its path, so that a
-// post shows which page it came from. It is in traditional characters,
-// which GBK and Big5 both have. The pages of the GBK and Big5 feeds have
-// no headline, so that their posts take the feed's title.
-func storyPage(path string) string {
-	h1 := "<h1>頁面標題 " + path + "</h1>"
-	if strings.Contains(path, "healthy-gbk") || strings.Contains(path, "healthy-big5") {
-		h1 = ""
-	}
-	return `<!DOCTYPE html><html><head><meta charset="utf-8"><title>頁面</title></head><body>
-<div id="storypagemaincol">` + h1 + `
-<div id="storytext"><p>完整的正文：` + path + `。繁體與簡體都要原樣保存。</p><p>第二段。</p></div></div></body></html>`
-}
-
-func rssDoc(items ...string) string {
-	return `<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>故障</title>` +
-		strings.Join(items, "") + `</channel></rss>`
-}
-
-func rssItem(title, link, pubDate, content string) string {
-	x := "<item><title>" + title + "</title><link>" + link + "</link><guid>" + link + "</guid><pubDate>" + pubDate + "</pubDate>"
-	if content != "" {
-		x += "<content:encoded><![CDATA[" + content + "]]></content:encoded>"
-	}
-	return x + "</item>"
-}
-
-func serveFeed(w http.ResponseWriter, r *http.Request, contentType, body string) {
-	etag := fmt.Sprintf(`"%x"`, len(body))
-	if r.Header.Get("If-None-Match") == etag {
-		w.WriteHeader(http.StatusNotModified)
-		return
-	}
-	if contentType == "" {
-		contentType = "application/rss+xml; charset=utf-8"
-	}
-	w.Header().Set("ETag", etag)
-	w.Header().Set("Content-Type", contentType)
-	fmt.Fprint(w, body)
+	return site, refused
 }
 
 // TestFaults is issue 4's acceptance, end to end: a first sync against a
@@ -303,17 +137,15 @@ func TestFaults(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}
-	site := newFaultSite(t)
-	var otherHits atomic.Int32
-	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { otherHits.Add(1) }))
-	defer other.Close()
+	other := feedstest.NewSite(t) // a host that is not trusted
+	site, refused := newFaultSite(t, other.URL)
 
 	dir := t.TempDir()
 	var feedsYAML strings.Builder
-	for _, f := range append(faultFeeds, "/f/pages", "/f/gbk", "/f/big5") {
+	for _, f := range append(slices.Sorted(maps.Keys(faultFeeds)), "/f/pages", "/f/gbk", "/f/big5", "/f/entries") {
 		fmt.Fprintf(&feedsYAML, "  - url: %s%s\n", site.URL, f)
 	}
-	fmt.Fprintf(&feedsYAML, "  - url: %s\n  - url: %s/f/entries?untrusted=%s\n", site.refused, site.URL, other.URL)
+	fmt.Fprintf(&feedsYAML, "  - url: %s\n", refused)
 	cfg := "store: {path: archive}\nfeeds:\n" + feedsYAML.String() + "http:\n  timeout: 1s\n  retry_backoff: 10ms\n  max_retry_wait: 2s\n  concurrency: 8\n  per_host: 4\n"
 	os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(cfg), 0o644)
 	archive := filepath.Join(dir, "archive")
@@ -326,12 +158,12 @@ func TestFaults(t *testing.T) {
 	if rss > 300<<20 {
 		t.Errorf("first sync used %d MB, more than 300", rss>>20)
 	}
-	for _, f := range faultFeeds {
+	for f := range faultFeeds {
 		if !strings.Contains(stderr, "FAILED "+site.URL+f+": ") {
 			t.Errorf("stderr does not name the failed feed %s", f)
 		}
 	}
-	if !strings.Contains(stderr, "FAILED "+site.refused+": ") || !strings.Contains(stderr, "connection refused") {
+	if !strings.Contains(stderr, "FAILED "+refused+": ") || !strings.Contains(stderr, "connection refused") {
 		t.Errorf("stderr does not name the refused feed")
 	}
 	for feed, reason := range map[string]string{"/f/botwall": "not a feed", "/f/badutf8": "UTF-8", "/f/hang": "timed out", "/f/half": "malformed", "/f/500": "HTTP 500"} {
@@ -349,7 +181,7 @@ func TestFaults(t *testing.T) {
 			t.Errorf("the failure of %s does not say %q:\n%s", page, reason, linesWith(stderr, site.URL+page+": "))
 		}
 	}
-	if n := otherHits.Load(); n != 0 {
+	if n := other.TotalHits(); n != 0 {
 		t.Errorf("the untrusted host got %d requests", n)
 	}
 	if strings.Contains(stderr, "FAILED "+site.URL+"/p/away/") {
@@ -366,7 +198,7 @@ func TestFaults(t *testing.T) {
 		"/p/healthy-gbk/": "完整的正文：/p/healthy-gbk/。", "/p/healthy-big5/": "完整的正文：/p/healthy-big5/。",
 		"/p/no-title/": "完整的正文：/p/no-title/。", "/p/no-date/": "完整的正文：/p/no-date/。",
 	}
-	posts := postsByFrom(t, archive)
+	posts := storetest.Bodies(t, archive)
 	for p, text := range healthy {
 		from := site.URL + p
 		if p == "/p/chain/" {
@@ -388,15 +220,15 @@ func TestFaults(t *testing.T) {
 			t.Errorf("no post titled %q (feed charset decoding): %v", want, titles)
 		}
 	}
-	checkRepo(t, archive)
+	storetest.CheckRepo(t, archive)
 
 	// Heal: everything answers, and is archived in full.
-	site.heal(t)
+	site.HealAll()
 	code, stderr, _ = runMeasured(t, dir, "sync")
 	if code != 0 {
 		t.Fatalf("second sync: exit %d, want 0\n%s", code, stderr)
 	}
-	posts = postsByFrom(t, archive)
+	posts = storetest.Bodies(t, archive)
 	for _, p := range faultTransient {
 		body, ok := posts[site.URL+p]
 		switch {
@@ -406,18 +238,18 @@ func TestFaults(t *testing.T) {
 			t.Errorf("%s archived from the feed's teaser, not its page:\n%s", p, body)
 		}
 	}
-	for _, f := range append(faultFeeds, "/f/refused") {
-		if _, ok := posts[site.URL+"/p/from-feed-"+strings.TrimPrefix(f, "/f/")+"/"]; !ok && f != "/f/refused" {
+	for _, f := range append(slices.Collect(maps.Keys(faultFeeds)), "/f/refused") {
+		if _, ok := posts[site.URL+"/p/from-feed-"+strings.TrimPrefix(f, "/f/")+"/"]; !ok {
 			t.Errorf("the story of healed feed %s was not archived", f)
 		}
 	}
-	if n := otherHits.Load(); n != 0 {
+	if n := other.TotalHits(); n != 0 {
 		t.Errorf("the untrusted host got %d requests", n)
 	}
-	checkRepo(t, archive)
+	storetest.CheckRepo(t, archive)
 
 	// Nothing changed: every feed answers 304, and there is no commit.
-	head := gitOut(t, archive, "rev-parse", "HEAD")
+	head := storetest.Head(t, archive)
 	code, stderr, _ = runMeasured(t, dir, "sync")
 	if code != 0 {
 		t.Fatalf("third sync: exit %d\n%s", code, stderr)
@@ -425,7 +257,7 @@ func TestFaults(t *testing.T) {
 	if !strings.Contains(stderr, "polled (10 unchanged)") {
 		t.Errorf("the third sync did not get 304 for every feed:\n%s", stderr)
 	}
-	if gitOut(t, archive, "rev-parse", "HEAD") != head {
+	if storetest.Head(t, archive) != head {
 		t.Error("the third sync made a commit")
 	}
 }
@@ -469,22 +301,11 @@ func linesWith(s, sub string) string {
 	return strings.Join(out, "\n")
 }
 
-// postsByFrom maps each post's from: URL to its body.
-func postsByFrom(t *testing.T, archive string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, name := range postFiles(t, archive) {
-		fm := readPost(t, archive, name)
-		out[fm.From] = string(fm.Body)
-	}
-	return out
-}
-
 func postTitles(t *testing.T, archive string) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	for _, name := range postFiles(t, archive) {
-		out[readPost(t, archive, name).Title] = true
+	for _, name := range storetest.PostFiles(t, archive) {
+		out[storetest.ReadPost(t, archive, name).Title] = true
 	}
 	return out
 }

@@ -11,6 +11,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // TestPush: a daemon with store.remote pushes after each pass. While the
@@ -21,15 +24,16 @@ func TestPush(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}
-	site := newNewsSite(t, 3)
+	site := feedstest.NewSite(t)
+	site.ListStories(3)
 	dir := t.TempDir()
 	archive := filepath.Join(dir, "archive")
 	remote := filepath.Join(dir, "remote.git") // not there yet
-	feeds := "feeds: [{url: '" + site.feedURL() + "', name: news}]\nhttp: {retry_backoff: 10ms}\n"
-	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\n"+feeds+"schedule: 200ms\nlisten: 127.0.0.1:0\n")
+	feeds := "feeds: [{url: '" + site.StoriesURL() + "', name: news}]\nhttp: {retry_backoff: 10ms}\n"
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\n"+feeds+"schedule: 200ms\nlisten: 127.0.0.1:0\n")
 	d := startDaemon(t, dir, os.Environ())
 
-	eventually(t, 20*time.Second, "the first pass archives 3 stories", func() bool { return countPosts(archive) == 3 })
+	eventually(t, 20*time.Second, "the first pass archives 3 stories", func() bool { return storetest.Committed(archive) == 3 })
 	eventually(t, 10*time.Second, "the failed push is counted", func() bool {
 		return metric(t, d.address(), `archiver_failures_total{kind="push"}`) >= 1
 	})
@@ -40,36 +44,36 @@ func TestPush(t *testing.T) {
 		t.Error("the failed push is not in the log")
 	}
 
-	gitOut(t, dir, "init", "--quiet", "--bare", "--initial-branch=main", remote)
+	storetest.Git(t, dir, "init", "--quiet", "--bare", "--initial-branch=main", remote)
 	eventually(t, 20*time.Second, "a later pass pushes to the remote", func() bool {
-		head, _ := gitCmd(archive, "rev-parse", "HEAD")
-		return remoteHead(remote) == head
+		head, _ := storetest.TryGit(archive, "rev-parse", "HEAD")
+		return storetest.BranchHead(remote, "main") == head
 	})
-	site.add(4)
-	eventually(t, 20*time.Second, "the new story reaches the remote", func() bool { return countPosts(remote) == 4 })
+	site.ListStories(4)
+	eventually(t, 20*time.Second, "the new story reaches the remote", func() bool { return storetest.Committed(remote) == 4 })
 	if code, took := d.stop(t); code != 0 {
 		t.Errorf("stop: exit %d after %v", code, took)
 	}
-	checkRepo(t, archive)
-	gitOut(t, remote, "fsck", "--strict", "--no-progress")
+	storetest.CheckRepo(t, archive)
+	storetest.Git(t, remote, "fsck", "--strict", "--no-progress")
 
 	// A second store on the same remote pulls the archive before its
 	// pass: nothing is archived twice, nothing is committed.
 	other := t.TempDir()
-	writeFile(t, filepath.Join(other, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\n"+feeds)
+	storetest.WriteFile(t, filepath.Join(other, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\n"+feeds)
 	code, _, stderr := runBinary(t, other, "sync")
 	if code != 0 {
 		t.Fatalf("sync of a new store beside the remote: exit %d\n%s", code, stderr)
 	}
-	if got, _ := gitCmd(filepath.Join(other, "archive"), "rev-parse", "HEAD"); got != remoteHead(remote) {
-		t.Errorf("the new store's HEAD is %s, want the remote's %s", got, remoteHead(remote))
+	if got, _ := storetest.TryGit(filepath.Join(other, "archive"), "rev-parse", "HEAD"); got != storetest.BranchHead(remote, "main") {
+		t.Errorf("the new store's HEAD is %s, want the remote's %s", got, storetest.BranchHead(remote, "main"))
 	}
-	if n := len(postsFrom(t, filepath.Join(other, "archive"))); n != 4 {
+	if n := len(storetest.Posts(t, filepath.Join(other, "archive"))); n != 4 {
 		t.Errorf("the new store has %d posts, want the remote's 4", n)
 	}
 
 	// sync names a failed push and exits 1.
-	writeFile(t, filepath.Join(dir, "gone.yaml"), "store: {path: archive, remote: '"+filepath.Join(dir, "nowhere.git")+"'}\n"+feeds)
+	storetest.WriteFile(t, filepath.Join(dir, "gone.yaml"), "store: {path: archive, remote: '"+filepath.Join(dir, "nowhere.git")+"'}\n"+feeds)
 	code, _, stderr = runBinary(t, dir, "sync", "--config", "gone.yaml")
 	if code != exitFailed || !lineHas(stderr, "FAILED "+filepath.Join(dir, "nowhere.git")+": ", "[push;") {
 		t.Errorf("sync with an unreachable remote: exit %d, want 1 and the push failure named:\n%s", code, stderr)
@@ -91,9 +95,10 @@ func TestPushCredentials(t *testing.T) {
 		http.Error(w, "no", http.StatusForbidden)
 	}))
 	defer git.Close()
-	site := newNewsSite(t, 1)
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
 	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+git.URL+"/rfa.git'}\nfeeds: [{url: '"+site.feedURL()+"'}]\n")
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+git.URL+"/rfa.git'}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
 	const token = "s3cret-t0ken"
 	code, stdout, stderr := runBinaryEnv(t, dir, append(os.Environ(), "ARCHIVER_GIT_TOKEN="+token), "sync")
 	if code != exitFailed {
@@ -108,25 +113,16 @@ func TestPushCredentials(t *testing.T) {
 	if len(auths) == 0 || auths[0] != want {
 		t.Errorf("the remote got Authorization %q, want %q", auths, want)
 	}
-	if countPosts(filepath.Join(dir, "archive")) != 1 {
+	if storetest.Committed(filepath.Join(dir, "archive")) != 1 {
 		t.Error("the story is not committed when the push fails")
 	}
 
 	// A password in the URL is refused: it belongs in the environment.
-	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: 'https://me:"+token+"@example.org/rfa.git'}\nfeeds: [{url: '"+site.feedURL()+"'}]\n")
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: 'https://me:"+token+"@example.org/rfa.git'}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
 	code, _, stderr = runBinary(t, dir, "sync")
 	if code != exitUsage || !strings.Contains(stderr, "store.remote") || strings.Contains(stderr, token) {
 		t.Errorf("a password in store.remote: exit %d, want 2 naming the key and not the password:\n%s", code, stderr)
 	}
-}
-
-// remoteHead is the commit of main in a bare repository, "" if none.
-func remoteHead(remote string) string {
-	out, err := gitCmd(remote, "rev-parse", "--verify", "--quiet", "refs/heads/main")
-	if err != nil {
-		return ""
-	}
-	return out
 }
 
 // TestPushDiverged: the remote got a commit the store has not (an edit on
@@ -137,26 +133,27 @@ func TestPushDiverged(t *testing.T) {
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}
-	site := newNewsSite(t, 2)
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
 	dir := t.TempDir()
 	archive, remote := filepath.Join(dir, "archive"), filepath.Join(dir, "remote.git")
-	gitOut(t, dir, "init", "--quiet", "--bare", "--initial-branch=main", remote)
-	feeds := "feeds: [{url: '" + site.feedURL() + "'}]\n"
-	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: remote.git}\n"+feeds)
-	writeFile(t, filepath.Join(dir, "offline.yaml"), "store: {path: archive, remote: nowhere.git}\n"+feeds)
+	storetest.Git(t, dir, "init", "--quiet", "--bare", "--initial-branch=main", remote)
+	feeds := "feeds: [{url: '" + site.StoriesURL() + "'}]\n"
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: remote.git}\n"+feeds)
+	storetest.WriteFile(t, filepath.Join(dir, "offline.yaml"), "store: {path: archive, remote: nowhere.git}\n"+feeds)
 	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
 		t.Fatalf("first sync: exit %d\n%s", code, stderr)
 	}
 
 	// Someone edits the site's configuration on the forge...
 	clone := filepath.Join(dir, "clone")
-	gitOut(t, dir, "clone", "--quiet", remote, clone)
-	writeFile(t, filepath.Join(clone, "ABOUT.md"), "An archive of RFA.\n")
-	gitOut(t, clone, "add", "ABOUT.md")
-	gitOut(t, clone, "commit", "--quiet", "-m", "Say what this is")
-	gitOut(t, clone, "push", "--quiet", "origin", "main")
+	storetest.Git(t, dir, "clone", "--quiet", remote, clone)
+	storetest.WriteFile(t, filepath.Join(clone, "ABOUT.md"), "An archive of RFA.\n")
+	storetest.Git(t, clone, "add", "ABOUT.md")
+	storetest.Git(t, clone, "commit", "--quiet", "-m", "Say what this is")
+	storetest.Git(t, clone, "push", "--quiet", "origin", "main")
 	// ...while the store archives a story it cannot push.
-	site.add(3)
+	site.ListStories(3)
 	if code, _, stderr := runBinary(t, dir, "sync", "--config", "offline.yaml"); code != exitFailed {
 		t.Fatalf("sync with the remote unreachable: exit %d\n%s", code, stderr)
 	}
@@ -164,20 +161,20 @@ func TestPushDiverged(t *testing.T) {
 	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
 		t.Fatalf("sync with the remote back: exit %d\n%s", code, stderr)
 	}
-	head, _ := gitCmd(archive, "rev-parse", "HEAD")
-	if remoteHead(remote) != head {
-		t.Errorf("the remote is at %s, the store at %s", remoteHead(remote), head)
+	head, _ := storetest.TryGit(archive, "rev-parse", "HEAD")
+	if storetest.BranchHead(remote, "main") != head {
+		t.Errorf("the remote is at %s, the store at %s", storetest.BranchHead(remote, "main"), head)
 	}
 	if _, err := os.Stat(filepath.Join(archive, "ABOUT.md")); err != nil {
 		t.Error("the remote's commit is not in the store")
 	}
-	if n := countPosts(remote); n != 3 {
+	if n := storetest.Committed(remote); n != 3 {
 		t.Errorf("the remote has %d posts, want 3", n)
 	}
-	if n := len(postsFrom(t, archive)); n != 3 {
+	if n := len(storetest.Posts(t, archive)); n != 3 {
 		t.Errorf("the store has %d posts, want 3", n)
 	}
-	checkRepo(t, archive)
+	storetest.CheckRepo(t, archive)
 }
 
 // TestDaemonStopsWhilePulling: SIGTERM while the remote accepts the
@@ -212,10 +209,11 @@ func TestDaemonStopsWhilePulling(t *testing.T) {
 			}
 		}
 	}()
-	site := newNewsSite(t, 1)
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
 	dir := t.TempDir()
 	remote := "http://" + ln.Addr().String() + "/archive.git"
-	writeFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\nfeeds: [{url: '"+site.feedURL()+"'}]\nschedule: 1h\nlisten: 'off'\n")
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\nschedule: 1h\nlisten: 'off'\n")
 	d := startDaemon(t, dir, os.Environ())
 	select {
 	case <-connected:
@@ -230,7 +228,7 @@ func TestDaemonStopsWhilePulling(t *testing.T) {
 	if procs := processesWith(ln.Addr().String()); len(procs) > 0 {
 		t.Errorf("processes left running: %q", procs)
 	}
-	checkRepo(t, filepath.Join(dir, "archive"))
+	storetest.CheckRepo(t, filepath.Join(dir, "archive"))
 }
 
 // processesWith lists the command lines of the processes whose command

@@ -113,7 +113,9 @@ func (f *Fault) serve(w http.ResponseWriter, r *http.Request, s *Site) {
 		}
 		http.Redirect(w, r, target, http.StatusFound)
 	default:
-		w.Header().Set("Content-Type", f.contentType)
+		if f.contentType != "" {
+			w.Header().Set("Content-Type", f.contentType)
+		}
 		fmt.Fprint(w, f.body)
 	}
 }

@@ -37,8 +37,8 @@ type Site struct {
 	hits        map[string]int
 	agents      map[string]bool
 	latency     time.Duration
-	stories     int            // see ListStories
-	unreachable net.Listener   // closed until HealAll; see Unreachable
+	stories     int          // see ListStories
+	unreachable net.Listener // closed until HealAll; see Unreachable
 	unreachAddr string
 }
 
