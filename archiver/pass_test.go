@@ -260,31 +260,54 @@ func TestPassStopped(t *testing.T) {
 	}
 }
 
-// TestPassAdopts: a pass in a directory holding the earlier tool's posts
-// makes it a repository and never archives those posts' articles again.
+// TestPassAdopts runs passes on archives that already hold the earlier
+// tool's sample post: in a git repository, and in a plain directory. The
+// sample's article is recognised by its from: URL (the feed lists it with
+// tracking parameters) and never fetched or archived again; the
+// repository gets no site files it did not have.
 func TestPassAdopts(t *testing.T) {
-	site := feedstest.NewSite(t)
-	sample := strings.ReplaceAll(storetest.SamplePost, "https://www.rfa.org", site.URL)
-	from := strings.Replace(storetest.SampleFrom, "https://www.rfa.org", site.URL, 1)
-	path := strings.TrimPrefix(from, site.URL)
-	site.AddEntries(feedstest.StoriesFeed, feedstest.Entry{Title: "旧文", Link: from + "?utm_source=rss"})
-	site.SetPage(path, feedstest.PathStory(path))
-	site.ListStories(1)
-	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
-	storetest.WriteFile(t, filepath.Join(archive, "_posts", "2024-07-26-hx2-southeast-asian-diplomats-meet.md"), sample)
+	for _, repo := range []bool{true, false} {
+		t.Run(fmt.Sprintf("repo=%v", repo), func(t *testing.T) {
+			site := feedstest.NewSite(t)
+			// The sample post, as if the site were www.rfa.org.
+			sample := strings.ReplaceAll(storetest.SamplePost, "https://www.rfa.org", site.URL)
+			path := strings.TrimPrefix(storetest.SampleFrom, "https://www.rfa.org")
+			site.AddEntries(feedstest.StoriesFeed, feedstest.Entry{Title: "旧文", Link: site.URL + path + "?utm_source=rss"})
+			site.SetPage(path, feedstest.PathStory(path))
+			site.ListStories(1)
+			a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+			samplePath := filepath.Join(archive, "_posts", "2024-07-26-hx2-southeast-asian-diplomats-meet.md")
+			storetest.WriteFile(t, samplePath, sample)
+			if repo {
+				storetest.Git(t, archive, "init", "-q")
+				storetest.Git(t, archive, "add", ".")
+				storetest.Git(t, archive, "commit", "-qm", "The earlier tool's archive")
+			}
 
-	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
-		t.Errorf("pass: %s", got)
+			if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+				t.Errorf("pass: %s", got)
+			}
+			if n := site.Hits(path); n != 0 {
+				t.Errorf("the archived article was fetched %d times", n)
+			}
+			if data, err := os.ReadFile(samplePath); err != nil || string(data) != sample {
+				t.Errorf("the earlier tool's post was changed: %v", err)
+			}
+			if n := len(storetest.Posts(t, archive)); n != 2 {
+				t.Errorf("%d posts, want 2", n)
+			}
+			_, err := os.Stat(filepath.Join(archive, "_config.yml"))
+			if repo && err == nil {
+				t.Error("an existing repository got site files it did not have")
+			}
+			if !repo && err != nil {
+				t.Errorf("a new archive has no Jekyll site: %v", err)
+			}
+			storetest.CheckRepo(t, archive)
+			head := storetest.Head(t, archive)
+			if sum := pass(t, a); sum.Committed || storetest.Head(t, archive) != head {
+				t.Error("the second pass made a commit")
+			}
+		})
 	}
-	if n := site.Hits(path); n != 0 {
-		t.Errorf("the archived article was fetched %d times", n)
-	}
-	data, err := os.ReadFile(filepath.Join(archive, "_posts", "2024-07-26-hx2-southeast-asian-diplomats-meet.md"))
-	if err != nil || string(data) != sample {
-		t.Errorf("the earlier tool's post was changed: %v", err)
-	}
-	if got := storetest.Subjects(t, archive); len(got) != 2 || got[1] != "Start the archive" {
-		t.Errorf("history %q", got)
-	}
-	storetest.CheckRepo(t, archive)
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // The benchmarks below measure a store of many posts (100,000, or
@@ -117,9 +117,7 @@ func BenchmarkGitStatus(b *testing.B) {
 	dir := bigStore(b)
 	b.ResetTimer()
 	for b.Loop() {
-		if out, err := exec.Command("git", "-C", dir, "status", "--porcelain").CombinedOutput(); err != nil {
-			b.Fatalf("%v: %s", err, out)
-		}
+		storetest.Git(b, dir, "status", "--porcelain")
 	}
 }
 
@@ -134,11 +132,8 @@ func BenchmarkGitCommitOne(b *testing.B) {
 		if err := os.WriteFile(filepath.Join(dir, name), post(fmt.Sprintf("https://example.org/git/%d/%d", os.Getpid(), i)), 0o644); err != nil {
 			b.Fatal(err)
 		}
-		for _, args := range [][]string{{"add", "--", name}, {"-c", "user.name=b", "-c", "user.email=b@example.org", "commit", "--quiet", "-m", "one"}} {
-			if out, err := exec.Command("git", append([]string{"-C", dir}, args...)...).CombinedOutput(); err != nil {
-				b.Fatalf("%v: %s", err, out)
-			}
-		}
+		storetest.Git(b, dir, "add", "--", name)
+		storetest.Git(b, dir, "commit", "--quiet", "-m", "one")
 	}
 }
 

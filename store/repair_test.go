@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -186,9 +185,7 @@ func TestRepairInterruptedPull(t *testing.T) {
 	storetest.Git(t, dir, "add", ".")
 	storetest.Git(t, dir, "commit", "--quiet", "-m", "other")
 	storetest.Git(t, dir, "checkout", "--quiet", "main")
-	cmd := exec.Command("git", "-C", dir, "rebase", "other")
-	cmd.Env = os.Environ()
-	if out, err := cmd.CombinedOutput(); err == nil {
+	if out, err := storetest.TryGit(dir, "rebase", "other"); err == nil {
 		t.Fatalf("the rebase did not stop: %s", out)
 	}
 	if _, err := os.Stat(filepath.Join(dir, ".git", "rebase-merge")); err != nil {

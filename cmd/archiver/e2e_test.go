@@ -224,61 +224,6 @@ func checkPosts(t *testing.T, site *feedstest.Site, archive string) {
 	}
 }
 
-// TestSyncAdoptsArchive runs sync on archives that already hold the
-// earlier tool's sample post: in a git repository, and in a plain
-// directory. The sample's article is recognised by its from: URL and
-// never fetched or archived again.
-func TestSyncAdoptsArchive(t *testing.T) {
-	for _, repo := range []bool{true, false} {
-		t.Run(fmt.Sprintf("repo=%v", repo), func(t *testing.T) {
-			site := newFixtureSite(t)
-			dir := t.TempDir()
-			writeConfig(t, dir, site, "")
-			archive := filepath.Join(dir, "archive")
-			if err := os.MkdirAll(filepath.Join(archive, "_posts"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			// The sample post, as if the fixture site were www.rfa.org.
-			sample := []byte(strings.ReplaceAll(storetest.SamplePost, "https://www.rfa.org", site.URL))
-			samplePath := filepath.Join(archive, "_posts", "2024-07-26-hx2-southeast-asian-diplomats-meet.md")
-			if err := os.WriteFile(samplePath, sample, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			if repo {
-				storetest.Git(t, archive, "init", "-q")
-				storetest.Git(t, archive, "add", ".")
-				storetest.Git(t, archive, "commit", "-qm", "The earlier tool's archive")
-			}
-			code, _, stderr := runBinary(t, dir, "sync")
-			if code != 1 {
-				t.Fatalf("exit %d, want 1\n%s", code, stderr)
-			}
-			if n := site.Hits("/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html"); n != 0 {
-				t.Errorf("the archived article was fetched %d times", n)
-			}
-			if got, _ := os.ReadFile(samplePath); !bytes.Equal(got, sample) {
-				t.Error("the earlier tool's post was changed")
-			}
-			if n := len(storetest.PostFiles(t, archive)); n != len(wantPosts) {
-				t.Errorf("%d posts, want %d", n, len(wantPosts))
-			}
-			storetest.CheckRepo(t, archive)
-			if repo {
-				if _, err := os.Stat(filepath.Join(archive, "_config.yml")); err == nil {
-					t.Error("an existing repository got site files it did not have")
-				}
-			}
-			head := storetest.Head(t, archive)
-			if code, _, stderr := runBinary(t, dir, "sync"); code != 1 {
-				t.Fatalf("second run: exit %d\n%s", code, stderr)
-			}
-			if storetest.Head(t, archive) != head {
-				t.Error("the second run made a commit")
-			}
-		})
-	}
-}
-
 func TestSyncUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, tt := range []struct {

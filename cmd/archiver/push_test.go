@@ -4,7 +4,6 @@ import (
 	"encoding/base64"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -88,13 +87,13 @@ func TestPushCredentials(t *testing.T) {
 	}
 	var mu sync.Mutex
 	var auths []string
-	git := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	git := feedstest.NewSite(t) // a git host that refuses every push
+	git.Handle("/", func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		auths = append(auths, r.Header.Get("Authorization"))
 		mu.Unlock()
 		http.Error(w, "no", http.StatusForbidden)
-	}))
-	defer git.Close()
+	})
 	site := feedstest.NewSite(t)
 	site.ListStories(1)
 	dir := t.TempDir()

@@ -21,25 +21,27 @@ import (
 // fails.
 func Git(t testing.TB, dir string, args ...string) string {
 	t.Helper()
-	cmd := exec.Command("git", args...)
-	cmd.Dir = dir
-	cmd.Env = append(os.Environ(),
-		"GIT_AUTHOR_NAME=Someone Else", "GIT_AUTHOR_EMAIL=else@example.org",
-		"GIT_COMMITTER_NAME=Someone Else", "GIT_COMMITTER_EMAIL=else@example.org", "LC_ALL=C")
-	out, err := cmd.CombinedOutput()
+	out, err := git(dir, args...).CombinedOutput()
 	if err != nil {
 		t.Fatalf("git %s in %s: %v\n%s", strings.Join(args, " "), dir, err, out)
 	}
 	return string(out)
 }
 
-// TryGit runs git in dir and returns its output, trimmed, and its error:
-// for a test that waits for the repository to change.
+// TryGit is Git for a command that may fail: it returns the output,
+// trimmed, and the error.
 func TryGit(dir string, args ...string) (string, error) {
+	out, err := git(dir, args...).Output()
+	return strings.TrimSpace(string(out)), err
+}
+
+func git(dir string, args ...string) *exec.Cmd {
 	cmd := exec.Command("git", args...)
 	cmd.Dir = dir
-	out, err := cmd.Output()
-	return strings.TrimSpace(string(out)), err
+	cmd.Env = append(os.Environ(),
+		"GIT_AUTHOR_NAME=Someone Else", "GIT_AUTHOR_EMAIL=else@example.org",
+		"GIT_COMMITTER_NAME=Someone Else", "GIT_COMMITTER_EMAIL=else@example.org", "LC_ALL=C")
+	return cmd
 }
 
 // Head is the commit at HEAD in dir.
