@@ -26,6 +26,7 @@ import (
 const imagePath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 func TestContainerEnv(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}
@@ -47,18 +48,13 @@ func TestContainerEnv(t *testing.T) {
 			t.Errorf("the image's final stage has no line matching %s", want)
 		}
 	}
-	if !strings.Contains(string(dockerfile), "CGO_ENABLED=0 go build") {
-		t.Error("the Dockerfile does not build a static binary")
+	if !strings.Contains(string(dockerfile), "CGO_ENABLED=0 go "+strings.Join(buildFlags, " ")) {
+		t.Errorf("the Dockerfile does not build a static binary as TestMain does (CGO_ENABLED=0 go %s)", strings.Join(buildFlags, " "))
 	}
 
-	// The binary, as the Dockerfile builds it: static.
+	// The binary, as the Dockerfile builds it (TestMain did): static.
 	root := t.TempDir()
-	bin := filepath.Join(root, "archiver")
-	build := exec.Command("go", "build", "-trimpath", "-o", bin, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building: %v\n%s", err, out)
-	}
+	bin := binary
 	if f, err := elf.Open(bin); err == nil {
 		for _, p := range f.Progs {
 			if p.Type == elf.PT_INTERP {

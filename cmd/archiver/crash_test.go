@@ -20,6 +20,7 @@ import (
 // temporary file and no stale lock. The seed is logged; set
 // ARCHIVER_CRASH_SEED to replay a run.
 func TestKilledSyncs(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}

@@ -169,6 +169,7 @@ func metric(t *testing.T, addr, sample string) float64 {
 // stops within 10 s of SIGTERM in the middle of a pass and when idle,
 // leaving a clean store.
 func TestDaemon(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}

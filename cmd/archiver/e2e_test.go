@@ -18,8 +18,15 @@ import (
 
 // These tests build the archiver binary and run it as users do, against
 // a fixture site on loopback, and check the archive with the git CLI.
+// They run in parallel: most of their time is spent waiting for the
+// binary, a site or a schedule.
 
 var binary string // built by TestMain
+
+// buildFlags build the binary as the Dockerfile does: static, so that
+// TestContainerEnv can check that it is, and so that there is one build
+// of the program beside the test's own, not two.
+var buildFlags = []string{"build", "-trimpath"}
 
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "archiver-test-")
@@ -28,7 +35,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	binary = filepath.Join(dir, "archiver")
-	build := exec.Command("go", "build", "-o", binary, ".")
+	build := exec.Command("go", append(buildFlags, "-o", binary, ".")...)
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building archiver:", err)
@@ -101,6 +109,7 @@ var wantPosts = map[string][3]string{
 }
 
 func TestSyncEndToEnd(t *testing.T) {
+	t.Parallel()
 	site := newFixtureSite(t)
 	dir := t.TempDir()
 	writeConfig(t, dir, site, "")
@@ -225,6 +234,7 @@ func checkPosts(t *testing.T, site *feedstest.Site, archive string) {
 }
 
 func TestSyncUsageErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	for _, tt := range []struct {
 		name   string
@@ -259,6 +269,7 @@ func TestSyncUsageErrors(t *testing.T) {
 }
 
 func TestVerify(t *testing.T) {
+	t.Parallel()
 	site := newFixtureSite(t)
 	dir := t.TempDir()
 	writeConfig(t, dir, site, "")

@@ -134,6 +134,7 @@ func newFaultSite(t *testing.T, other string) (site *feedstest.Site, refused str
 // once the site heals, a second sync archives the rest in full; a third
 // gets 304s and commits nothing.
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}

@@ -14,6 +14,7 @@ import (
 // jekyll package, nothing else, and checks that stories show as written:
 // Liquid, Markdown and kramdown syntax in them is text.
 func TestJekyllBuild(t *testing.T) {
+	t.Parallel()
 	jekyll, err := exec.LookPath("jekyll")
 	if err != nil {
 		t.Skip("jekyll is not installed (apt-get install jekyll); .ci/run installs it")

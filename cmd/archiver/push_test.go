@@ -20,6 +20,7 @@ import (
 // /metrics and /healthz; the next pass after it comes back delivers them.
 // A new store beside the same remote starts from the remote's archive.
 func TestPush(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}
@@ -82,6 +83,7 @@ func TestPush(t *testing.T) {
 // TestPushCredentials: an HTTPS remote gets the token of the environment
 // as HTTP basic auth, and the token shows in no output.
 func TestPushCredentials(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}
@@ -129,6 +131,7 @@ func TestPushCredentials(t *testing.T) {
 // pass replays the store's commit on top and pushes: nothing is lost on
 // either side.
 func TestPushDiverged(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}
@@ -180,6 +183,7 @@ func TestPushDiverged(t *testing.T) {
 // connection and never answers stops the daemon within 10 s, and leaves
 // no git process behind.
 func TestDaemonStopsWhilePulling(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("a slow end-to-end test")
 	}
