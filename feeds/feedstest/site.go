@@ -334,17 +334,16 @@ var (
 	bomb     []byte
 )
 
-// gzipBomb is a small gzip stream of 256 MiB of zeros.
+// gzipBomb is a small gzip stream of 256 MiB of zeros. A gzip stream may
+// hold many members, read one after another: it is one member of 1 MiB
+// of zeros, 256 times, some 260 KB in all.
 func gzipBomb() []byte {
 	bombOnce.Do(func() {
-		var buf bytes.Buffer
-		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-		zeros := make([]byte, 1<<20)
-		for range 256 {
-			zw.Write(zeros)
-		}
+		var member bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+		zw.Write(make([]byte, 1<<20))
 		zw.Close()
-		bomb = buf.Bytes()
+		bomb = bytes.Repeat(member.Bytes(), 256)
 	})
 	return bomb
 }
