@@ -23,7 +23,6 @@ import (
 
 var binary string // built by TestMain
 
-
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "archiver-test-")
 	if err != nil {
