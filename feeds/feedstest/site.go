@@ -113,16 +113,6 @@ func (s *Site) Redirect(path, target string) {
 	s.redirects[path] = target
 }
 
-// Remove takes whatever is at path off the site: it answers 404.
-func (s *Site) Remove(path string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.feeds, path)
-	delete(s.files, path)
-	delete(s.handlers, path)
-	delete(s.redirects, path)
-}
-
 // SetLatency makes every answer but a feed's wait d first.
 func (s *Site) SetLatency(d time.Duration) {
 	s.mu.Lock()
@@ -357,7 +347,3 @@ func hang(r *http.Request) {
 	case <-time.After(hangFor):
 	}
 }
-
-// Prepare makes ready what faults need that is slow to make (the gzip
-// bomb), so that it is not made while a client waits.
-func Prepare() { gzipBomb() }
