@@ -56,6 +56,24 @@ func TestOpenCreates(t *testing.T) {
 	}
 }
 
+// TestOpenAfterInterruptedInit: a run killed while it created the
+// repository leaves a temporary directory, never a half-made .git; the
+// next Open creates the repository and removes what the killed run left.
+func TestOpenAfterInterruptedInit(t *testing.T) {
+	storetest.CleanEnv(t)
+	dir := filepath.Join(t.TempDir(), "archive")
+	left := filepath.Join(dir, ".archiver-tmp-init-1234")
+	storetest.Git(t, t.TempDir(), "init", "--quiet", left)
+	s := open(t, dir)
+	if n := storetest.Commits(dir); n != 1 || s.Len() != 0 {
+		t.Errorf("%d commits, %d posts; want the first commit of a new archive", n, s.Len())
+	}
+	if _, err := os.Stat(left); !os.IsNotExist(err) {
+		t.Errorf("the interrupted run's directory is left: %v", err)
+	}
+	storetest.CheckRepo(t, dir)
+}
+
 func TestOpenExistingRepo(t *testing.T) {
 	storetest.CleanEnv(t)
 	dir := t.TempDir()
