@@ -4,14 +4,16 @@
 // store and commits them as one commit, and remembers what failed.
 // `archiver sync` is one pass; the daemon runs passes on a schedule.
 //
-// A pass is split by job: plan.go decides (a pure function of the feeds'
-// answers, the saved state and the posts in the store), run.go fetches,
-// record.go keeps what came of it, summary.go says what was done. The
-// post of one article is made by the sub-package article.
+// A pass is split by job: poll.go asks the feeds, plan.go decides (a pure
+// function of the feeds' answers, the saved state and the posts in the
+// store), run.go fetches, record.go keeps what came of it, summary.go
+// says what was done. The post of one article is made by the sub-package
+// article.
 package archiver
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"maps"
 	"time"
@@ -31,8 +33,12 @@ type Archiver struct {
 	now    func() time.Time
 }
 
-// New returns an Archiver for cfg that logs to log.
+// New returns an Archiver for cfg, as config.Load or config.Parse made
+// it, that logs to log.
 func New(cfg *config.Config, log *slog.Logger) (*Archiver, error) {
+	if cfg.Location == nil || cfg.HTTP.Concurrency < 1 {
+		return nil, errors.New("archiver: the configuration is not checked: make it with config.Load or config.Parse")
+	}
 	opts := cfg.FetchOptions()
 	opts.Logger = log
 	client := fetch.New(opts)
@@ -85,6 +91,9 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 // begin takes a plan into the state and the summary, and logs it.
 func (a *Archiver) begin(p *plan, s *state, sum *Summary) {
 	sum.Polls, sum.NotModified = p.polls, p.notModified
+	for _, po := range p.polls {
+		a.log.Debug("feed polled", slog.String("feed", po.Feed), slog.String("outcome", string(po.Outcome)))
+	}
 	maps.Copy(s.Seen, p.seen)
 	for _, key := range p.resolved {
 		delete(s.Failures, key)

@@ -72,8 +72,8 @@ func kindOf(err error) Kind {
 }
 
 // reason is err as the user reads it beside the URL it is about: the
-// Reason of the first error in its chain that has one (fetch, feeds,
-// article and store errors do), else its text.
+// Reason of the first error in its chain that has one (fetch.Error,
+// feeds.Error, article.Error and store.RemoteError do), else its text.
 func reason(err error) string {
 	var r interface{ Reason() string }
 	if errors.As(err, &r) {

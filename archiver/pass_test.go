@@ -189,6 +189,83 @@ func TestPassEdits(t *testing.T) {
 	storetest.CheckRepo(t, archive)
 }
 
+// TestPassEntryChangedStoryNot: an entry whose title changes while its
+// page says the same is fetched once more, and makes no commit; it is not
+// fetched again after that.
+func TestPassEntryChangedStoryNot(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	head := storetest.Head(t, archive)
+	e := site.StoryEntry(1)
+	e.Title = "第1篇报道（标题改了，正文没改）"
+	site.SetFeed(feedstest.StoriesFeed, feedstest.Feed{Entries: []feedstest.Entry{e}})
+	for i := range 2 {
+		if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 waiting" || sum.Committed {
+			t.Errorf("pass %d: %s, committed %v", i+2, counts(sum), sum.Committed)
+		}
+	}
+	if storetest.Head(t, archive) != head {
+		t.Error("a commit was made")
+	}
+	if n := site.Hits(feedstest.StoryPath(1)); n != 2 {
+		t.Errorf("the page was fetched %d times, want 2: once more for the changed entry, then not", n)
+	}
+}
+
+// TestPassEditGone: the page of an archived story that is edited and then
+// taken down is gone; the archived version stands, and it is not a
+// failure.
+func TestPassEditGone(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	before := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(1)])
+	site.EditStory(1, "第1篇报道（已撤）")
+	site.Fail(feedstest.StoryPath(1), feedstest.Status(410))
+	if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 waiting" || sum.Failing != 0 {
+		t.Errorf("the pass: %s, %d failing", counts(sum), sum.Failing)
+	}
+	after := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(1)])
+	if string(after.Body) != string(before.Body) {
+		t.Error("the archived version changed")
+	}
+	pass(t, a)
+	if n := site.Hits(feedstest.StoryPath(1)); n != 2 {
+		t.Errorf("the page was fetched %d times, want 2: not again once it is known gone", n)
+	}
+}
+
+// TestPassStoppedInEdit: a pass stopped while it fetches an edit leaves
+// the edit to the next pass.
+func TestPassStoppedInEdit(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	site.EditStory(1, "第1篇报道（更正）")
+	release := site.Hold(feedstest.StoryPath(1))
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for site.Hits(feedstest.StoryPath(1)) < 2 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	if sum, err := a.Pass(ctx); err != context.Canceled || counts(sum) != "0 new, 0 updated, 0 failed, 0 waiting" {
+		t.Errorf("the stopped pass: %v, %s", err, counts(sum))
+	}
+	release()
+	if got := counts(pass(t, a)); got != "0 new, 1 updated, 0 failed, 0 waiting" {
+		t.Errorf("the next pass: %s", got)
+	}
+	if body := storetest.Bodies(t, archive)[site.StoryURL(1)]; !strings.Contains(body, "更正") {
+		t.Errorf("the edit is not archived:\n%s", body)
+	}
+}
+
 // TestPassRetries: a failing article is tried at each of the next passes,
 // then less and less often; while it waits it is reported with the time
 // of its next attempt, and not fetched.

@@ -1,6 +1,7 @@
 package archiver
 
 import (
+	"encoding/json"
 	"errors"
 	"net/url"
 	"slices"
@@ -125,7 +126,7 @@ func TestPlan(t *testing.T) {
 			if s.Failures == nil {
 				s.Failures = map[string]*failed{}
 			}
-			before := len(s.Seen)
+			before, _ := json.Marshal(s)
 			pl := planner{cfg: &config.Config{Feeds: []config.Feed{*feedA, *feedB}}, state: &s, index: tt.index, trusted: trusted, now: planNow}
 			p := pl.plan(tt.results)
 			if got := jobLinks(p.jobs); !slices.Equal(got, tt.jobs) {
@@ -147,8 +148,30 @@ func TestPlan(t *testing.T) {
 			if len(p.seen) != tt.seen {
 				t.Errorf("%d entries seen now, want %d", len(p.seen), tt.seen)
 			}
-			if len(s.Seen) != before {
-				t.Error("planning changed the state")
+			if after, _ := json.Marshal(s); string(after) != string(before) {
+				t.Errorf("planning changed the state:\n%s\n%s", before, after)
+			}
+			for _, key := range p.resolved {
+				if s.Failures[key] == nil {
+					t.Errorf("resolved %q, which is no failure", key)
+				}
+			}
+			for _, j := range append(p.jobs, p.waiting...) {
+				if j.retry != s.Failures[j.keys[0]] {
+					t.Errorf("%s: retry %v, want the state's failure %v", j.item.Link, j.retry, s.Failures[j.keys[0]])
+				}
+			}
+			answered, notModified := 0, 0
+			for _, r := range tt.results {
+				if r.err == nil {
+					answered++
+					if r.res.NotModified {
+						notModified++
+					}
+				}
+			}
+			if len(p.validators) != answered || p.notModified != notModified {
+				t.Errorf("validators of %d feeds, %d not modified; want %d, %d", len(p.validators), p.notModified, answered, notModified)
 			}
 		})
 	}

@@ -27,7 +27,7 @@ type recorder struct {
 func (rc *recorder) record(r result) {
 	j := r.job
 	if r.err != nil {
-		rc.failed(j, r.err)
+		rc.noPost(j, r.err)
 		return
 	}
 	name := j.update
@@ -36,7 +36,7 @@ func (rc *recorder) record(r result) {
 	}
 	data, err := renderChecked(r.post)
 	if err != nil {
-		rc.fail(j, KindOther, err)
+		rc.remember(j, KindOther, err)
 		return
 	}
 	if j.update != "" {
@@ -46,7 +46,7 @@ func (rc *recorder) record(r result) {
 		}
 	}
 	if err := rc.st.Write(name, data); err != nil {
-		rc.fail(j, KindStore, err)
+		rc.remember(j, KindStore, err)
 		return
 	}
 	for _, k := range append(j.keys, feeds.Key(r.post.URL)) {
@@ -66,11 +66,12 @@ func (rc *recorder) record(r result) {
 // done forgets a job's failure and remembers its entry as seen.
 func (rc *recorder) done(j job) {
 	delete(rc.state.Failures, j.keys[0])
-	rc.state.Seen[seenKey(j.item.Feed, j.keys[0])] = seen{Hash: itemHash(j.item), At: rc.sum.Start}
+	rc.state.Seen[seenKey(j.feed.URL, j.keys[0])] = seen{Hash: itemHash(j.item), At: rc.sum.Start}
 }
 
-// failed keeps a job whose post could not be made.
-func (rc *recorder) failed(j job, err error) {
+// noPost keeps a job whose post could not be made: a failure, unless the
+// article was taken down or redirected off the trusted hosts.
+func (rc *recorder) noPost(j job, err error) {
 	switch {
 	case j.update != "" && errors.Is(err, fetch.ErrGone):
 		// The story was taken down: the archive keeps it as it was.
@@ -86,12 +87,12 @@ func (rc *recorder) failed(j job, err error) {
 	default:
 		// An edit that fails is a failure too: the archived version stands
 		// meanwhile, and the edit is tried again.
-		rc.fail(j, kindOf(err), err)
+		rc.remember(j, kindOf(err), err)
 	}
 }
 
-// fail remembers a failed article, to try it again.
-func (rc *recorder) fail(j job, kind Kind, err error) {
+// remember remembers a failed article, to try it again.
+func (rc *recorder) remember(j job, kind Kind, err error) {
 	key := j.keys[0]
 	fl := rc.state.Failures[key]
 	if fl == nil {

@@ -13,7 +13,7 @@ type Summary struct {
 	Start       time.Time
 	Duration    time.Duration
 	Polls       []Poll // one for each feed polled
-	NotModified int    // feeds that answered 304
+	NotModified int    // feeds that answered 304 (Unchanged counts those with nothing new too)
 	New         []Archived
 	Updated     []Archived
 	Skipped     int       // entries not fetched: untrusted hosts, no link

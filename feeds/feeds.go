@@ -85,8 +85,8 @@ func (e *Error) Unwrap() error { return e.Err }
 const acceptFeeds = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.1"
 
 // Poll fetches feedURL, conditionally on prev, and parses what it gets.
-// A feed that cannot be fetched fails with a *fetch.Error, one that
-// cannot be read with an *Error.
+// A feed that cannot be fetched fails with an error wrapping a
+// *fetch.Error, one that cannot be read with an *Error.
 func Poll(ctx context.Context, client *fetch.Client, feedURL string, prev Validators) (*Result, error) {
 	resp, err := client.Get(ctx, fetch.Request{URL: feedURL, Accept: acceptFeeds, ETag: prev.ETag, LastModified: prev.LastModified})
 	if err != nil {

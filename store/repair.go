@@ -44,12 +44,27 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 	} {
 		tmps, _ := filepath.Glob(pattern)
 		for _, t := range tmps {
+			if initInProgress(t) {
+				continue
+			}
 			if err := os.RemoveAll(t); err != nil {
 				return fmt.Errorf("store: removing %s: %w", t, err)
 			}
 		}
 	}
 	return nil
+}
+
+// initInProgress reports whether path is a directory in which another
+// archiver may be creating the repository now (initRepo runs before the
+// lock can be taken): one made less than a minute ago. An older one is
+// what a killed run left.
+func initInProgress(path string) bool {
+	if !strings.HasPrefix(filepath.Base(path), tempPrefix+"init-") {
+		return false
+	}
+	st, err := os.Stat(path)
+	return err == nil && time.Since(st.ModTime()) < time.Minute
 }
 
 // finishRebase undoes a rebase of Pull's that a killed run interrupted,

@@ -159,8 +159,8 @@ func (s *Store) Post(name string) (Post, bool) {
 
 // Read returns the file of the post of that name.
 func (s *Store) Read(name string) ([]byte, error) {
-	if !validName.MatchString(name) {
-		return nil, fmt.Errorf("store: refusing post file name %q", name)
+	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+		return nil, fmt.Errorf("store: %q is not the name of a file in %s", name, PostsDir)
 	}
 	data, err := os.ReadFile(filepath.Join(s.dir, PostsDir, name))
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rfa-archive/archiver/store"
 	"github.com/rfa-archive/archiver/store/storetest"
@@ -64,6 +65,14 @@ func TestOpenAfterInterruptedInit(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "archive")
 	left := filepath.Join(dir, ".archiver-tmp-init-1234")
 	storetest.Git(t, t.TempDir(), "init", "--quiet", left)
+	young := filepath.Join(dir, ".archiver-tmp-init-5678") // another archiver's, at work
+	if err := os.Mkdir(young, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	killed := time.Now().Add(-2 * time.Minute)
+	if err := os.Chtimes(left, killed, killed); err != nil {
+		t.Fatal(err)
+	}
 	s := open(t, dir)
 	if n := storetest.Commits(dir); n != 1 || s.Len() != 0 {
 		t.Errorf("%d commits, %d posts; want the first commit of a new archive", n, s.Len())
@@ -71,7 +80,9 @@ func TestOpenAfterInterruptedInit(t *testing.T) {
 	if _, err := os.Stat(left); !os.IsNotExist(err) {
 		t.Errorf("the interrupted run's directory is left: %v", err)
 	}
-	storetest.CheckRepo(t, dir)
+	if _, err := os.Stat(young); err != nil {
+		t.Errorf("another archiver's directory, a moment old, is removed: %v", err)
+	}
 }
 
 func TestOpenExistingRepo(t *testing.T) {

@@ -36,14 +36,20 @@ func New(client *fetch.Client) *Maker {
 
 // Error is a page that was fetched but made no post.
 type Error struct {
-	URL string // of the page, after redirects
-	Err error
+	URL   string // of the page, after redirects
+	Moved bool   // the page is not at the entry's link: it redirected
+	Err   error
 }
 
 func (e *Error) Error() string { return "article: " + e.URL + ": " + e.Err.Error() }
 
-// Reason is the error as a user reads it beside the article's URL.
-func (e *Error) Reason() string { return e.Err.Error() }
+// Reason is the error as a user reads it beside the entry's link.
+func (e *Error) Reason() string {
+	if e.Moved {
+		return e.Err.Error() + " (at " + e.URL + ", where the link redirects)"
+	}
+	return e.Err.Error()
+}
 
 func (e *Error) Unwrap() error { return e.Err }
 
@@ -51,8 +57,8 @@ const acceptPages = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 
 // Make fetches it's page and returns its post. A page that is gone (404,
 // 410) is archived from the feed when the feed carries the story; any
-// other failure is an error, never a post made from a feed's teaser. A
-// failed fetch is a *fetch.Error, any other failure an *Error.
+// other failure is an error, never a post made from a feed's teaser: a
+// failed fetch's wraps a *fetch.Error, any other is an *Error.
 func (m *Maker) Make(ctx context.Context, it feeds.Item, d Defaults) (*Post, error) {
 	resp, err := m.client.Get(ctx, fetch.Request{URL: it.Link, Accept: acceptPages})
 	switch {
@@ -71,13 +77,15 @@ func (m *Maker) Make(ctx context.Context, it feeds.Item, d Defaults) (*Post, err
 
 // fromPage makes the post of a fetched page.
 func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d Defaults) (*Post, error) {
+	moved := feeds.Key(resp.URL) != feeds.Key(it.Link)
+	fail := func(err error) error { return &Error{URL: resp.URL, Moved: moved, Err: err} }
 	page, err := decodeHTML(resp.Body, resp.ContentType)
 	if err != nil {
-		return nil, &Error{URL: resp.URL, Err: err}
+		return nil, fail(err)
 	}
 	pageURL, err := url.Parse(resp.URL)
 	if err != nil {
-		return nil, &Error{URL: resp.URL, Err: err}
+		return nil, fail(err)
 	}
 	story, err := Extract(page, pageURL)
 	if err == nil {
@@ -87,7 +95,7 @@ func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d Defaults) (*Post
 		}
 	}
 	if !hasContent(it) {
-		return nil, &Error{URL: resp.URL, Err: ErrNoStory}
+		return nil, fail(ErrNoStory)
 	}
 	// A page we cannot read (a script-only page, say) whose feed carries
 	// the whole story.

@@ -231,14 +231,45 @@ func imageSource(img *goquery.Selection) string {
 			return v
 		}
 	}
-	// A srcset is candidates "URL [descriptor]" separated by commas; the
-	// first with a URL will do.
-	for cand := range strings.SplitSeq(img.AttrOr("srcset", img.AttrOr("data-srcset", "")), ",") {
-		if f := strings.Fields(cand); len(f) > 0 && !strings.HasPrefix(f[0], "data:") {
-			return f[0]
+	for _, attr := range []string{"srcset", "data-srcset"} {
+		if u := srcsetURL(img.AttrOr(attr, "")); u != "" {
+			return u
 		}
 	}
 	return ""
+}
+
+// srcsetURL is the first URL of a srcset that is not a data: URL. A
+// srcset is candidates separated by commas, each a URL and descriptors
+// ("a.jpg 480w, b.jpg 2x"), read as the HTML standard reads them: a URL
+// runs to the next white space, so a data: URL keeps its commas, and
+// commas that end it are not part of it.
+func srcsetURL(set string) string {
+	const space = " \t\n\r\f"
+	for s := set; ; {
+		s = strings.TrimLeft(s, space+",")
+		if s == "" {
+			return ""
+		}
+		end := strings.IndexAny(s, space)
+		if end < 0 {
+			end = len(s)
+		}
+		u, rest := strings.TrimRight(s[:end], ","), s[end:]
+		if len(u) == end {
+			// Descriptors follow, up to the comma before the next
+			// candidate.
+			if i := strings.IndexByte(rest, ','); i >= 0 {
+				rest = rest[i+1:]
+			} else {
+				rest = ""
+			}
+		}
+		if u != "" && !strings.HasPrefix(u, "data:") {
+			return u
+		}
+		s = rest
+	}
 }
 
 // text is the text of a selection with runs of HTML whitespace made one

@@ -16,6 +16,10 @@ func TestImageSource(t *testing.T) {
 		{`<img srcset=" ">`, ""},
 		{`<img srcset="">`, ""},
 		{`<img data-srcset="data:x, b.jpg 2x">`, "b.jpg"},
+		{`<img srcset="data:image/gif;base64,R0lGOD 1x, /real.jpg 2x">`, "/real.jpg"},
+		{`<img srcset="data:image/gif;base64,R0lGOD" data-srcset="lazy.jpg 2x">`, "lazy.jpg"},
+		{`<img srcset="a.jpg,b.jpg">`, "a.jpg,b.jpg"}, // no space: one URL, as the standard reads it
+		{`<img srcset="a.jpg 1x,b.jpg 2x">`, "a.jpg"},
 		{`<img>`, ""},
 	} {
 		doc, err := goquery.NewDocumentFromReader(strings.NewReader(tt.img))

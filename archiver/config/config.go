@@ -1,7 +1,8 @@
 // Package config reads config.yaml: it decodes it strictly (an unknown key
 // is an error), checks each section and fills in its defaults, and
 // reports every mistake with the file, line and key it is at. It is also
-// the one place the program reads its environment (see ReadEnv).
+// the one place archiver's own settings are read from the environment
+// (see ReadEnv); git and the HTTP proxy read theirs as they always do.
 package config
 
 import (
@@ -112,8 +113,9 @@ type Env struct {
 	Credentials store.Credentials // $ARCHIVER_GIT_TOKEN, $ARCHIVER_GIT_USER, $ARCHIVER_SSH_KEY
 }
 
-// ReadEnv reads the environment through getenv (os.Getenv). It is the one
-// place the program reads its environment; what it reads is passed down.
+// ReadEnv reads archiver's settings from the environment through getenv
+// (os.Getenv). It is the one place that does; what it reads is passed
+// down.
 func ReadEnv(getenv func(string) string) Env {
 	return Env{
 		ConfigPath: getenv("ARCHIVER_CONFIG"),

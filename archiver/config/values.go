@@ -1,7 +1,6 @@
 package config
 
 import (
-	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -183,18 +182,4 @@ func lineOf(root *yaml.Node, path ...any) int {
 		n = next
 	}
 	return line
-}
-
-// Version is the program's version: the module version when built with go
-// install, else "dev".
-func Version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-		return bi.Main.Version
-	}
-	return "dev"
-}
-
-// UserAgent is the default User-Agent of every request.
-func UserAgent() string {
-	return "archiver/" + Version() + " (+https://github.com/rfa-archive/archiver; news archiver)"
 }

@@ -40,6 +40,8 @@ func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr i
 // printSummary prints what a pass did, and every failure with its URL,
 // its reason and when it is tried again.
 func printSummary(w io.Writer, sum *archiver.Summary) {
+	// "unchanged" here is the 304s; /metrics and the daemon's log count
+	// feeds with nothing new too.
 	fmt.Fprintf(w, "sync: %d new, %d updated, %d failed, %d skipped; %d feeds polled (%d unchanged) in %s",
 		len(sum.New), len(sum.Updated), len(sum.Failed), sum.Skipped, len(sum.Polls), sum.NotModified, sum.Duration.Round(time.Millisecond))
 	if !sum.Committed {

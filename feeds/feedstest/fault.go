@@ -45,8 +45,14 @@ func Answer(contentType, body string) Fault {
 // RetryAfter is f with a Retry-After header.
 func (f Fault) RetryAfter(v string) Fault { f.retryAfter = v; return f }
 
-// Times is f for the first n requests only.
-func (f Fault) Times(n int) Fault { f.times = n; return f }
+// Times is f for the first n requests only (n > 0).
+func (f Fault) Times(n int) Fault {
+	if n <= 0 {
+		panic("feedstest: Times takes a number of requests above 0")
+	}
+	f.times = n
+	return f
+}
 
 // Fail makes path fail with f.
 func (s *Site) Fail(path string, f Fault) {

@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -71,6 +72,7 @@ func NewSite(t testing.TB) *Site {
 func (s *Site) SetFeed(path string, f Feed) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	f.Entries = slices.Clone(f.Entries) // AddEntries and EditStory change them
 	s.feeds[path] = &f
 }
 
@@ -113,7 +115,7 @@ func (s *Site) Redirect(path, target string) {
 	s.redirects[path] = target
 }
 
-// SetLatency makes every answer but a feed's wait d first.
+// SetLatency makes every answer but a feed's, or a fault's, wait d first.
 func (s *Site) SetLatency(d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -121,12 +123,16 @@ func (s *Site) SetLatency(d time.Duration) {
 }
 
 // Hold makes requests to path wait, until release is called or the
-// client gives up.
+// client gives up. Holding a path that is held already holds it until
+// either release is called.
 func (s *Site) Hold(path string) (release func()) {
-	c := make(chan struct{})
 	s.mu.Lock()
-	s.holds[path] = c
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	c, ok := s.holds[path]
+	if !ok {
+		c = make(chan struct{})
+		s.holds[path] = c
+	}
 	return func() {
 		s.mu.Lock()
 		defer s.mu.Unlock()
@@ -168,6 +174,8 @@ func (s *Site) UserAgents() []string {
 
 // Unreachable is the base URL (http://127.0.0.1:port) of a port that
 // refuses connections until HealAll, from when it serves this site too.
+// The port is one the system gave and took back: another listener could
+// be given it meanwhile, which is unlikely within a test's time.
 func (s *Site) Unreachable() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -206,11 +214,8 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.hits[path]++
 	s.agents[r.UserAgent()] = true
-	fault := s.faults[path].take()
-	hold, latency := s.holds[path], s.latency
-	_, isFeed := s.feeds[path]
+	hold := s.holds[path]
 	s.mu.Unlock()
-
 	if hold != nil {
 		select {
 		case <-hold:
@@ -218,6 +223,12 @@ func (s *Site) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+
+	s.mu.Lock()
+	fault := s.faults[path].take()
+	latency := s.latency
+	_, isFeed := s.feeds[path]
+	s.mu.Unlock()
 	if fault != nil {
 		fault.serve(w, r, s)
 		return
@@ -277,7 +288,9 @@ func (s *Site) handler(path string) http.HandlerFunc {
 // Transport serves requests with the site in memory, whatever their
 // host, without the network: for a client in a testing/synctest bubble,
 // whose clock is fake and which cannot wait for a socket. (Make the Site
-// outside the bubble.)
+// outside the bubble.) It is not a network: the handler runs in the
+// client's goroutine, an answer is whole or nothing, a gzip body is not
+// decompressed, and Unreachable is reached.
 func (s *Site) Transport() http.RoundTripper { return transport{s} }
 
 type transport struct{ s *Site }

@@ -49,9 +49,11 @@ func (s *Site) ListStories(n int) {
 // page.
 func (s *Site) EditStory(i int, title string) {
 	s.mu.Lock()
-	for j, e := range s.feeds[StoriesFeed].Entries {
-		if e.Link == s.StoryURL(i) {
-			s.feeds[StoriesFeed].Entries[j].Title = title
+	if f := s.feeds[StoriesFeed]; f != nil {
+		for j, e := range f.Entries {
+			if e.Link == s.StoryURL(i) {
+				f.Entries[j].Title = title
+			}
 		}
 	}
 	s.mu.Unlock()

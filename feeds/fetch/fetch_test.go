@@ -298,11 +298,17 @@ func TestGetPermanentStatus(t *testing.T) {
 // TestGetRetryAfter runs in a testing/synctest bubble, whose clock is
 // fake: the retry comes exactly when the server asked.
 func TestGetRetryAfter(t *testing.T) {
-	var times []time.Duration
-	var start time.Time
+	var (
+		mu    sync.Mutex
+		times []time.Duration
+		start time.Time
+	)
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
 		times = append(times, time.Since(start))
-		if len(times) == 1 {
+		n := len(times)
+		mu.Unlock()
+		if n == 1 {
 			w.Header().Set("Retry-After", "1")
 			w.WriteHeader(http.StatusTooManyRequests)
 			return
@@ -323,6 +329,8 @@ func TestGetRetryAfter(t *testing.T) {
 		if string(resp.Body) != "ok" {
 			t.Errorf("Body = %q, want ok", resp.Body)
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		if want := []time.Duration{0, time.Second}; !slices.Equal(times, want) {
 			t.Errorf("requests at %v, want %v: the retry exactly after the 429's Retry-After: 1", times, want)
 		}
