@@ -1,7 +1,11 @@
 package store
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -16,7 +20,37 @@ func terminate(p *os.Process) error {
 	return syscall.Kill(-p.Pid, syscall.SIGTERM)
 }
 
-// staleLockWait is how long a git lock file found at Open may still belong
-// to a live git. On Linux our git processes die with us (Pdeathsig), so
-// none can: a lock found under our own lock is stale.
-const staleLockWait = 0
+// gitRunningIn is a git process whose working directory is dir or below
+// it, as "pid N: its command line"; "" if there is none.
+func gitRunningIn(dir string) string {
+	procs, _ := filepath.Glob("/proc/[0-9]*")
+	for _, p := range procs {
+		comm, err := os.ReadFile(p + "/comm")
+		if c := strings.TrimSpace(string(comm)); err != nil || (c != "git" && !strings.HasPrefix(c, "git-")) {
+			continue
+		}
+		cwd, err := os.Readlink(p + "/cwd")
+		if err != nil || (cwd != dir && !strings.HasPrefix(cwd, dir+"/")) {
+			continue
+		}
+		cmdline, _ := os.ReadFile(p + "/cmdline")
+		return "pid " + filepath.Base(p) + ": " + strings.TrimSpace(strings.ReplaceAll(string(cmdline), "\x00", " "))
+	}
+	return ""
+}
+
+// gcRunning is the git gc that gitDir/gc.pid names, as "pid N", if it
+// runs on this machine; "".
+func gcRunning(gitDir string) string {
+	data, err := os.ReadFile(filepath.Join(gitDir, "gc.pid"))
+	if err != nil {
+		return ""
+	}
+	var pid int
+	var host string
+	fmt.Sscan(string(data), &pid, &host)
+	if me, _ := os.Hostname(); pid <= 0 || host != me || syscall.Kill(pid, 0) != nil {
+		return ""
+	}
+	return "pid " + strconv.Itoa(pid)
+}

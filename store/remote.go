@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -127,12 +128,50 @@ func (s *Store) pull(ctx context.Context) error {
 	if _, err := s.git.run(ctx, nil, "merge-base", "HEAD", "FETCH_HEAD"); err != nil {
 		return s.takeRemote(ctx)
 	}
+	if _, err := s.git.run(ctx, nil, "merge-base", "--is-ancestor", "HEAD", "FETCH_HEAD"); err == nil {
+		// Nothing of the store's to replay: the branch moves on, and the
+		// changes in the work tree stay, unless the pull would change the
+		// same files.
+		if _, err := s.git.run(ctx, nil, "merge", "--ff-only", "--quiet", "FETCH_HEAD"); err != nil {
+			return fmt.Errorf("pulling from %s: %w: commit or stash the changes it names in %s, and archiver pulls at the next pass",
+				Redact(s.remote), err, s.dir)
+		}
+		return s.loadPosts(ctx)
+	}
+	if err := s.rebase(ctx); err != nil {
+		return err
+	}
+	return s.loadPosts(ctx)
+}
+
+// rebase replays the store's commits on the remote's (FETCH_HEAD). A
+// rebase needs a clean work tree: one with a person's changes is not
+// touched, and the error names them.
+func (s *Store) rebase(ctx context.Context) error {
+	out, err := s.git.run(ctx, nil, "status", "--porcelain=v1", "--untracked-files=no")
+	if err != nil {
+		return err
+	}
+	if dirty := strings.TrimSpace(string(out)); dirty != "" {
+		var files []string
+		for _, line := range strings.Split(dirty, "\n") {
+			files = append(files, strings.TrimSpace(line[2:]))
+		}
+		return fmt.Errorf("the store and %s have both moved on, and changes not committed in the work tree stop the store's "+
+			"commits from being replayed on the remote's: %s; commit or stash them in %s, and archiver pulls at the next pass",
+			Redact(s.remote), strings.Join(files, ", "), s.dir)
+	}
+	mark := filepath.Join(s.meta, rebaseFile)
+	if err := writeAtomic(mark, nil); err != nil {
+		return err
+	}
+	defer os.Remove(mark)
 	if _, err := s.git.run(ctx, nil, "rebase", "--quiet", "FETCH_HEAD"); err != nil {
 		s.git.run(ctx, nil, "rebase", "--abort")
 		return fmt.Errorf("the store and %s have diverged and the store's commits do not apply on top: "+
 			"resolve it by hand in %s (git pull --rebase %s %s): %w", Redact(s.remote), s.dir, remoteName, s.branch, err)
 	}
-	return s.loadPosts(ctx)
+	return nil
 }
 
 // takeRemote starts the store from the remote's history, unrelated to

@@ -15,7 +15,13 @@ import (
 // behind: git's lock files and our temporary files. It runs before the
 // first commit is made, which a lock left by a killed `git add` would
 // stop, and into which a temporary file would be committed.
-func (s *Store) removeLeftovers(ctx context.Context) error {
+//
+// A lock file is removed only when no live git can be holding it: no git
+// runs in the repository, and either the archiver that had the store open
+// last was killed (killed), or the lock is older than lockAge. A lock of
+// a person's git, which may run where archiver cannot see it (outside its
+// container), is left alone, and the pass fails until it is gone.
+func (s *Store) removeLeftovers(ctx context.Context, killed bool) error {
 	gitDir := filepath.Dir(s.meta)
 	var locks []string
 	filepath.WalkDir(filepath.Join(gitDir, "refs"), func(path string, d os.DirEntry, err error) error {
@@ -28,13 +34,17 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 		locks = append(locks, filepath.Join(gitDir, name))
 	}
 	for _, l := range locks {
-		removed, err := removeStaleLock(ctx, l)
+		st, err := os.Stat(l)
 		if err != nil {
-			return err
+			continue
 		}
-		if removed {
-			s.log.Warn("store: removed a git lock file left by an interrupted run", slog.String("file", l))
+		if held := s.lockHeld(st, killed); held != "" {
+			return fmt.Errorf("store: %s is held by %s: try again once it has finished (archiver removes a lock only when no git can be holding it)", l, held)
 		}
+		if err := os.Remove(l); err != nil && !os.IsNotExist(err) {
+			return fmt.Errorf("store: removing stale %s: %w", l, err)
+		}
+		s.log.Warn("store: removed a git lock file left by an interrupted run", slog.String("file", l))
 	}
 	for _, pattern := range []string{
 		filepath.Join(s.dir, PostsDir, tempPrefix+"*"),
@@ -55,6 +65,28 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 	return nil
 }
 
+// lockAge is how old a git lock must be for archiver to take it for a
+// leftover, when its own last run was not killed.
+const lockAge = 10 * time.Minute
+
+// lockHeld says who may hold a git lock file: a git running in the
+// repository, a gc that gc.pid names, or, for a lock younger than lockAge
+// that no killed run of ours can have left, a git archiver cannot see.
+// "" when nothing can.
+func (s *Store) lockHeld(lock os.FileInfo, killed bool) string {
+	if p := gitRunningIn(s.dir); p != "" {
+		return "a git command running in the store (" + p + ")"
+	}
+	if p := gcRunning(filepath.Dir(s.meta)); p != "" {
+		return "git gc (" + p + ", in gc.pid)"
+	}
+	if !killed && time.Since(lock.ModTime()) < lockAge {
+		return fmt.Sprintf("a git command that archiver cannot see, it seems: the lock is %s old, and the last archiver run ended well",
+			time.Since(lock.ModTime()).Round(time.Second))
+	}
+	return ""
+}
+
 // initInProgress reports whether path is a directory in which another
 // archiver may be creating the repository now (initRepo runs before the
 // lock can be taken): one made less than a minute ago. An older one is
@@ -67,11 +99,19 @@ func initInProgress(path string) bool {
 	return err == nil && time.Since(st.ModTime()) < time.Minute
 }
 
+// rebaseFile marks a rebase of Pull's: while it is there, a rebase in
+// progress is archiver's own.
+const rebaseFile = "rebasing"
+
 // finishRebase undoes a rebase of Pull's that a killed run interrupted,
 // which would leave HEAD detached from the branch: the branch is as it
-// was before the pull, and the next Pull does it again.
+// was before the pull, and the next Pull does it again. A rebase that is
+// not archiver's is a person's, left alone (checkState says so).
 func (s *Store) finishRebase(ctx context.Context) error {
-	gitDir := filepath.Dir(s.meta)
+	gitDir, mark := filepath.Dir(s.meta), filepath.Join(s.meta, rebaseFile)
+	if _, err := os.Stat(mark); err != nil {
+		return nil
+	}
 	for _, dir := range []string{"rebase-merge", "rebase-apply"} {
 		if _, err := os.Stat(filepath.Join(gitDir, dir)); err != nil {
 			continue
@@ -81,76 +121,51 @@ func (s *Store) finishRebase(ctx context.Context) error {
 				"finish it by hand in %s (git status; git rebase --abort)", err, s.dir)
 		}
 		s.log.Warn("store: undid a pull an interrupted run left half done; the next pull does it again")
-		return nil
 	}
-	if _, err := s.git.run(ctx, nil, "symbolic-ref", "--quiet", "HEAD"); err != nil {
-		return fmt.Errorf("store: HEAD in %s is not on a branch (detached): check out the archive's branch "+
-			"(git -C %s checkout main, keeping any commits made since with git branch) and run again", s.dir, s.dir)
-	}
-	return nil
+	return os.Remove(mark)
 }
 
-// repair commits the posts a killed run wrote but did not commit. A file
-// in PostsDir that is not a post is moved aside to the quarantine, never
-// deleted.
+// repair commits the posts an interrupted run of archiver wrote (its
+// journal lists them) and did not commit. Any other change in PostsDir
+// not committed is a person's: left as it is, reported, and never
+// written over (see Write).
 func (s *Store) repair(ctx context.Context) error {
 	changed, err := s.changedPosts(ctx)
 	if err != nil {
 		return err
 	}
+	ours := s.journaled()
 	var recovered []string
 	for _, name := range changed {
 		path := filepath.Join(s.dir, PostsDir, name)
 		data, err := os.ReadFile(path)
-		if err != nil {
-			continue // deleted: the user's doing, not ours to undo
-		}
-		if _, err := ParseFrontMatter(data); err != nil {
-			if !validName.MatchString(name) {
-				s.log.Warn("store: a file in _posts is not a valid post; leaving it uncommitted",
+		switch {
+		case !ours[name]:
+			s.others = append(s.others, name)
+		case err != nil:
+			// Gone: a person's doing, not ours to undo.
+		default:
+			if _, err := ParseFrontMatter(data); err != nil {
+				s.log.Warn("store: a post an interrupted run wrote does not read back; it is left uncommitted: run archiver verify",
 					slog.String("file", path), slog.String("reason", err.Error()))
+				s.others = append(s.others, name)
 				continue
 			}
-			if err := s.quarantine(path); err != nil {
-				return err
-			}
-			s.log.Warn("store: moved a file that is not a valid post out of the way",
-				slog.String("file", path), slog.String("reason", err.Error()), slog.String("now_at", filepath.Join(s.meta, "quarantine")))
-			continue
-		}
-		recovered = append(recovered, name)
-	}
-	if len(recovered) == 0 {
-		return nil
-	}
-	msg := fmt.Sprintf("Recover %d %s left uncommitted by an interrupted run\n", len(recovered), plural(len(recovered), "post", "posts"))
-	if _, err := s.commitPaths(ctx, recovered, msg); err != nil {
-		return err
-	}
-	s.log.Info("store: committed posts an interrupted run had written", slog.Int("posts", len(recovered)))
-	return nil
-}
-
-// removeStaleLock removes a git lock file once no git process can be
-// holding it (see staleLockWait).
-func removeStaleLock(ctx context.Context, path string) (bool, error) {
-	for deadline := time.Now().Add(staleLockWait); time.Now().Before(deadline); {
-		if _, err := os.Stat(path); err != nil {
-			return false, nil
-		}
-		select {
-		case <-ctx.Done():
-			return false, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
+			recovered = append(recovered, name)
 		}
 	}
-	if err := os.Remove(path); err != nil {
-		if os.IsNotExist(err) {
-			return false, nil
-		}
-		return false, fmt.Errorf("store: removing stale %s: %w", path, err)
+	if len(s.others) > 0 {
+		s.log.Warn("store: changes in _posts that archiver did not make are not committed; archiver leaves them alone",
+			slog.Int("files", len(s.others)), slog.String("first", filepath.Join(PostsDir, s.others[0])))
 	}
-	return true, nil
+	if len(recovered) > 0 {
+		msg := fmt.Sprintf("Recover %d %s an interrupted archiver run wrote\n", len(recovered), plural(len(recovered), "post", "posts"))
+		if _, err := s.commitPaths(ctx, recovered, msg); err != nil {
+			return err
+		}
+		s.log.Info("store: committed posts an interrupted run had written", slog.Int("posts", len(recovered)))
+	}
+	return s.clearJournal()
 }
 
 // changedPosts lists the posts (names in PostsDir) that differ from HEAD:
@@ -185,19 +200,6 @@ func (s *Store) changedPosts(ctx context.Context) ([]string, error) {
 		names = append(names, name)
 	}
 	return names, nil
-}
-
-// quarantine moves a file out of PostsDir into the store's quarantine.
-func (s *Store) quarantine(path string) error {
-	dir := filepath.Join(s.meta, "quarantine")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("store: %w", err)
-	}
-	dst := filepath.Join(dir, time.Now().UTC().Format("20060102T150405")+"-"+filepath.Base(path))
-	if err := os.Rename(path, dst); err != nil {
-		return fmt.Errorf("store: moving %s aside: %w", path, err)
-	}
-	return nil
 }
 
 func plural(n int, one, many string) string {

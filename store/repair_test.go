@@ -1,8 +1,8 @@
 package store_test
 
 import (
-	"bytes"
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -14,7 +14,8 @@ import (
 )
 
 // TestRepair leaves a store as a run killed at its worst moments would,
-// and checks the next Open puts everything right.
+// beside a person's work not yet committed, and checks that the next Open
+// puts right what is archiver's and leaves the person's as it was.
 func TestRepair(t *testing.T) {
 	s, dir := newStore(t)
 	ctx := context.Background()
@@ -24,11 +25,34 @@ func TestRepair(t *testing.T) {
 	if _, err := s.Commit(ctx, "Archive kept"); err != nil {
 		t.Fatal(err)
 	}
-	s.Close()
+	// (a) posts a run wrote and did not commit, one of them staged, and
+	// the run killed.
+	untracked, staged := post("https://example.org/untracked"), post("https://example.org/staged")
+	for name, data := range map[string][]byte{"2024-01-02-untracked.md": untracked, "2024-01-03-staged.md": staged} {
+		if err := s.Write(name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	storetest.Git(t, dir, "add", "_posts/2024-01-03-staged.md")
+	s.Crash()
 	postsDir := filepath.Join(dir, store.PostsDir)
 	gitDir := filepath.Join(dir, ".git")
 
-	// (a) temporary files of atomic writes never renamed
+	// (d) a person's work: a hand edit of a post, a post of their own, a
+	// file with a post's name that is no post, and a change staged.
+	handEdit := strings.Replace(string(post("https://example.org/kept")), "date: 2024-07-26T19:35:21.442Z", "date: yesterday", 1)
+	theirs := map[string]string{
+		"_posts/2024-01-01-kept.md":   handEdit,
+		"_posts/2024-01-07-theirs.md": string(post("https://example.org/theirs")),
+		"_posts/2024-01-04-broken.md": "Not a post: no front matter.\n",
+		"_config.yml":                 "title: Their archive\n",
+	}
+	for path, data := range theirs {
+		storetest.WriteFile(t, filepath.Join(dir, path), data)
+	}
+	storetest.Git(t, dir, "add", "_config.yml")
+	status := storetest.Git(t, dir, "status", "--porcelain", "--untracked-files=all", "--", ".", ":(exclude)_posts/2024-01-02-untracked.md", ":(exclude)_posts/2024-01-03-staged.md")
+	// (b) temporary files of atomic writes never renamed
 	tmps := []string{
 		filepath.Join(postsDir, ".archiver-tmp-2024-01-05-x.md-123"),
 		filepath.Join(dir, ".archiver-tmp-x-1"),
@@ -37,16 +61,8 @@ func TestRepair(t *testing.T) {
 	for _, tmp := range tmps {
 		storetest.WriteFile(t, tmp, "---\ntitle: half")
 	}
-	// (b) posts written but not committed: one untracked, one staged
-	untracked, staged := post("https://example.org/untracked"), post("https://example.org/staged")
-	storetest.WriteFile(t, filepath.Join(postsDir, "2024-01-02-untracked.md"), string(untracked))
-	storetest.WriteFile(t, filepath.Join(postsDir, "2024-01-03-staged.md"), string(staged))
-	storetest.Git(t, dir, "add", "_posts/2024-01-03-staged.md")
-	// (c) a lock git left when it was killed
+	// (c) a lock git left when it was killed with the run
 	storetest.WriteFile(t, filepath.Join(gitDir, "index.lock"), "")
-	// (d) a file with a post's name that is no post
-	broken := []byte("Not a post: no front matter.\n")
-	storetest.WriteFile(t, filepath.Join(postsDir, "2024-01-04-broken.md"), string(broken))
 
 	s = open(t, dir)
 
@@ -61,15 +77,27 @@ func TestRepair(t *testing.T) {
 	if n := storetest.Commits(dir); n != 3 {
 		t.Errorf("%d commits, want 3 (seed, Archive kept, Recover)", n)
 	}
-	if m := storetest.LastMessage(t, dir); !strings.HasPrefix(m, "Recover ") {
-		t.Errorf("last commit %q, want a Recover commit", m)
+	if m := storetest.LastMessage(t, dir); m != "Recover 2 posts an interrupted archiver run wrote" {
+		t.Errorf("last commit %q, want the Recover commit", m)
 	}
 	changed := strings.Fields(storetest.Git(t, dir, "show", "--name-only", "--format=", "HEAD"))
 	if !slices.Equal(changed, []string{"_posts/2024-01-02-untracked.md", "_posts/2024-01-03-staged.md"}) {
-		t.Errorf("the Recover commit changed %v", changed)
+		t.Errorf("the Recover commit changed %v, want only the two posts the killed run wrote", changed)
 	}
 	if c := storetest.Git(t, dir, "show", "HEAD:_posts/2024-01-02-untracked.md"); c != string(untracked) {
 		t.Errorf("committed %q", c)
+	}
+	// The person's work is as they left it: not committed, not moved.
+	if got := storetest.Git(t, dir, "status", "--porcelain", "--untracked-files=all"); got != status {
+		t.Errorf("git status after Open:\n%s\nwant the person's changes as they were:\n%s", got, status)
+	}
+	for path, data := range theirs {
+		if got, err := os.ReadFile(filepath.Join(dir, path)); err != nil || string(got) != data {
+			t.Errorf("%s changed: %v", path, err)
+		}
+	}
+	if err := s.Write("2024-01-01-kept.md", post("https://example.org/kept")); err == nil || !strings.Contains(err.Error(), "did not commit") {
+		t.Errorf("Write over a person's uncommitted edit = %v, want it refused", err)
 	}
 	got := map[string]string{}
 	s.Posts(func(p store.Post) { got[p.Name] = p.From })
@@ -78,38 +106,25 @@ func TestRepair(t *testing.T) {
 		"2024-01-02-untracked.md": "https://example.org/untracked",
 		"2024-01-03-staged.md":    "https://example.org/staged",
 	}
-	if len(got) != len(want) {
+	if !maps.Equal(got, want) {
 		t.Errorf("Posts() = %v, want %v", got, want)
 	}
-	for name, from := range want {
-		if got[name] != from {
-			t.Errorf("%s is from %q, want %q", name, got[name], from)
-		}
-	}
 
-	// (d) the broken file is set aside, as it was.
-	if _, err := os.Stat(filepath.Join(postsDir, "2024-01-04-broken.md")); err == nil {
-		t.Error("the broken post is still in _posts")
-	}
-	q, _ := filepath.Glob(filepath.Join(gitDir, "archiver", "quarantine", "*2024-01-04-broken.md"))
-	if len(q) != 1 {
-		t.Fatalf("quarantine holds %v", q)
-	}
-	if data, err := os.ReadFile(q[0]); err != nil || !bytes.Equal(data, broken) {
-		t.Errorf("quarantined file holds %q, %v", data, err)
-	}
-
-	// (e) a sound repository.
-	storetest.CheckRepo(t, dir)
-
-	// (c) git works again: the next Commit is made.
+	// (c) git works again: the next Commit is made, of archiver's post
+	// alone; the person's staged change stays staged.
 	if err := s.Write("2024-01-06-next.md", post("https://example.org/next")); err != nil {
 		t.Fatal(err)
 	}
 	if made, err := s.Commit(ctx, "Archive next"); err != nil || !made {
 		t.Errorf("Commit after repair = %v, %v", made, err)
 	}
-	storetest.CheckRepo(t, dir)
+	if changed := strings.Fields(storetest.Git(t, dir, "show", "--name-only", "--format=", "HEAD")); !slices.Equal(changed, []string{"_posts/2024-01-06-next.md"}) {
+		t.Errorf("archiver's commit changed %v", changed)
+	}
+	if got := storetest.Git(t, dir, "status", "--porcelain", "--untracked-files=all"); got != status {
+		t.Errorf("git status after a commit:\n%s\nwant the person's changes as they were:\n%s", got, status)
+	}
+	storetest.Git(t, dir, "fsck", "--strict", "--no-progress")
 
 	// Nothing left to repair: another Open commits nothing.
 	s.Close()
@@ -127,6 +142,9 @@ func TestRepairFirstCommit(t *testing.T) {
 	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=main")
 	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), string(post("https://example.org/a")))
 	storetest.WriteFile(t, filepath.Join(dir, ".git", "index.lock"), "")
+	if err := store.MarkKilled(dir); err != nil { // the lock is a killed archiver's
+		t.Fatal(err)
+	}
 	tmps := []string{
 		filepath.Join(dir, ".archiver-tmp-_config.yml-1"),
 		filepath.Join(dir, "_layouts", ".archiver-tmp-post.html-2"),
@@ -195,6 +213,13 @@ func TestRepairInterruptedPull(t *testing.T) {
 	stale := []string{filepath.Join(gitDir, "config.lock"), filepath.Join(gitDir, "refs", "remotes", "archive-remote", "main.lock")}
 	for _, l := range stale {
 		storetest.WriteFile(t, l, "")
+	}
+	// The rebase and the locks are a killed archiver's.
+	if err := store.MarkRebasing(dir); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.MarkKilled(dir); err != nil {
+		t.Fatal(err)
 	}
 
 	s = open(t, dir)

@@ -7,13 +7,17 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -25,8 +29,11 @@ const PostsDir = "_posts"
 
 // Options configure Open.
 type Options struct {
-	Path     string
-	Branch   string // of a new repository, and the remote's branch; default main
+	Path string
+	// Branch is the branch archiver commits to, here and at the remote:
+	// "" for the one checked out when archiver first opened the store
+	// (main in a repository it creates).
+	Branch   string
 	Remote   string // a git URL or path to pull from and push to; "" for none
 	Name     string // commit author and committer
 	Email    string
@@ -63,6 +70,7 @@ type Store struct {
 	posts   map[string]Post // by Name
 	tree    string          // the tree of PostsDir at HEAD that posts reflects
 	pending []string        // Names written since the last commit
+	others  []string        // Names with uncommitted changes that archiver did not make
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
@@ -71,9 +79,6 @@ type Store struct {
 func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
-	}
-	if opts.Branch == "" {
-		opts.Branch = "main"
 	}
 	dir, err := filepath.Abs(opts.Path)
 	if err != nil {
@@ -84,7 +89,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, fmt.Errorf("store: %w", err)
 	}
 	s := &Store{dir: dir, git: g, log: opts.Logger, remote: opts.Remote, branch: opts.Branch, creds: opts.Credentials}
-	if err := s.ensureRepo(ctx, opts.Branch); err != nil {
+	if err := s.ensureRepo(ctx, cmp.Or(opts.Branch, "main")); err != nil {
 		return nil, err
 	}
 	gitDir, err := g.run(ctx, nil, "rev-parse", "--absolute-git-dir")
@@ -98,7 +103,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.takeLock(ctx, opts.LockWait); err != nil {
 		return nil, err
 	}
-	if err := s.prepare(ctx); err != nil {
+	killed := s.markRunning()
+	if err := s.prepare(ctx, killed); err != nil {
+		if !killed {
+			os.Remove(filepath.Join(s.meta, runningFile))
+		}
 		s.lock.Unlock()
 		return nil, err
 	}
@@ -106,10 +115,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 }
 
 // prepare makes a locked store ready: it repairs what an interrupted run
-// left, makes the first commit of a new archive, points the git remote at
-// the store's, and reads the posts.
-func (s *Store) prepare(ctx context.Context) error {
-	if err := s.removeLeftovers(ctx); err != nil {
+// left (a killed one: see markRunning), makes the first commit of a new archive, makes sure the
+// repository is on its branch with nothing of a person's in progress,
+// points the git remote at the store's, and reads the posts.
+func (s *Store) prepare(ctx context.Context, killed bool) error {
+	if err := s.removeLeftovers(ctx, killed); err != nil {
 		return err
 	}
 	if err := s.finishRebase(ctx); err != nil {
@@ -121,6 +131,12 @@ func (s *Store) prepare(ctx context.Context) error {
 		if err := s.seed(ctx); err != nil {
 			return err
 		}
+	}
+	if err := s.resolveBranch(ctx); err != nil {
+		return err
+	}
+	if err := s.checkState(ctx); err != nil {
+		return err
 	}
 	if err := s.repair(ctx); err != nil {
 		return err
@@ -135,7 +151,21 @@ func (s *Store) prepare(ctx context.Context) error {
 
 // Close releases the store's lock.
 func (s *Store) Close() error {
+	os.Remove(filepath.Join(s.meta, runningFile))
 	return s.lock.Unlock()
+}
+
+// runningFile is there while an archiver has the store open: found at
+// Open, it says the last one was killed.
+const runningFile = "running"
+
+// markRunning marks the store as open, and reports whether it was
+// already: the archiver that had it open last was killed.
+func (s *Store) markRunning() (killed bool) {
+	path := filepath.Join(s.meta, runningFile)
+	_, err := os.Stat(path)
+	os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
+	return err == nil
 }
 
 // Dir is the store's root directory.
@@ -174,10 +204,15 @@ func (s *Store) Read(name string) ([]byte, error) {
 var validName = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9][a-z0-9-]{0,120}\.md$`)
 
 // Write writes a post to PostsDir/name atomically: a reader, or a crash,
-// sees the old file or the new one, never part of one.
+// sees the old file or the new one, never part of one. It refuses a post
+// that has changes of a person's not yet committed.
 func (s *Store) Write(name string, data []byte) error {
 	if !validName.MatchString(name) {
 		return fmt.Errorf("store: refusing post file name %q", name)
+	}
+	if s.theirs(name) {
+		return fmt.Errorf("store: %s/%s has changes that someone made and did not commit: commit or discard them, "+
+			"and archiver writes it at the next pass", PostsDir, name)
 	}
 	fm, err := ParseFrontMatter(data)
 	if err != nil {
@@ -185,6 +220,9 @@ func (s *Store) Write(name string, data []byte) error {
 	}
 	dir := filepath.Join(s.dir, PostsDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if err := s.journal(name); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
@@ -207,6 +245,9 @@ func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
 		return false, err
 	}
 	s.pending = nil
+	if err := s.clearJournal(); err != nil {
+		return made, err
+	}
 	if made {
 		if err := s.loadPosts(ctx); err != nil { // records the new tree
 			return true, err
@@ -218,29 +259,54 @@ func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
 // Maintain packs the repository when git finds it is time (git gc
 // --auto). Commits leave that to Maintain, so that a stopping archiver
 // never waits for it; a gc that is stopped leaves the repository whole.
+//
+// gc runs in the foreground, within ctx: detached, it would be killed when
+// a one-shot container's command ends, leave a gc.pid that blocks gc for
+// 12 hours, and leave a zombie in the daemon.
 func (s *Store) Maintain(ctx context.Context) error {
-	if _, err := s.git.run(ctx, nil, "-c", "gc.auto=6700", "gc", "--auto", "--quiet"); err != nil {
+	if _, err := s.git.run(ctx, nil, "-c", "gc.auto=6700", "-c", "gc.autoDetach=false", "-c", "maintenance.autoDetach=false",
+		"gc", "--auto", "--quiet"); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
 }
 
-// commitPaths stages the posts named and commits them.
+// commitPaths commits the posts named, and nothing else: what a person
+// has staged stays staged, and out of the commit.
 func (s *Store) commitPaths(ctx context.Context, names []string, message string) (bool, error) {
+	if _, err := s.git.run(ctx, pathList(names), "add", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	out, err := s.git.run(ctx, nil, "diff", "--cached", "--name-only", "-z", "--no-renames")
+	if err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	staged := map[string]bool{}
+	for _, p := range strings.Split(string(out), "\x00") {
+		staged[p] = true
+	}
+	changed := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return !staged[PostsDir+"/"+n] })
+	if len(changed) == 0 {
+		return false, nil // the files were unchanged
+	}
+	msg := filepath.Join(s.meta, "COMMIT_MSG")
+	if err := writeAtomic(msg, []byte(message)); err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	if _, err := s.git.run(ctx, pathList(changed), "commit", "--quiet", "--no-verify", "--file="+msg,
+		"--only", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
+		return false, fmt.Errorf("store: %w", err)
+	}
+	return true, nil
+}
+
+// pathList is the paths of posts, for git's --pathspec-from-file.
+func pathList(names []string) io.Reader {
 	var list strings.Builder
 	for _, n := range names {
 		list.WriteString(PostsDir + "/" + n + "\x00")
 	}
-	if _, err := s.git.run(ctx, strings.NewReader(list.String()), "add", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
-		return false, fmt.Errorf("store: %w", err)
-	}
-	if _, err := s.git.run(ctx, nil, "diff", "--cached", "--quiet"); err == nil {
-		return false, nil // nothing staged: the files were unchanged
-	}
-	if _, err := s.git.run(ctx, strings.NewReader(message), "commit", "--quiet", "--no-verify", "--file=-"); err != nil {
-		return false, fmt.Errorf("store: %w", err)
-	}
-	return true, nil
+	return strings.NewReader(list.String())
 }
 
 // takeLock takes the store's lock, an OS file lock, so a crashed holder

@@ -43,7 +43,7 @@ type Store struct {
 	Author      string   `yaml:"author"` // "Name <email>", of every commit
 	LockTimeout Duration `yaml:"lock_timeout"`
 	Remote      string   `yaml:"remote"` // a git URL or path to pull from and push to
-	Branch      string   `yaml:"branch"` // the branch, here and at the remote
+	Branch      string   `yaml:"branch"` // the branch, here and at the remote; "" for the one checked out
 
 	AuthorName  string            `yaml:"-"` // of Author
 	AuthorEmail string            `yaml:"-"`
@@ -88,7 +88,6 @@ const (
 	defaultConcurrency = 4
 	defaultLockTimeout = time.Minute
 	defaultSchedule    = 15 * time.Minute
-	defaultBranch      = "main"
 	minSchedule        = 10 * time.Millisecond
 )
 

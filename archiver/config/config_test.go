@@ -22,7 +22,7 @@ func TestDefaults(t *testing.T) {
 		"store.path relative to the file": c.Store.Path == "/etc/archiver/archive",
 		"store.author":                    c.Store.AuthorName == "archiver" && c.Store.AuthorEmail == "archiver@localhost",
 		"store.lock_timeout":              c.Store.LockTimeout.Duration == time.Minute,
-		"store.branch":                    c.Store.Branch == "main",
+		"store.branch":                    c.Store.Branch == "", // the one checked out
 		"feeds[0].name":                   c.Feeds[0].Name == "rfa.org/arc/outboundfeeds/mandarin/rss",
 		"timezone":                        c.Timezone == "UTC" && c.Location == time.UTC,
 		"http":                            c.HTTP.Concurrency == 4 && c.HTTP.PerHost == 2 && c.HTTP.Attempts == 3 && c.HTTP.MaxBodySize.Bytes == 10<<20,
@@ -156,7 +156,7 @@ func TestRemote(t *testing.T) {
 		"  https://example.org/me/a.git  ": "https://example.org/me/a.git",
 	} {
 		c, err := config.Parse([]byte("store: {path: a, remote: '"+remote+"'}\nfeeds: [{url: 'https://x.org/'}]\n"), "/etc/archiver/config.yaml")
-		if err != nil || c.Store.Remote != want || c.Store.Branch != "main" {
+		if err != nil || c.Store.Remote != want {
 			t.Errorf("remote %q: %v %q, want %q", remote, err, c.Store.Remote, want)
 		}
 	}

@@ -68,9 +68,9 @@ func (s *Store) validate(ck *checker, dir string) {
 	}
 	s.LockTimeout.parse(defaultLockTimeout, "store.lock_timeout", ck)
 	s.validateRemote(ck, dir)
-	if s.Branch == "" {
-		s.Branch = defaultBranch
-	} else if strings.HasPrefix(s.Branch, "-") || strings.ContainsAny(s.Branch, " ~^:?*[\\") || strings.Contains(s.Branch, "..") {
+	// No branch: the one checked out when archiver first opens the
+	// store (main in a repository it creates).
+	if b := s.Branch; strings.HasPrefix(b, "-") || strings.ContainsAny(b, " ~^:?*[\\") || strings.Contains(b, "..") {
 		ck.fail(ck.line("store", "branch"), "store.branch", "%q is not a git branch name", s.Branch)
 	}
 }

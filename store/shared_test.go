@@ -1,0 +1,188 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
+)
+
+// The repository is shared with people: these tests leave it in the
+// states a person does, and check that archiver writes nothing where it
+// must not, and says what to do.
+
+// archived makes a store with two committed posts and closes it.
+func archived(t *testing.T) string {
+	t.Helper()
+	s, dir := newStore(t)
+	for _, u := range []string{"https://example.org/a", "https://example.org/b"} {
+		if err := s.Write("2024-01-01-"+u[len(u)-1:]+".md", post(u)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Commit(context.Background(), "Archive "+u); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	return dir
+}
+
+// conflicting makes a branch other whose change to post b conflicts with
+// main's last commit.
+func conflicting(t *testing.T, dir string) {
+	t.Helper()
+	storetest.Git(t, dir, "checkout", "--quiet", "-b", "other", "HEAD~1")
+	storetest.WriteFile(t, filepath.Join(dir, store.PostsDir, "2024-01-01-b.md"), "a person's b\n")
+	storetest.Git(t, dir, "add", ".")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "other")
+	storetest.Git(t, dir, "checkout", "--quiet", "main")
+}
+
+func TestOpenRefusesStates(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		leave func(t *testing.T, dir string) // the repository as a person leaves it
+		want  string                         // in the error
+	}{
+		{"rebase", func(t *testing.T, dir string) {
+			conflicting(t, dir)
+			storetest.TryGit(dir, "rebase", "other")
+		}, "a rebase is in progress in"},
+		{"merge --no-commit", func(t *testing.T, dir string) {
+			storetest.Git(t, dir, "checkout", "--quiet", "-b", "side", "HEAD~1")
+			storetest.WriteFile(t, filepath.Join(dir, "NOTES.md"), "notes\n")
+			storetest.Git(t, dir, "add", ".")
+			storetest.Git(t, dir, "commit", "--quiet", "-m", "notes")
+			storetest.Git(t, dir, "checkout", "--quiet", "main")
+			storetest.Git(t, dir, "merge", "--quiet", "--no-commit", "--no-ff", "side")
+		}, "a merge is in progress in"},
+		{"cherry-pick", func(t *testing.T, dir string) {
+			conflicting(t, dir)
+			storetest.TryGit(dir, "cherry-pick", "other")
+		}, "a cherry-pick is in progress in"},
+		{"revert", func(t *testing.T, dir string) {
+			storetest.Git(t, dir, "revert", "--no-commit", "HEAD")
+		}, "a revert is in progress in"},
+		{"another branch", func(t *testing.T, dir string) {
+			storetest.Git(t, dir, "checkout", "--quiet", "-b", "experiment")
+		}, "has branch experiment checked out, not the archive's branch main"},
+		{"detached HEAD", func(t *testing.T, dir string) {
+			storetest.Git(t, dir, "checkout", "--quiet", "--detach", "HEAD~1")
+		}, "is not on a branch (detached)"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := archived(t)
+			tt.leave(t, dir)
+			head, _ := storetest.TryGit(dir, "rev-parse", "HEAD")
+			status := storetest.Git(t, dir, "status", "--porcelain", "--untracked-files=all")
+			files := storetest.Git(t, dir, "ls-files", "--stage")
+
+			s, err := store.Open(context.Background(), options(dir))
+			if err == nil {
+				s.Close()
+			}
+			if !errors.Is(err, store.ErrState) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "archiver wrote nothing") {
+				t.Fatalf("Open = %v, want ErrState saying %q", err, tt.want)
+			}
+			if got, _ := storetest.TryGit(dir, "rev-parse", "HEAD"); got != head {
+				t.Errorf("HEAD moved from %s to %s", head, got)
+			}
+			if got := storetest.Git(t, dir, "status", "--porcelain", "--untracked-files=all"); got != status {
+				t.Errorf("git status changed:\n%s\nwas:\n%s", got, status)
+			}
+			if got := storetest.Git(t, dir, "ls-files", "--stage"); got != files {
+				t.Error("the index changed")
+			}
+		})
+	}
+}
+
+// TestOpenBranch: a store whose configuration names no branch keeps the
+// one checked out when it was first opened, and refuses another.
+func TestOpenBranch(t *testing.T) {
+	storetest.CleanEnv(t)
+	dir := t.TempDir()
+	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=trunk")
+	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), string(post("https://example.org/a")))
+	storetest.Git(t, dir, "add", ".")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "The earlier tool's archive")
+	s := open(t, dir)
+	s.Close()
+	storetest.Git(t, dir, "checkout", "--quiet", "-b", "experiment")
+	if _, err := store.Open(context.Background(), options(dir)); !errors.Is(err, store.ErrState) || !strings.Contains(err.Error(), "not the archive's branch trunk") {
+		t.Errorf("Open on another branch = %v, want ErrState naming trunk", err)
+	}
+	storetest.Git(t, dir, "checkout", "--quiet", "trunk")
+	open(t, dir)
+}
+
+// TestOpenLocks: a git lock is removed only when no git can be holding it.
+func TestOpenLocks(t *testing.T) {
+	dir := archived(t)
+	lock := filepath.Join(dir, ".git", "index.lock")
+	storetest.WriteFile(t, lock, "")
+
+	// A person's git runs in the repository (here, one reading its input).
+	person := exec.Command("git", "hash-object", "--stdin")
+	person.Dir = dir
+	stdin, _ := person.StdinPipe()
+	if err := person.Start(); err != nil {
+		t.Fatal(err)
+	}
+	_, err := store.Open(context.Background(), options(dir))
+	if err == nil || !strings.Contains(err.Error(), "a git command running in the store (pid") {
+		t.Errorf("Open with a git running = %v, want the lock left to it", err)
+	}
+	stdin.Close()
+	person.Wait()
+
+	// No git runs now, but the lock is new and archiver's last run ended
+	// well: a git that archiver cannot see may hold it.
+	if _, err := store.Open(context.Background(), options(dir)); err == nil || !strings.Contains(err.Error(), "cannot see") {
+		t.Errorf("Open with a new lock = %v, want it left alone", err)
+	}
+	if _, err := os.Stat(lock); err != nil {
+		t.Fatalf("the lock was removed: %v", err)
+	}
+	// An old one is a leftover.
+	old := time.Now().Add(-11 * time.Minute)
+	os.Chtimes(lock, old, old)
+	open(t, dir)
+	if _, err := os.Stat(lock); err == nil {
+		t.Error("an old lock with no git running is still there")
+	}
+}
+
+// TestMaintainForeground: git gc runs within Maintain, not detached after
+// it: when Maintain returns, the packs are packed and no gc.pid is left.
+func TestMaintainForeground(t *testing.T) {
+	dir := archived(t)
+	storetest.Git(t, dir, "config", "gc.autoPackLimit", "1")
+	for i := range 3 {
+		storetest.WriteFile(t, filepath.Join(dir, "f"+string(rune('a'+i))), strings.Repeat("x", i+1))
+		storetest.Git(t, dir, "add", ".")
+		storetest.Git(t, dir, "-c", "gc.auto=0", "commit", "--quiet", "-m", "x") // no gc of the commit's own
+		storetest.Git(t, dir, "repack", "--quiet")
+	}
+	if packs, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "*.pack")); len(packs) < 2 {
+		t.Fatalf("%d packs: the test needs more than gc.autoPackLimit", len(packs))
+	}
+	s := open(t, dir)
+	if err := s.Maintain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	packs, _ := filepath.Glob(filepath.Join(dir, ".git", "objects", "pack", "*.pack"))
+	if len(packs) != 1 {
+		t.Errorf("%d packs when Maintain returned, want 1: gc ran detached", len(packs))
+	}
+	if _, err := os.Stat(filepath.Join(dir, ".git", "gc.pid")); err == nil {
+		t.Error("gc.pid is left")
+	}
+}
