@@ -3,6 +3,8 @@ package store
 import (
 	"cmp"
 	"context"
+	"log/slog"
+	"math/rand/v2"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -196,15 +198,54 @@ func (s *Store) justSeeded(ctx context.Context) bool {
 	return err == nil && strings.TrimSpace(string(out)) == strings.TrimSpace(seedMessage) && len(s.posts) == 0
 }
 
-// Push pushes the store's commits to the remote's branch. When it fails,
-// with a *RemoteError, the commits stay, and the next Push sends them.
+// Push pushes the store's commits to the remote's branch. A push the
+// remote rejects because it moved on meanwhile (another archiver pushed)
+// is tried again, pushAttempts times at most, after pulling what it got;
+// a push is never forced. When it fails, with a *RemoteError, the commits
+// stay, and the next Push sends them.
 func (s *Store) Push(ctx context.Context) error {
 	if s.remote == "" {
 		return nil
 	}
 	g := s.git.with(s.remoteEnv())
-	if _, err := g.run(ctx, nil, "push", "--quiet", remoteName, "HEAD:refs/heads/"+s.branch); err != nil {
-		return &RemoteError{fmt.Errorf("pushing to %s: %w (the commits are kept and pushed at the next pass)", Redact(s.remote), err)}
+	for attempt := 1; ; attempt++ {
+		_, err := g.run(ctx, nil, "push", "--quiet", remoteName, "HEAD:refs/heads/"+s.branch)
+		if err == nil {
+			return nil
+		}
+		if !rejected(err) || attempt == pushAttempts || ctx.Err() != nil {
+			return &RemoteError{fmt.Errorf("pushing to %s: %w (the commits are kept and pushed at the next pass)", Redact(s.remote), err)}
+		}
+		s.log.Info("store: the remote moved on during the pass; pulling, then pushing again", slog.Int("attempt", attempt))
+		if err := sleep(ctx, time.Duration(50+rand.IntN(200*attempt))*time.Millisecond); err != nil {
+			return err
+		}
+		if err := s.pull(ctx); err != nil {
+			return &RemoteError{err}
+		}
 	}
-	return nil
+}
+
+// pushAttempts bounds the pushes of one Push.
+const pushAttempts = 5
+
+// rejected reports whether git push failed because the remote's branch
+// has commits the store has not, or was moved by another push while this
+// one tried to.
+func rejected(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "[rejected]") || strings.Contains(msg, "non-fast-forward") || strings.Contains(msg, "fetch first") ||
+		strings.Contains(msg, "[remote rejected]") && strings.Contains(msg, "cannot lock ref")
+}
+
+// sleep waits d, or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
