@@ -3,10 +3,10 @@ package store
 import (
 	"cmp"
 	"context"
-	"log/slog"
-	"math/rand/v2"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
+	"math/rand/v2"
 	"net/url"
 	"os"
 	"path/filepath"
