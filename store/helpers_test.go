@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/rfa-archive/archiver/store"
-	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 const (
@@ -35,7 +34,6 @@ func open(t *testing.T, dir string) *store.Store {
 // newStore opens a new store in a temporary directory.
 func newStore(t *testing.T) (*store.Store, string) {
 	t.Helper()
-	storetest.CleanEnv(t)
 	dir := filepath.Join(t.TempDir(), "archive")
 	return open(t, dir), dir
 }

@@ -31,8 +31,15 @@ func TestMain(m *testing.M) {
 		time.Sleep(time.Hour)
 		os.Exit(0)
 	}
+	home, err := os.MkdirTemp("", "store-test-home-")
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	storetest.CleanProcessEnv(home) // the tests may run in parallel
 	code := m.Run()
 	removeBigStore()
+	os.RemoveAll(home)
 	os.Exit(code)
 }
 
@@ -108,7 +115,6 @@ func TestLockWait(t *testing.T) {
 // TestLockDiesWithHolder checks the lock is the OS's: a holder killed
 // before it can close frees it.
 func TestLockDiesWithHolder(t *testing.T) {
-	storetest.CleanEnv(t)
 	dir := t.TempDir()
 	open(t, dir).Close() // create it, so the child only has to lock it
 

@@ -217,7 +217,8 @@ func (s *Store) Push(ctx context.Context) error {
 			return &RemoteError{fmt.Errorf("pushing to %s: %w (the commits are kept and pushed at the next pass)", Redact(s.remote), err)}
 		}
 		s.log.Info("store: the remote moved on during the pass; pulling, then pushing again", slog.Int("attempt", attempt))
-		if err := sleep(ctx, time.Duration(50+rand.IntN(200*attempt))*time.Millisecond); err != nil {
+		// Archivers that collided wait apart, longer each time.
+		if err := sleep(ctx, rand.N(min(100*time.Millisecond<<attempt, 5*time.Second))); err != nil {
 			return err
 		}
 		if err := s.pull(ctx); err != nil {
@@ -227,7 +228,7 @@ func (s *Store) Push(ctx context.Context) error {
 }
 
 // pushAttempts bounds the pushes of one Push.
-const pushAttempts = 5
+const pushAttempts = 10
 
 // rejected reports whether git push failed because the remote's branch
 // has commits the store has not, or was moved by another push while this

@@ -19,7 +19,7 @@ import (
 // pulled and pushed again within the pass: every article is on the
 // remote, once.
 func TestPushRace(t *testing.T) {
-	storetest.CleanEnv(t)
+	t.Parallel()
 	root := t.TempDir()
 	remote := filepath.Join(root, "remote.git")
 	storetest.Git(t, root, "init", "--quiet", "--bare", "--initial-branch=main", remote)

@@ -137,7 +137,6 @@ func TestRepair(t *testing.T) {
 // TestRepairFirstCommit is a run killed while it made the repository's
 // first commit: git init done, a file written, git's index locked.
 func TestRepairFirstCommit(t *testing.T) {
-	storetest.CleanEnv(t)
 	dir := t.TempDir()
 	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=main")
 	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), string(post("https://example.org/a")))

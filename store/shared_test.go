@@ -46,6 +46,7 @@ func conflicting(t *testing.T, dir string) {
 }
 
 func TestOpenRefusesStates(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		name  string
 		leave func(t *testing.T, dir string) // the repository as a person leaves it
@@ -78,6 +79,7 @@ func TestOpenRefusesStates(t *testing.T) {
 		}, "is not on a branch (detached)"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
 			dir := archived(t)
 			tt.leave(t, dir)
 			head, _ := storetest.TryGit(dir, "rev-parse", "HEAD")
@@ -107,7 +109,6 @@ func TestOpenRefusesStates(t *testing.T) {
 // TestOpenBranch: a store whose configuration names no branch keeps the
 // one checked out when it was first opened, and refuses another.
 func TestOpenBranch(t *testing.T) {
-	storetest.CleanEnv(t)
 	dir := t.TempDir()
 	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=trunk")
 	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), string(post("https://example.org/a")))

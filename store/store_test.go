@@ -17,7 +17,6 @@ import (
 func TestOpenCreates(t *testing.T) {
 	for _, branch := range []string{"", "archive"} {
 		t.Run("branch="+branch, func(t *testing.T) {
-			storetest.CleanEnv(t)
 			dir := filepath.Join(t.TempDir(), "new", "archive")
 			opts := options(dir)
 			opts.Branch = branch
@@ -61,7 +60,6 @@ func TestOpenCreates(t *testing.T) {
 // repository leaves a temporary directory, never a half-made .git; the
 // next Open creates the repository and removes what the killed run left.
 func TestOpenAfterInterruptedInit(t *testing.T) {
-	storetest.CleanEnv(t)
 	dir := filepath.Join(t.TempDir(), "archive")
 	left := filepath.Join(dir, ".archiver-tmp-init-1234")
 	storetest.Git(t, t.TempDir(), "init", "--quiet", left)
@@ -86,7 +84,6 @@ func TestOpenAfterInterruptedInit(t *testing.T) {
 }
 
 func TestOpenExistingRepo(t *testing.T) {
-	storetest.CleanEnv(t)
 	dir := t.TempDir()
 	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=trunk")
 	storetest.WriteFile(t, filepath.Join(dir, "README.md"), "mine\n")
@@ -120,7 +117,6 @@ func TestOpenExistingRepo(t *testing.T) {
 }
 
 func TestOpenInsideAnotherRepo(t *testing.T) {
-	storetest.CleanEnv(t)
 	outer := filepath.Join(t.TempDir(), "outer")
 	if err := os.Mkdir(outer, 0o755); err != nil {
 		t.Fatal(err)
@@ -158,7 +154,6 @@ func TestOpenInsideAnotherRepo(t *testing.T) {
 }
 
 func TestOpenNonEmptyDir(t *testing.T) {
-	storetest.CleanEnv(t)
 	dir := t.TempDir()
 	storetest.WriteFile(t, filepath.Join(dir, "notes.txt"), "not an archive\n")
 	s, err := store.Open(context.Background(), options(dir))
@@ -180,7 +175,6 @@ func TestOpenNonEmptyDir(t *testing.T) {
 }
 
 func TestOpenEarlierToolsPosts(t *testing.T) {
-	storetest.CleanEnv(t)
 	dir := t.TempDir()
 	name := "2024-07-26-hx2-southeast-asian-diplomats-meet-07262024084201.md"
 	data := []byte(storetest.SamplePost)

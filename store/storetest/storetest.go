@@ -177,6 +177,14 @@ func WriteFile(t testing.TB, path, data string) {
 	}
 }
 
+// gitVars are the environment variables that would give git a
+// configuration, an identity or another repository than the store's.
+var gitVars = []string{
+	"XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS",
+	"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CEILING_DIRECTORIES",
+	"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL",
+}
+
 // CleanEnv runs the test with no git configuration or identity but what
 // the store passes itself: no user or system config, and no GIT_DIR or
 // the like from a hook the tests might be run from.
@@ -184,12 +192,18 @@ func CleanEnv(t *testing.T) {
 	t.Helper()
 	t.Setenv("HOME", t.TempDir())
 	t.Setenv("GIT_CONFIG_NOSYSTEM", "1")
-	for _, k := range []string{
-		"XDG_CONFIG_HOME", "GIT_CONFIG_GLOBAL", "GIT_CONFIG", "GIT_CONFIG_COUNT", "GIT_CONFIG_PARAMETERS",
-		"GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY", "GIT_CEILING_DIRECTORIES",
-		"GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "GIT_COMMITTER_EMAIL", "EMAIL",
-	} {
+	for _, k := range gitVars {
 		t.Setenv(k, "") // restores the old value after the test
+		os.Unsetenv(k)
+	}
+}
+
+// CleanProcessEnv is CleanEnv for a whole test binary, from its TestMain,
+// so that its tests may run in parallel: home is the HOME they get.
+func CleanProcessEnv(home string) {
+	os.Setenv("HOME", home)
+	os.Setenv("GIT_CONFIG_NOSYSTEM", "1")
+	for _, k := range gitVars {
 		os.Unsetenv(k)
 	}
 }
