@@ -2,6 +2,7 @@ package archiver
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store"
 	"github.com/rfa-archive/archiver/store/storetest"
 )
 
@@ -214,6 +216,37 @@ func TestPassEntryChangedStoryNot(t *testing.T) {
 	}
 }
 
+// TestPassRestamped: a feed that stamps a new pubDate on its entries at
+// every poll makes no commit; an edit keeps the post's date, the one in
+// its file name.
+func TestPassRestamped(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	name := storetest.Posts(t, archive)[site.StoryURL(1)]
+	head := storetest.Head(t, archive)
+	for i := range 2 {
+		e := site.StoryEntry(1)
+		e.Published = time.Date(2025, 6, 2+i, 0, 0, 0, 0, time.UTC)
+		site.SetFeed(feedstest.StoriesFeed, feedstest.Feed{Entries: []feedstest.Entry{e}})
+		if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 waiting" || sum.NotModified != 0 {
+			t.Errorf("a pass after the feed re-stamped its entry: %s, %d not modified", counts(sum), sum.NotModified)
+		}
+	}
+	if storetest.Head(t, archive) != head || site.Hits(feedstest.StoryPath(1)) != 1 {
+		t.Errorf("a re-stamped entry made a commit, or was fetched again (%d fetches)", site.Hits(feedstest.StoryPath(1)))
+	}
+	site.EditStory(1, "第1篇报道（更正）")
+	if got := counts(pass(t, a)); got != "0 new, 1 updated, 0 failed, 0 waiting" {
+		t.Fatalf("the edit: %s", got)
+	}
+	fm := storetest.ReadPost(t, archive, name)
+	if got := fm.Date.Format("2006-01-02"); !strings.HasPrefix(name, got) {
+		t.Errorf("the edited post's date is %s, its file %s", fm.Date, name)
+	}
+}
+
 // TestPassEditGone: the page of an archived story that is edited and then
 // taken down is gone; the archived version stands, and it is not a
 // failure.
@@ -263,6 +296,67 @@ func TestPassStoppedInEdit(t *testing.T) {
 	}
 	if body := storetest.Bodies(t, archive)[site.StoryURL(1)]; !strings.Contains(body, "更正") {
 		t.Errorf("the edit is not archived:\n%s", body)
+	}
+}
+
+// TestPassSharedGUIDs: a feed that puts one guid in every entry (or the
+// site's root) lists as many articles as it has pages, and each is
+// archived.
+func TestPassSharedGUIDs(t *testing.T) {
+	site := feedstest.NewSite(t)
+	for i, guid := range []string{"undefined", "undefined", "undefined", "undefined", "undefined", site.URL + "/", site.URL + "/"} {
+		e := site.StoryEntry(i + 1)
+		e.GUID = guid
+		site.AddEntries(feedstest.StoriesFeed, e)
+		site.SetPage(feedstest.StoryPath(i+1), feedstest.PathStory(feedstest.StoryPath(i+1)))
+	}
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	if got := counts(pass(t, a)); got != "7 new, 0 updated, 0 failed, 0 waiting" {
+		t.Errorf("pass: %s", got)
+	}
+	if n := len(storetest.Posts(t, archive)); n != 7 {
+		t.Errorf("%d posts, want 7", n)
+	}
+	// A story added later with the same guid is an article too.
+	e := site.StoryEntry(8)
+	e.GUID = "undefined"
+	site.AddEntries(feedstest.StoriesFeed, e)
+	site.SetPage(feedstest.StoryPath(8), feedstest.PathStory(feedstest.StoryPath(8)))
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+		t.Errorf("the next pass: %s", got)
+	}
+}
+
+// TestPassOddDates: an entry dated past the year 9999 in UTC is an entry
+// of unknown date, archived like any other, and the state is saved; a
+// saved state with an empty failure is read without it.
+func TestPassOddDates(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	e := site.StoryEntry(2)
+	e.Published = time.Date(9999, 12, 31, 23, 0, 0, 0, time.FixedZone("", -12*3600))
+	site.AddEntries(feedstest.StoriesFeed, e)
+	site.SetPage(feedstest.StoryPath(2), feedstest.PathStory(feedstest.StoryPath(2)))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	st, err := store.Open(context.Background(), a.cfg.StoreOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveState(json.RawMessage(`{"failures": {"k": null, "j": {}}, "seen": {"x": null}}`)); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	sum := pass(t, a)
+	if got := counts(sum); got != "2 new, 0 updated, 0 failed, 0 waiting" || !sum.Stored {
+		t.Errorf("pass: %s, state saved %v", got, sum.Stored)
+	}
+	fm := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(2)])
+	if fm.Date.Year() > 9999 || fm.Date.IsZero() {
+		t.Errorf("the post's date is %v", fm.Date)
+	}
+	if sum := pass(t, a); !sum.Stored || sum.NotModified != 1 {
+		t.Errorf("the next pass: stored %v, %d not modified: the state was not saved", sum.Stored, sum.NotModified)
 	}
 }
 

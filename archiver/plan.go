@@ -163,16 +163,28 @@ func (pl *planner) queue(j job) {
 // from: URL, of its guid) to its file name.
 type postIndex map[string]string
 
+// indexPosts indexes the posts of the store. A guid that two posts have is
+// no identity (a broken feed wrote it in every entry): it is left out.
 func indexPosts(st *store.Store) postIndex {
 	index := make(postIndex, st.Len()*2)
+	guids := map[string]string{} // guid key → the post, "" once two have it
 	st.Posts(func(post store.Post) {
 		if post.From != "" {
 			index[feeds.Key(post.From)] = post.Name
 		}
 		if g := feeds.GUIDKey(post.Feed, post.GUID); g != "" {
-			index[g] = post.Name
+			if other, seen := guids[g]; seen && other != post.Name {
+				guids[g] = ""
+			} else {
+				guids[g] = post.Name
+			}
 		}
 	})
+	for g, name := range guids {
+		if _, isFrom := index[g]; name != "" && !isFrom {
+			index[g] = name
+		}
+	}
 	return index
 }
 

@@ -31,19 +31,24 @@ func (rc *recorder) record(r result) {
 		return
 	}
 	name := j.update
+	var old []byte // the archived post, for an update
 	if name == "" {
 		name = fileName(rc.st, r.post, rc.loc)
+	} else if old, _ = rc.st.Read(name); old != nil {
+		// A post keeps the date in its file name, whatever the feed says
+		// now.
+		if fm, err := store.ParseFrontMatter(old); err == nil && !fm.Date.IsZero() {
+			r.post.Date = fm.Date
+		}
 	}
 	data, err := renderChecked(r.post)
 	if err != nil {
 		rc.remember(j, KindOther, err)
 		return
 	}
-	if j.update != "" {
-		if old, err := rc.st.Read(name); err == nil && string(old) == string(data) {
-			rc.done(j) // the entry changed, the story did not
-			return
-		}
+	if old != nil && string(old) == string(data) {
+		rc.done(j) // the entry changed, the story did not
+		return
 	}
 	if err := rc.st.Write(name, data); err != nil {
 		rc.remember(j, KindStore, err)

@@ -55,10 +55,12 @@ func (f *failed) next() time.Time { return f.Last.Add(retryDelay(f.Attempts)) }
 // seenKey is the key of an entry of a feed in state.Seen.
 func seenKey(feedURL, itemKey string) string { return feedURL + " " + itemKey }
 
-// itemHash identifies the content of a feed entry.
+// itemHash identifies what a feed entry says of its story: its link,
+// title, text and the site's time of its last update, not its pubDate,
+// which some feeds stamp anew at every poll.
 func itemHash(it feeds.Item) string {
 	h := sha256.New()
-	for _, s := range []string{it.Link, it.Title, it.Description, it.Content, it.Published.String(), it.Updated.String()} {
+	for _, s := range []string{it.Link, it.Title, it.Description, it.Content, it.Updated.String()} {
 		h.Write([]byte(s))
 		h.Write([]byte{0})
 	}
@@ -77,6 +79,12 @@ func loadState(st *store.Store, log *slog.Logger) *state {
 	}
 	if s.Failures == nil {
 		s.Failures = map[string]*failed{}
+	}
+	for key, f := range s.Failures {
+		if f == nil || f.Item.Link == "" {
+			log.Warn("pass: a failed article in the saved state is empty; it is dropped", slog.String("key", key))
+			delete(s.Failures, key)
+		}
 	}
 	if s.Seen == nil {
 		s.Seen = map[string]seen{}

@@ -145,7 +145,44 @@ func Parse(body []byte, contentType, feedURL string) (*Result, error) {
 		}
 		res.Items = append(res.Items, it)
 	}
+	dropSharedGUIDs(res.Items)
 	return res, nil
+}
+
+// dropSharedGUIDs forgets the guid of entries that share it with an entry
+// that links to another page: a feed that puts one guid in many entries
+// says nothing with it, and two pages are two articles.
+func dropSharedGUIDs(items []Item) {
+	links := map[string]map[string]bool{} // guid → keys of the links
+	for _, it := range items {
+		if it.GUID != "" {
+			if links[it.GUID] == nil {
+				links[it.GUID] = map[string]bool{}
+			}
+			links[it.GUID][Key(it.Link)] = true
+		}
+	}
+	for i := range items {
+		if len(links[items[i].GUID]) > 1 {
+			items[i].GUID = ""
+		}
+	}
+}
+
+// placeholderGUIDs are guids that broken feeds put in every entry.
+var placeholderGUIDs = map[string]bool{"undefined": true, "null": true, "nil": true, "none": true, "0": true, "-1": true, "false": true}
+
+// usableGUID is the guid of an entry if it can tell the entry apart: not
+// a placeholder, and not the root of a site.
+func usableGUID(guid string) string {
+	guid = strings.TrimSpace(guid)
+	if placeholderGUIDs[strings.ToLower(guid)] {
+		return ""
+	}
+	if u, err := url.Parse(guid); err == nil && isHTTPURL(guid) && strings.Trim(u.Path, "/") == "" && u.RawQuery == "" {
+		return ""
+	}
+	return guid
 }
 
 func item(fi *gofeed.Item, feedURL string, base *url.URL, chinaTime bool) (Item, error) {
@@ -163,7 +200,7 @@ func item(fi *gofeed.Item, feedURL string, base *url.URL, chinaTime bool) (Item,
 	it := Item{
 		Feed:        feedURL,
 		Link:        link.String(),
-		GUID:        strings.TrimSpace(fi.GUID),
+		GUID:        usableGUID(fi.GUID),
 		Title:       strings.TrimSpace(fi.Title),
 		Published:   itemTime(fi.PublishedParsed, fi.Published, chinaTime),
 		Updated:     itemTime(fi.UpdatedParsed, fi.Updated, chinaTime),
@@ -194,6 +231,17 @@ func itemTime(parsed *time.Time, raw string, chinaTime bool) time.Time {
 	if chinaTime && strings.HasSuffix(strings.TrimSpace(raw), "CST") {
 		const usCentral, china = -6 * time.Hour, 8 * time.Hour
 		t = t.Add(usCentral - china)
+	}
+	return UTC(t)
+}
+
+// UTC is t in UTC, or the zero time (unknown) when t is outside the years
+// 1 to 9999 there: no post's front matter or saved state can hold such a
+// date, and no story has one.
+func UTC(t time.Time) time.Time {
+	t = t.UTC()
+	if t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}
 	}
 	return t
 }

@@ -655,3 +655,48 @@ func TestPollParseError(t *testing.T) {
 		t.Errorf("error %q should start with feeds: and name the feed", err)
 	}
 }
+
+// TestParseGUIDs: a guid tells entries apart only when it can: not a
+// placeholder, not the site's root, and not shared with an entry that
+// links to another page.
+func TestParseGUIDs(t *testing.T) {
+	entries := []feedstest.Entry{
+		{Title: "1", Link: "https://www.rfa.org/a/1.html", GUID: "undefined"},
+		{Title: "2", Link: "https://www.rfa.org/a/2.html", GUID: "undefined"},
+		{Title: "3", Link: "https://www.rfa.org/a/3.html", GUID: "https://www.rfa.org/"},
+		{Title: "4", Link: "https://www.rfa.org/a/4.html", GUID: "story-4"},
+		{Title: "5", Link: "https://www.rfa.org/a/5.html", GUID: "shared"},
+		{Title: "6", Link: "https://www.rfa.org/a/6.html", GUID: "shared"},
+		{Title: "7", Link: "https://www.rfa.org/a/7.html?utm_source=x", GUID: "story-7"},
+		{Title: "7 again", Link: "https://www.rfa.org/a/7.html", GUID: "story-7"}, // the same page: a guid still
+		{Title: "8", Link: "https://www.rfa.org/a/8.html", GUID: "null"},
+	}
+	res := parse(t, feedstest.Feed{Title: "t", Entries: entries}.XML(), "application/rss+xml", arcFeedURL)
+	var guids []string
+	for _, it := range res.Items {
+		guids = append(guids, it.GUID)
+	}
+	if want := []string{"", "", "", "story-4", "", "", "story-7", "story-7", ""}; !slices.Equal(guids, want) {
+		t.Errorf("guids %q, want %q", guids, want)
+	}
+	keys := map[string]bool{}
+	for _, it := range res.Items {
+		keys[it.Keys()[0]] = true
+	}
+	if len(keys) != 8 {
+		t.Errorf("%d articles among the entries, want 8", len(keys))
+	}
+}
+
+// TestParseDatesOutOfRange: a date outside the years 1 to 9999 in UTC is
+// no date.
+func TestParseDatesOutOfRange(t *testing.T) {
+	res := parse(t, `<rss version="2.0"><channel><title>t</title>
+<item><title>a</title><link>https://x.org/a</link><pubDate>Fri, 31 Dec 9999 23:00:00 -1200</pubDate></item>
+<item><title>b</title><link>https://x.org/b</link><pubDate>Mon, 01 Jan 0001 01:00:00 +0200</pubDate></item>
+<item><title>c</title><link>https://x.org/c</link><pubDate>Mon, 16 Jun 2025 14:05:12 +0000</pubDate></item>
+</channel></rss>`, "application/rss+xml", "https://x.org/feed")
+	for i, want := range []time.Time{{}, {}, utc("2025-06-16T14:05:12Z")} {
+		checkTime(t, res.Items[i].Title, res.Items[i].Published, want)
+	}
+}

@@ -171,9 +171,10 @@ func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) 
 	return p, nil
 }
 
+// firstTime is the first of ts that is a time a post can hold.
 func firstTime(ts ...time.Time) time.Time {
 	for _, t := range ts {
-		if !t.IsZero() {
+		if t = feeds.UTC(t); !t.IsZero() {
 			return t
 		}
 	}
