@@ -77,7 +77,7 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 		pl := planner{cfg: a.cfg, state: s, index: index, trusted: a.client.Trusted, now: sum.Start}
 		p := pl.plan(results)
 		a.begin(p, s, sum)
-		rc := &recorder{st: st, state: s, index: index, sum: sum, log: a.log, loc: a.cfg.Location}
+		rc := &recorder{st: st, state: s, index: index, listed: p.listed, sum: sum, log: a.log, loc: a.cfg.Location}
 		a.run(ctx, p.jobs, rc.record)
 		if ctx.Err() == nil {
 			// Only a pass that handled every entry may let the next one

@@ -65,6 +65,8 @@ func kindOf(err error) Kind {
 		return KindGone
 	case errors.Is(err, article.ErrNoStory):
 		return KindExtract
+	case errors.Is(err, article.ErrNotArticle):
+		return KindFetch
 	case errors.As(err, &fe):
 		return KindFetch
 	}

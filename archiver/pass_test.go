@@ -360,6 +360,46 @@ func TestPassOddDates(t *testing.T) {
 	}
 }
 
+// TestPassElsewhere: a link that leads to the front page, to a section,
+// or to the page of another entry is a failure, not a post; once the site
+// is mended, each story is archived from its own page.
+func TestPassElsewhere(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(5)
+	site.SetPage("/", feedstest.StoryPage("Front page", "今日要闻：很多报道。"))
+	site.SetPage("/news/", feedstest.StoryPage("新闻", "新闻栏目。"))
+	site.Redirect(feedstest.StoryPath(1), "/")
+	site.Redirect(feedstest.StoryPath(2), "/news/")
+	site.Redirect(feedstest.StoryPath(3), feedstest.StoryPath(5))
+	site.Redirect(feedstest.StoryPath(4), feedstest.StoryPath(5))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+
+	sum := pass(t, a)
+	if got := counts(sum); got != "1 new, 0 updated, 4 failed, 0 waiting" {
+		t.Errorf("pass: %s", got)
+	}
+	for _, f := range sum.Failed {
+		if f.Kind != KindFetch {
+			t.Errorf("failure %+v, want a fetch failure", f)
+		}
+	}
+	for i := 1; i <= 4; i++ {
+		site.Redirect(feedstest.StoryPath(i), "")
+	}
+	if got := counts(pass(t, a)); got != "4 new, 0 updated, 0 failed, 0 waiting" {
+		t.Errorf("once the site is mended: %s", got)
+	}
+	posts := storetest.Posts(t, archive)
+	for i := 1; i <= 5; i++ {
+		if posts[site.StoryURL(i)] == "" {
+			t.Errorf("story %d is not archived from its page", i)
+		}
+	}
+	if len(posts) != 5 {
+		t.Errorf("%d posts, want 5: %v", len(posts), posts)
+	}
+}
+
 // TestPassRetries: a failing article is tried at each of the next passes,
 // then less and less often; while it waits it is reported with the time
 // of its next attempt, and not fetched.

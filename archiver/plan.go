@@ -35,6 +35,7 @@ type plan struct {
 	validators  map[string]feeds.Validators
 	seen        map[string]seen // entries to remember as seen now (an edited one is seen once its edit is archived)
 	resolved    []string        // keys of failures done with: archived meanwhile, or their post is gone
+	listed      map[string]bool // the keys of every entry the feeds list
 }
 
 // skip is a feed entry that is not fetched, and why.
@@ -52,15 +53,15 @@ type planner struct {
 	now     time.Time
 
 	p       *plan
-	handled map[string]bool // keys of the entries looked at
+	handled map[string]bool // keys of the entries looked at (the plan's listed)
 	queued  map[string]bool // keys of the articles in jobs
 }
 
 // plan decides what to do about every entry of every feed that answered,
 // and about every earlier failure.
 func (pl *planner) plan(results []polled) *plan {
-	pl.p = &plan{validators: map[string]feeds.Validators{}, seen: map[string]seen{}}
 	pl.handled, pl.queued = map[string]bool{}, map[string]bool{}
+	pl.p = &plan{validators: map[string]feeds.Validators{}, seen: map[string]seen{}, listed: pl.handled}
 	for _, r := range results {
 		pl.feed(r)
 	}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/article"
@@ -15,12 +16,13 @@ import (
 // A recorder keeps what the jobs of a pass come to: a post written to the
 // store, a failure remembered in the state, and either in the summary.
 type recorder struct {
-	st    *store.Store
-	state *state
-	index postIndex
-	sum   *Summary
-	log   *slog.Logger
-	loc   *time.Location // of the dates in file names
+	st     *store.Store
+	state  *state
+	index  postIndex
+	listed map[string]bool // the keys of the entries the feeds list
+	sum    *Summary
+	log    *slog.Logger
+	loc    *time.Location // of the dates in file names
 }
 
 // record keeps the result of one job.
@@ -40,6 +42,11 @@ func (rc *recorder) record(r result) {
 		if fm, err := store.ParseFrontMatter(old); err == nil && !fm.Date.IsZero() {
 			r.post.Date = fm.Date
 		}
+	}
+	if page := feeds.Key(r.post.URL); !slices.Contains(j.keys, page) && (rc.listed[page] || rc.index[page] != "") {
+		// The link led to the page of another entry: not this article's.
+		rc.remember(j, KindFetch, fmt.Errorf("%w (%s)", errSamePage, r.post.URL))
+		return
 	}
 	data, err := renderChecked(r.post)
 	if err != nil {
@@ -95,6 +102,9 @@ func (rc *recorder) noPost(j job, err error) {
 		rc.remember(j, kindOf(err), err)
 	}
 }
+
+// errSamePage means an entry's link led to the page of another entry.
+var errSamePage = errors.New("the link leads to the page of another article")
 
 // remember remembers a failed article, to try it again.
 func (rc *recorder) remember(j job, kind Kind, err error) {

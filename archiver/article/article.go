@@ -79,6 +79,9 @@ func (m *Maker) Make(ctx context.Context, it feeds.Item, d Defaults) (*Post, err
 func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d Defaults) (*Post, error) {
 	moved := feeds.Key(resp.URL) != feeds.Key(it.Link)
 	fail := func(err error) error { return &Error{URL: resp.URL, Moved: moved, Err: err} }
+	if moved && above(resp.URL, it.Link) {
+		return nil, fail(ErrNotArticle)
+	}
 	page, err := decodeHTML(resp.Body, resp.ContentType)
 	if err != nil {
 		return nil, fail(err)
@@ -100,6 +103,22 @@ func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d Defaults) (*Post
 	// A page we cannot read (a script-only page, say) whose feed carries
 	// the whole story.
 	return m.MakePost(FeedStory(it), it, pageURL, d)
+}
+
+// ErrNotArticle means an entry's link led to a page that is not its
+// article: the site's front page, or a section's.
+var ErrNotArticle = errors.New("the link leads to the front page or a section, not to the article")
+
+// above reports whether the page at u is the root of the site of link, or
+// a page whose path holds link's: a section page above the article.
+func above(u, link string) bool {
+	pu, err1 := url.Parse(u)
+	pl, err2 := url.Parse(link)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	up, lp := strings.TrimSuffix(pu.Path, "/"), strings.TrimSuffix(pl.Path, "/")
+	return up == "" || (up != lp && strings.HasPrefix(lp, up+"/"))
 }
 
 func hasContent(it feeds.Item) bool { return strings.TrimSpace(plain(it.Content)) != "" }

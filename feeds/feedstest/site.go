@@ -108,10 +108,15 @@ func (s *Site) Handle(path string, h http.HandlerFunc) {
 	s.handlers[path] = h
 }
 
-// Redirect redirects path to target (a path or a URL) with 302 Found.
+// Redirect redirects path to target (a path or a URL) with 302 Found; a
+// target "" ends the redirect.
 func (s *Site) Redirect(path, target string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if target == "" {
+		delete(s.redirects, path)
+		return
+	}
 	s.redirects[path] = target
 }
 
