@@ -400,6 +400,21 @@ func TestPassElsewhere(t *testing.T) {
 	}
 }
 
+// TestPassNotHTML: a page whose bytes are an image, whatever its
+// Content-Type says, is a failure, not a post.
+func TestPassNotHTML(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	png := append([]byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"), make([]byte, 200)...)
+	site.SetFile(feedstest.StoryPath(1), "text/html; charset=utf-8", png)
+	a, _ := newTest(t, feedsYAML(site.StoriesURL()), "")
+	sum := pass(t, a)
+	if got := counts(sum); got != "0 new, 0 updated, 1 failed, 0 waiting" || sum.Failed[0].Kind != KindExtract ||
+		!strings.Contains(sum.Failed[0].Reason, "not HTML: its bytes are image/png") {
+		t.Errorf("pass: %s %+v", got, sum.Failed)
+	}
+}
+
 // TestPassRetries: a failing article is tried at each of the next passes,
 // then less and less often; while it waits it is reported with the time
 // of its next attempt, and not fetched.

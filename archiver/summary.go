@@ -4,8 +4,9 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/rfa-archive/archiver/archiver/article"
 )
 
 // Summary is what a pass did.
@@ -76,10 +77,10 @@ func commitMessage(sum *Summary) string {
 	}
 	b.WriteString("\n")
 	for _, a := range sum.New {
-		b.WriteString("+ " + oneLine(a.Title) + "\n")
+		b.WriteString("+ " + commitTitle(a.Title) + "\n")
 	}
 	for _, a := range sum.Updated {
-		b.WriteString("~ " + oneLine(a.Title) + "\n")
+		b.WriteString("~ " + commitTitle(a.Title) + "\n")
 	}
 	return b.String()
 }
@@ -87,12 +88,10 @@ func commitMessage(sum *Summary) string {
 // maxTitle is the most characters of a title in a commit message.
 const maxTitle = 120
 
-// oneLine makes a title one line of a commit message: no control,
-// format (bidi) or line-breaking characters, at most maxTitle characters.
-func oneLine(s string) string {
-	s = strings.Join(strings.FieldsFunc(s, func(r rune) bool {
-		return r == ' ' || unicode.In(r, unicode.Cc, unicode.Cf, unicode.Zl, unicode.Zp)
-	}), " ")
+// commitTitle is a title as a line of a commit message: one line, at most
+// maxTitle characters.
+func commitTitle(s string) string {
+	s = article.OneLine(s)
 	if utf8.RuneCountInString(s) > maxTitle {
 		s = string([]rune(s)[:maxTitle-1]) + "…"
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io/fs"
@@ -10,6 +11,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Problem is something wrong with a store, and the file it is in.
@@ -94,8 +97,13 @@ func (v *verifier) posts() error {
 	})
 }
 
-// post checks the front matter of the post at rel.
+// post checks the post at rel: text Jekyll reads, and its front matter.
 func (v *verifier) post(rel string, data []byte) {
+	if !utf8.Valid(data) {
+		v.add(rel, "the file is not valid UTF-8, which Jekyll cannot read")
+	} else if i := bytes.IndexFunc(data, func(r rune) bool { return unicode.Is(unicode.Cc, r) && r != '\n' && r != '\t' && r != '\r' }); i >= 0 {
+		v.add(rel, "the file holds a control character (%q at byte %d)", data[i], i)
+	}
 	fm, err := ParseFrontMatter(data)
 	if err != nil {
 		v.add(rel, "%v", err)

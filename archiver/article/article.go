@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -82,6 +83,9 @@ func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d Defaults) (*Post
 	if moved && above(resp.URL, it.Link) {
 		return nil, fail(ErrNotArticle)
 	}
+	if ct := http.DetectContentType(resp.Body); !strings.HasPrefix(ct, "text/") {
+		return nil, fail(fmt.Errorf("%w: its bytes are %s", ErrNotHTML, ct))
+	}
 	page, err := decodeHTML(resp.Body, resp.ContentType)
 	if err != nil {
 		return nil, fail(err)
@@ -104,6 +108,10 @@ func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d Defaults) (*Post
 	// the whole story.
 	return m.MakePost(FeedStory(it), it, pageURL, d)
 }
+
+// ErrNotHTML means a page's body is not HTML, or any text: an image, say,
+// whatever its Content-Type.
+var ErrNotHTML = errors.New("the page is not HTML")
 
 // ErrNotArticle means an entry's link led to a page that is not its
 // article: the site's front page, or a section's.
@@ -187,6 +195,7 @@ func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) 
 	if s.Image != nil {
 		p.Image = absolute(pageURL, s.Image.URL)
 	}
+	p.clean()
 	return p, nil
 }
 

@@ -62,7 +62,7 @@ func (p *Post) Render() ([]byte, error) {
 		return nil, fmt.Errorf("article: writing front matter: %w", err)
 	}
 	b.WriteString("---\n")
-	b.WriteString("[" + linkText(p.Title) + "](" + linkDestination(p.URL) + ")\n------\n\n")
+	b.WriteString("[" + linkText(OneLine(p.Title)) + "](" + linkDestination(p.URL) + ")\n------\n\n")
 	if p.Body != "" {
 		b.WriteString(p.Body)
 		b.WriteString("\n")

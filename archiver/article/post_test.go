@@ -1,13 +1,20 @@
 package article
 
 import (
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store"
 )
 
 func TestSlug(t *testing.T) {
@@ -140,5 +147,46 @@ func checkRoundTrip(t *testing.T, title, from string) {
 	}
 	if strings.Count(header[:strings.Index(header, "\n")], "\n") != 0 {
 		t.Errorf("the header link of %q spans lines", title)
+	}
+}
+
+// TestPostText: whatever bytes a page or a feed has, a post is valid
+// UTF-8 without control characters but its body's new lines and tabs, and
+// its header line is one line.
+func TestPostText(t *testing.T) {
+	m := New(fetch.New(fetch.Options{}))
+	it := feeds.Item{Link: "https://www.rfa.org/mandarin/a/", Title: "feed"}
+	u, _ := url.Parse(it.Link)
+	s := &Story{
+		Title:  "标题\x00 with \x1b[31mcolour\xff and\u2028a line\nbreak \u202eRTL",
+		Byline: "记者\x07：凯迪",
+		Body:   "<p>第一段\x01，\xfe坏字节。</p><p>第二段\u200d。</p>",
+	}
+	p, err := m.MakePost(s, it, u, Defaults{Layout: "post", Author: "RFA"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := p.Render()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !utf8.Valid(data) {
+		t.Errorf("the post is not valid UTF-8:\n%q", data)
+	}
+	for i, r := range string(data) {
+		if unicode.Is(unicode.Cc, r) && r != '\n' && r != '\t' {
+			t.Errorf("control character %q at %d", r, i)
+		}
+	}
+	fm, err := store.ParseFrontMatter(data)
+	if err != nil || fm.Title != p.Title || fm.Title != "标题 with [31mcolour\uFFFD and a line break \u202eRTL" {
+		t.Errorf("title %q (%v), post %q", fm.Title, err, p.Title)
+	}
+	header, _, _ := strings.Cut(string(fm.Body), "\n")
+	if want := "[标题 with \\[31mcolour\uFFFD and a line break RTL](https://www.rfa.org/mandarin/a/)"; header != want {
+		t.Errorf("header line %q, want %q", header, want)
+	}
+	if !strings.Contains(string(fm.Body), "第一段，\uFFFD坏字节。") || !strings.Contains(string(fm.Body), "第二段\u200d。") {
+		t.Errorf("body:\n%s", fm.Body)
 	}
 }

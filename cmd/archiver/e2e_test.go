@@ -288,6 +288,8 @@ func TestVerify(t *testing.T) {
 		"2025-01-03-no-date.md":         strings.Replace(string(good), "date: 2025-06-15T10:00:00.000Z\n", "", 1),
 		"2025-01-04-bad-date.md":        strings.Replace(string(good), "date: 2025-06-15T10:00:00.000Z", "date: next tuesday", 1),
 		"2025-01-05-duplicate.md":       string(good),
+		"2025-01-07-not-utf8.md":        strings.Replace(string(good), "[", "\xff[", 1),
+		"2025-01-08-control.md":         strings.Replace(strings.Replace(string(good), "[", "\x1b[", 1), "from: ", "from: x", 1),
 		"not-a-post-name.md":            string(good),
 	}
 	for name, content := range bad {
@@ -310,6 +312,8 @@ func TestVerify(t *testing.T) {
 		"_posts/2025-06-15-rendered-story.md: the same article (from:) as",
 		"_posts/not-a-post-name.md: the file name is not YYYY-MM-DD-title.ext",
 		"_posts/2025-01-06-uncommitted.md: not committed",
+		"_posts/2025-01-07-not-utf8.md: the file is not valid UTF-8",
+		"_posts/2025-01-08-control.md: the file holds a control character",
 	} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("verify does not report %q:\n%s", want, stdout)
