@@ -63,7 +63,7 @@ func kindOf(err error) Kind {
 	switch {
 	case errors.Is(err, fetch.ErrGone):
 		return KindGone
-	case errors.Is(err, article.ErrNoStory), errors.Is(err, article.ErrNotHTML):
+	case errors.Is(err, article.ErrNoStory), errors.Is(err, article.ErrNotHTML), errors.Is(err, article.ErrTooComplex):
 		return KindExtract
 	case errors.Is(err, article.ErrNotArticle):
 		return KindFetch

@@ -95,6 +95,9 @@ func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d Defaults) (*Post
 		return nil, fail(err)
 	}
 	story, err := Extract(page, pageURL)
+	if errors.Is(err, ErrTooComplex) {
+		return nil, fail(err)
+	}
 	if err == nil {
 		p, err := m.MakePost(story, it, pageURL, d)
 		if err == nil || !errors.Is(err, ErrNoStory) {
@@ -149,6 +152,9 @@ const maxDescription = 300
 // embedded data, markup, JSON-LD, meta) before the feed, except the
 // publication time, which the feed's pubDate gives first.
 func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) (*Post, error) {
+	if err := checkComplexity([]byte(s.Body)); err != nil {
+		return nil, &Error{URL: pageURL.String(), Err: err}
+	}
 	if s.Image == nil && s.Shape != "readability" && it.Image != nil {
 		s.Image = &Image{URL: it.Image.URL, Caption: it.Image.Caption, Credit: it.Image.Credit}
 	}

@@ -112,6 +112,9 @@ var furniture = []string{
 // Extract finds the story in page, an HTML document in UTF-8 served from
 // pageURL.
 func Extract(page []byte, pageURL *url.URL) (*Story, error) {
+	if err := checkComplexity(page); err != nil {
+		return nil, err
+	}
 	doc, err := goquery.NewDocumentFromReader(bytes.NewReader(page))
 	if err != nil {
 		return nil, fmt.Errorf("article: parsing page: %w", err)

@@ -1,10 +1,15 @@
 package article
 
 import (
+	"errors"
+	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/PuerkitoBio/goquery"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
 )
 
 func TestImageSource(t *testing.T) {
@@ -29,5 +34,31 @@ func TestImageSource(t *testing.T) {
 		if got := imageSource(doc.Find("img")); got != tt.want {
 			t.Errorf("imageSource(%s) = %q, want %q", tt.img, got, tt.want)
 		}
+	}
+}
+
+// TestComplexity: a page of more elements than a story page has is
+// refused before it is parsed into a tree; one of fewer is read.
+func TestComplexity(t *testing.T) {
+	u, _ := url.Parse("https://www.rfa.org/mandarin/a/")
+	page := func(n int) []byte {
+		return []byte(feedstest.StoryPage("标题", "正文。"+strings.Repeat("<b>字</b>", n)))
+	}
+	if _, err := Extract(page(maxElements+1), u); !errors.Is(err, ErrTooComplex) {
+		t.Errorf("Extract of %d elements: %v, want ErrTooComplex", maxElements+1, err)
+	}
+	if _, err := Extract(page(maxElements-100), u); err != nil {
+		t.Errorf("Extract of %d elements: %v", maxElements-100, err)
+	}
+	var attrs []byte
+	for i := range maxAttributes/1000 + 1 {
+		attrs = append(attrs, "<p"...)
+		for j := range 1000 {
+			attrs = fmt.Appendf(attrs, " a%d-%d=1", i, j)
+		}
+		attrs = append(attrs, ">x</p>"...)
+	}
+	if _, err := Extract(attrs, u); !errors.Is(err, ErrTooComplex) {
+		t.Errorf("Extract of %d attributes: %v, want ErrTooComplex", maxAttributes+1, err)
 	}
 }

@@ -1,0 +1,48 @@
+package article
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+
+	"golang.org/x/net/html"
+)
+
+// A page within the size limit can still be built to be expensive: a
+// million tiny elements make a tree of a million nodes, gigabytes to
+// build and seconds to walk at every step. Before a page is parsed into
+// a tree, a pass of the tokenizer, which holds one token at a time,
+// counts its elements and attributes; a page with more than any story
+// has is refused.
+
+// The most elements and attributes of a page that is read. A long RFA
+// story page has a few thousand elements.
+const (
+	maxElements   = 50_000
+	maxAttributes = 200_000
+)
+
+// ErrTooComplex means a page has more elements than a page to be read.
+var ErrTooComplex = errors.New("the page is built of more elements than a story page has")
+
+// checkComplexity refuses an HTML document of more than maxElements
+// elements or maxAttributes attributes.
+func checkComplexity(doc []byte) error {
+	z := html.NewTokenizer(bytes.NewReader(doc))
+	elements, attributes := 0, 0
+	for {
+		switch z.Next() {
+		case html.ErrorToken:
+			return nil // the end, or nothing the parser will make much of
+		case html.StartTagToken, html.SelfClosingTagToken:
+			elements++
+			for _, more := z.TagName(); more; {
+				_, _, more = z.TagAttr()
+				attributes++
+			}
+			if elements > maxElements || attributes > maxAttributes {
+				return fmt.Errorf("%w (more than %d elements or %d attributes)", ErrTooComplex, maxElements, maxAttributes)
+			}
+		}
+	}
+}
