@@ -77,7 +77,7 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 		pl := planner{cfg: a.cfg, state: s, index: index, trusted: a.client.Trusted, now: sum.Start}
 		p := pl.plan(results)
 		a.begin(p, s, sum)
-		rc := &recorder{st: st, state: s, index: index, listed: p.listed, sum: sum, log: a.log, loc: a.cfg.Location}
+		rc := &recorder{st: st, state: s, index: index, listed: p.listed, sum: sum, log: a.log, loc: a.cfg.Location, giveUp: a.cfg.Retry.GiveUp.Duration}
 		a.run(ctx, p.jobs, rc.record)
 		if ctx.Err() == nil {
 			// Only a pass that handled every entry may let the next one
@@ -108,8 +108,8 @@ func (a *Archiver) begin(p *plan, s *state, sum *Summary) {
 	}
 	for _, j := range p.waiting {
 		next := j.retry.next()
-		sum.Failed = append(sum.Failed, Failure{URL: j.item.Link, Kind: j.retry.Kind, Reason: j.retry.Error, Next: next})
-		a.log.Warn("article still failing; next attempt later", slog.String("url", j.item.Link),
+		sum.Parked = append(sum.Parked, Failure{URL: j.item.Link, Kind: j.retry.Kind, Reason: j.retry.Error, Permanent: j.retry.Permanent, Next: next})
+		a.log.Debug("parked article not due yet", slog.String("url", j.item.Link),
 			slog.Int("attempts", j.retry.Attempts), slog.Time("next", next), slog.String("error", j.retry.Error))
 	}
 }
@@ -125,7 +125,14 @@ func (a *Archiver) finish(ctx context.Context, st *store.Store, s *state, sum *S
 		sum.Failed = append(sum.Failed, Failure{URL: st.Dir(), Kind: KindStore, Reason: err.Error()})
 		return err
 	}
-	sum.Committed, sum.Posts, sum.Failing = made, st.Len(), len(s.Failures)
+	sum.Committed, sum.Posts = made, st.Len()
+	s.bound(a.log)
+	sum.Failing = map[Kind]int{}
+	for _, f := range s.Failures {
+		if f.GaveUp.IsZero() {
+			sum.Failing[f.Kind]++
+		}
+	}
 	s.forgetOld(sum.Start)
 	if err := st.SaveState(s); err != nil {
 		sum.Failed = append(sum.Failed, Failure{URL: st.Dir(), Kind: KindStore, Reason: err.Error()})

@@ -47,15 +47,31 @@ var Outcomes = []Outcome{PollNew, PollUnchanged, PollError}
 // Failure is a feed or an article that could not be archived, or a store
 // that could not be written, pulled or pushed.
 type Failure struct {
-	URL    string
-	Kind   Kind
-	Reason string    // what went wrong, in words for the user
-	Next   time.Time // when it is tried again, if not at the next pass
+	URL       string
+	Kind      Kind
+	Reason    string    // what went wrong, in words for the user
+	Permanent bool      // it will not heal without a change on the site
+	Next      time.Time // for a parked article: when it is tried again
 }
 
 // Attempted reports whether the failure happened in this pass, rather
-// than being an earlier one not yet due again.
+// than being a parked one not yet due again.
 func (f Failure) Attempted() bool { return f.Next.IsZero() }
+
+// permanent reports whether an article's failure will not heal without a
+// change on the site: a page gone (whose feed does not carry the story),
+// too large, not HTML or too complex, a redirect loop, no story found.
+// Timeouts, refused connections, 5xx, 429 and cut-off bodies may heal.
+func permanent(err error) bool {
+	var fe *fetch.Error
+	switch {
+	case errors.Is(err, article.ErrNoStory), errors.Is(err, article.ErrNotHTML), errors.Is(err, article.ErrTooComplex):
+		return true
+	case errors.As(err, &fe):
+		return !fe.Temporary
+	}
+	return false
+}
 
 // kindOf sorts the error of an article that could not be made.
 func kindOf(err error) Kind {

@@ -26,7 +26,7 @@ type Metrics struct {
 	lastSuccess    prometheus.Gauge
 	duration       prometheus.Histogram
 	posts          prometheus.Gauge
-	failing        prometheus.Gauge
+	failing        *prometheus.GaugeVec
 }
 
 // The results of a pass, in archiver_passes_total.
@@ -69,9 +69,9 @@ func NewMetrics(cfg *config.Config) *Metrics {
 		posts: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "archiver_store_posts", Help: "Posts in the archive after the last pass.",
 		}),
-		failing: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "archiver_failing_articles", Help: "Articles that failed and are tried again at later passes.",
-		}),
+		failing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "archiver_failing_articles", Help: "Articles that failed and are tried again at later passes, by kind of failure.",
+		}, []string{"kind"}),
 	}
 	m.reg.MustRegister(m.archived, m.archivedByFeed, m.updated, m.failures, m.polls, m.passes,
 		m.lastSuccess, m.duration, m.posts, m.failing,
@@ -85,6 +85,7 @@ func NewMetrics(cfg *config.Config) *Metrics {
 	}
 	for _, k := range Kinds {
 		m.failures.WithLabelValues(string(k))
+		m.failing.WithLabelValues(string(k))
 	}
 	for _, r := range []string{passOK, passStoreError, passBusy, passStopped} {
 		m.passes.WithLabelValues(r)
@@ -104,11 +105,9 @@ func (m *Metrics) Observe(sum *Summary, err error) {
 	}
 	m.updated.Add(float64(len(sum.Updated)))
 	storeFailed := false
-	for _, f := range sum.Failed {
-		if f.Attempted() {
-			m.failures.WithLabelValues(string(f.Kind)).Inc()
-			storeFailed = storeFailed || f.Kind == KindStore
-		}
+	for _, f := range sum.Attempted() {
+		m.failures.WithLabelValues(string(f.Kind)).Inc()
+		storeFailed = storeFailed || f.Kind == KindStore
 	}
 	switch {
 	case errors.Is(err, context.Canceled):
@@ -127,7 +126,9 @@ func (m *Metrics) Observe(sum *Summary, err error) {
 	}
 	if sum.Stored {
 		m.posts.Set(float64(sum.Posts))
-		m.failing.Set(float64(sum.Failing))
+		for _, k := range Kinds {
+			m.failing.WithLabelValues(string(k)).Set(float64(sum.Failing[k]))
+		}
 	}
 }
 

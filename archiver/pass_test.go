@@ -59,9 +59,19 @@ func pass(t *testing.T, a *Archiver) *Summary {
 	return sum
 }
 
-// counts is a summary in numbers: new, updated, failed now, waiting.
+// counts is a summary in numbers: new, updated, failed (for the first
+// time), parked (failed before).
 func counts(sum *Summary) string {
-	return fmt.Sprintf("%d new, %d updated, %d failed, %d waiting", len(sum.New), len(sum.Updated), sum.FailedNow(), len(sum.Failed)-sum.FailedNow())
+	return fmt.Sprintf("%d new, %d updated, %d failed, %d parked", len(sum.New), len(sum.Updated), len(sum.Failed), len(sum.Parked))
+}
+
+// failing is the number of failed articles to try again.
+func failing(sum *Summary) int {
+	n := 0
+	for _, k := range sum.Failing {
+		n += k
+	}
+	return n
 }
 
 // TestPass: a pass archives what the feed lists, a story gone from its
@@ -83,7 +93,7 @@ func TestPass(t *testing.T) {
 	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
 
 	sum := pass(t, a)
-	if got := counts(sum); got != "4 new, 0 updated, 1 failed, 0 waiting" {
+	if got := counts(sum); got != "4 new, 0 updated, 1 failed, 0 parked" {
 		t.Errorf("first pass: %s", got)
 	}
 	if f := sum.Failed[0]; f.URL != site.URL+"/gone/lost/" || f.Kind != KindGone || f.Reason != "HTTP 404: page is gone" {
@@ -107,9 +117,14 @@ func TestPass(t *testing.T) {
 	storetest.CheckRepo(t, archive)
 	head := storetest.Head(t, archive)
 
+	// The gone page will not heal by itself: it is parked, tried again
+	// in an hour, not in the exit status.
 	sum = pass(t, a)
-	if got := counts(sum); got != "0 new, 0 updated, 1 failed, 0 waiting" || sum.NotModified != 1 || sum.Committed {
+	if got := counts(sum); got != "0 new, 0 updated, 0 failed, 1 parked" || sum.NotModified != 1 || sum.Committed {
 		t.Errorf("second pass: %s, %d not modified, committed %v", got, sum.NotModified, sum.Committed)
+	}
+	if f := sum.Parked[0]; !f.Permanent || f.Attempted() || site.Hits("/gone/lost/") != 1 {
+		t.Errorf("the parked failure %+v was tried again (%d fetches) or is not permanent", f, site.Hits("/gone/lost/"))
 	}
 	if storetest.Head(t, archive) != head || site.Hits(feedstest.StoryPath(1)) != 1 {
 		t.Error("the second pass committed, or fetched an archived story again")
@@ -117,9 +132,10 @@ func TestPass(t *testing.T) {
 
 	site.Heal("/gone/lost/")
 	site.SetPage("/gone/lost/", feedstest.PathStory("/gone/lost/"))
+	a.now = func() time.Time { return time.Now().Add(time.Hour) }
 	sum = pass(t, a)
-	if got := counts(sum); got != "1 new, 0 updated, 0 failed, 0 waiting" || sum.Posts != 5 || sum.Failing != 0 {
-		t.Errorf("after healing: %s, %d posts, %d failing", got, sum.Posts, sum.Failing)
+	if got := counts(sum); got != "1 new, 0 updated, 0 failed, 0 parked" || sum.Posts != 5 || failing(sum) != 0 {
+		t.Errorf("after healing: %s, %d posts, %d failing", got, sum.Posts, failing(sum))
 	}
 	storetest.CheckRepo(t, archive)
 }
@@ -140,11 +156,11 @@ func TestPassEdits(t *testing.T) {
 	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
 	lastCommit := func() string { return storetest.Git(t, archive, "show", "--format=%s", "--name-status", "HEAD") }
 
-	if got := counts(pass(t, a)); got != "2 new, 0 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "2 new, 0 updated, 0 failed, 0 parked" {
 		t.Fatalf("first pass: %s", got)
 	}
 	site.ListStories(3) // the feed changes; story 1 is still listed twice
-	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
 		t.Fatalf("second pass: %s", got)
 	}
 	if c := lastCommit(); !strings.HasPrefix(c, "Archive 1 new post\n") || strings.Count(c, "\nA\t") != 1 || strings.Contains(c, "\nM\t") {
@@ -159,7 +175,7 @@ func TestPassEdits(t *testing.T) {
 	site.EditStory(2, "第2篇报道（更正）")
 	site.Fail(feedstest.StoryPath(2), feedstest.Status(500))
 	sum := pass(t, a)
-	if got := counts(sum); got != "0 new, 0 updated, 1 failed, 0 waiting" || sum.Failed[0].URL != site.StoryURL(2) || sum.Failed[0].Kind != KindFetch {
+	if got := counts(sum); got != "0 new, 0 updated, 1 failed, 0 parked" || sum.Failed[0].URL != site.StoryURL(2) || sum.Failed[0].Kind != KindFetch {
 		t.Errorf("a failed edit: %s %+v", got, sum.Failed)
 	}
 	if after := storetest.ReadPost(t, archive, name); string(after.Body) != string(before.Body) {
@@ -168,7 +184,7 @@ func TestPassEdits(t *testing.T) {
 
 	site.Heal(feedstest.StoryPath(2)) // the feed is unchanged: it answers 304
 	sum = pass(t, a)
-	if got := counts(sum); got != "0 new, 1 updated, 0 failed, 0 waiting" || sum.NotModified != 1 {
+	if got := counts(sum); got != "0 new, 1 updated, 0 failed, 0 parked" || sum.NotModified != 1 {
 		t.Fatalf("the edit tried again: %s, %d not modified", got, sum.NotModified)
 	}
 	if after := storetest.ReadPost(t, archive, name); !strings.Contains(string(after.Body), "更正") {
@@ -204,7 +220,7 @@ func TestPassEntryChangedStoryNot(t *testing.T) {
 	e.Title = "第1篇报道（标题改了，正文没改）"
 	site.SetFeed(feedstest.StoriesFeed, feedstest.Feed{Entries: []feedstest.Entry{e}})
 	for i := range 2 {
-		if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 waiting" || sum.Committed {
+		if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 parked" || sum.Committed {
 			t.Errorf("pass %d: %s, committed %v", i+2, counts(sum), sum.Committed)
 		}
 	}
@@ -230,7 +246,7 @@ func TestPassRestamped(t *testing.T) {
 		e := site.StoryEntry(1)
 		e.Published = time.Date(2025, 6, 2+i, 0, 0, 0, 0, time.UTC)
 		site.SetFeed(feedstest.StoriesFeed, feedstest.Feed{Entries: []feedstest.Entry{e}})
-		if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 waiting" || sum.NotModified != 0 {
+		if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 parked" || sum.NotModified != 0 {
 			t.Errorf("a pass after the feed re-stamped its entry: %s, %d not modified", counts(sum), sum.NotModified)
 		}
 	}
@@ -238,7 +254,7 @@ func TestPassRestamped(t *testing.T) {
 		t.Errorf("a re-stamped entry made a commit, or was fetched again (%d fetches)", site.Hits(feedstest.StoryPath(1)))
 	}
 	site.EditStory(1, "第1篇报道（更正）")
-	if got := counts(pass(t, a)); got != "0 new, 1 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "0 new, 1 updated, 0 failed, 0 parked" {
 		t.Fatalf("the edit: %s", got)
 	}
 	fm := storetest.ReadPost(t, archive, name)
@@ -258,8 +274,8 @@ func TestPassEditGone(t *testing.T) {
 	before := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(1)])
 	site.EditStory(1, "第1篇报道（已撤）")
 	site.Fail(feedstest.StoryPath(1), feedstest.Status(410))
-	if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 waiting" || sum.Failing != 0 {
-		t.Errorf("the pass: %s, %d failing", counts(sum), sum.Failing)
+	if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 parked" || failing(sum) != 0 {
+		t.Errorf("the pass: %s, %d failing", counts(sum), failing(sum))
 	}
 	after := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(1)])
 	if string(after.Body) != string(before.Body) {
@@ -287,11 +303,11 @@ func TestPassStoppedInEdit(t *testing.T) {
 		}
 		cancel()
 	}()
-	if sum, err := a.Pass(ctx); err != context.Canceled || counts(sum) != "0 new, 0 updated, 0 failed, 0 waiting" {
+	if sum, err := a.Pass(ctx); err != context.Canceled || counts(sum) != "0 new, 0 updated, 0 failed, 0 parked" {
 		t.Errorf("the stopped pass: %v, %s", err, counts(sum))
 	}
 	release()
-	if got := counts(pass(t, a)); got != "0 new, 1 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "0 new, 1 updated, 0 failed, 0 parked" {
 		t.Errorf("the next pass: %s", got)
 	}
 	if body := storetest.Bodies(t, archive)[site.StoryURL(1)]; !strings.Contains(body, "更正") {
@@ -311,7 +327,7 @@ func TestPassSharedGUIDs(t *testing.T) {
 		site.SetPage(feedstest.StoryPath(i+1), feedstest.PathStory(feedstest.StoryPath(i+1)))
 	}
 	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
-	if got := counts(pass(t, a)); got != "7 new, 0 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "7 new, 0 updated, 0 failed, 0 parked" {
 		t.Errorf("pass: %s", got)
 	}
 	if n := len(storetest.Posts(t, archive)); n != 7 {
@@ -322,7 +338,7 @@ func TestPassSharedGUIDs(t *testing.T) {
 	e.GUID = "undefined"
 	site.AddEntries(feedstest.StoriesFeed, e)
 	site.SetPage(feedstest.StoryPath(8), feedstest.PathStory(feedstest.StoryPath(8)))
-	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
 		t.Errorf("the next pass: %s", got)
 	}
 }
@@ -348,7 +364,7 @@ func TestPassOddDates(t *testing.T) {
 	st.Close()
 
 	sum := pass(t, a)
-	if got := counts(sum); got != "2 new, 0 updated, 0 failed, 0 waiting" || !sum.Stored {
+	if got := counts(sum); got != "2 new, 0 updated, 0 failed, 0 parked" || !sum.Stored {
 		t.Errorf("pass: %s, state saved %v", got, sum.Stored)
 	}
 	fm := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(2)])
@@ -375,7 +391,7 @@ func TestPassElsewhere(t *testing.T) {
 	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
 
 	sum := pass(t, a)
-	if got := counts(sum); got != "1 new, 0 updated, 4 failed, 0 waiting" {
+	if got := counts(sum); got != "1 new, 0 updated, 4 failed, 0 parked" {
 		t.Errorf("pass: %s", got)
 	}
 	for _, f := range sum.Failed {
@@ -386,7 +402,7 @@ func TestPassElsewhere(t *testing.T) {
 	for i := 1; i <= 4; i++ {
 		site.Redirect(feedstest.StoryPath(i), "")
 	}
-	if got := counts(pass(t, a)); got != "4 new, 0 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "4 new, 0 updated, 0 failed, 0 parked" {
 		t.Errorf("once the site is mended: %s", got)
 	}
 	posts := storetest.Posts(t, archive)
@@ -409,15 +425,16 @@ func TestPassNotHTML(t *testing.T) {
 	site.SetFile(feedstest.StoryPath(1), "text/html; charset=utf-8", png)
 	a, _ := newTest(t, feedsYAML(site.StoriesURL()), "")
 	sum := pass(t, a)
-	if got := counts(sum); got != "0 new, 0 updated, 1 failed, 0 waiting" || sum.Failed[0].Kind != KindExtract ||
+	if got := counts(sum); got != "0 new, 0 updated, 1 failed, 0 parked" || sum.Failed[0].Kind != KindExtract ||
 		!strings.Contains(sum.Failed[0].Reason, "not HTML: its bytes are image/png") {
 		t.Errorf("pass: %s %+v", got, sum.Failed)
 	}
 }
 
-// TestPassRetries: a failing article is tried at each of the next passes,
-// then less and less often; while it waits it is reported with the time
-// of its next attempt, and not fetched.
+// TestPassRetries: a failing article counts as failed at its first pass;
+// after that it is parked: tried at each of the next passes, then less
+// and less often; while it waits it is reported with the time of its
+// next attempt, and not fetched.
 func TestPassRetries(t *testing.T) {
 	site := feedstest.NewSite(t)
 	site.ListStories(1)
@@ -427,15 +444,19 @@ func TestPassRetries(t *testing.T) {
 	a.now = func() time.Time { return now }
 
 	for i := 1; i <= 4; i++ {
-		if got := counts(pass(t, a)); got != "0 new, 0 updated, 1 failed, 0 waiting" {
-			t.Fatalf("pass %d: %s", i, got)
+		want := "0 new, 0 updated, 0 failed, 1 parked"
+		if i == 1 {
+			want = "0 new, 0 updated, 1 failed, 0 parked"
+		}
+		if got := counts(pass(t, a)); got != want {
+			t.Fatalf("pass %d: %s, want %s", i, got, want)
 		}
 	}
 	sum := pass(t, a) // at the same time: the fourth failure waits 10 minutes
-	if got := counts(sum); got != "0 new, 0 updated, 0 failed, 1 waiting" {
+	if got := counts(sum); got != "0 new, 0 updated, 0 failed, 1 parked" {
 		t.Fatalf("a pass while it waits: %s", got)
 	}
-	if f := sum.Failed[0]; !f.Next.Equal(now.Add(10*time.Minute)) || f.Kind != KindFetch || !strings.Contains(f.Reason, "HTTP 503") {
+	if f := sum.Parked[0]; !f.Next.Equal(now.Add(10*time.Minute)) || f.Kind != KindFetch || f.Permanent || !strings.Contains(f.Reason, "HTTP 503") {
 		t.Errorf("the waiting failure: %+v", f)
 	}
 	if n := site.Hits(feedstest.StoryPath(1)); n != 4 {
@@ -443,10 +464,44 @@ func TestPassRetries(t *testing.T) {
 	}
 	now = now.Add(10 * time.Minute)
 	site.Heal(feedstest.StoryPath(1))
-	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
 		t.Fatalf("once due: %s", got)
 	}
 	storetest.CheckRepo(t, archive)
+}
+
+// TestPassGiveUp: an article that has failed for retry.give_up is given
+// up: not tried again, but listed; archiver retry makes it due again.
+func TestPassGiveUp(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.Fail(feedstest.StoryPath(1), feedstest.Status(503))
+	a, _ := newTest(t, feedsYAML(site.StoriesURL())+"retry: {give_up: 2d}\n", "attempts: 1")
+	now := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	a.now = func() time.Time { return now }
+	pass(t, a)
+	now = now.Add(3 * 24 * time.Hour)
+	if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 1 parked" || failing(sum) != 0 {
+		t.Errorf("the pass that gives up: %s, %d failing", counts(sum), failing(sum))
+	}
+	now = now.Add(30 * 24 * time.Hour)
+	if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 parked" || site.Hits(feedstest.StoryPath(1)) != 2 {
+		t.Errorf("a pass after: %s; the page was fetched %d times, want 2", counts(sum), site.Hits(feedstest.StoryPath(1)))
+	}
+	recs, err := Failures(context.Background(), a.cfg)
+	if err != nil || len(recs) != 1 || recs[0].GaveUp.IsZero() || !recs[0].Next.IsZero() || recs[0].Attempts != 2 || recs[0].URL != site.StoryURL(1) {
+		t.Fatalf("Failures = %+v, %v", recs, err)
+	}
+	if n, err := RetryNow(context.Background(), a.cfg, []string{site.StoryURL(1) + "?utm_source=x"}, a.log); n != 1 || err != nil {
+		t.Fatalf("RetryNow = %d, %v", n, err)
+	}
+	site.Heal(feedstest.StoryPath(1))
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("after archiver retry: %s", got)
+	}
+	if recs, _ := Failures(context.Background(), a.cfg); len(recs) != 0 {
+		t.Errorf("Failures after = %+v", recs)
+	}
 }
 
 // TestPassStopped: a pass stopped while a page hangs (the oldest story's,
@@ -469,7 +524,7 @@ func TestPassStopped(t *testing.T) {
 	if err != context.Canceled {
 		t.Errorf("Pass: %v, want context.Canceled", err)
 	}
-	if got := counts(sum); got != "2 new, 0 updated, 0 failed, 0 waiting" || !sum.Committed || !sum.Stored {
+	if got := counts(sum); got != "2 new, 0 updated, 0 failed, 0 parked" || !sum.Committed || !sum.Stored {
 		t.Errorf("stopped pass: %s, committed %v, stored %v", got, sum.Committed, sum.Stored)
 	}
 	if n := storetest.Committed(archive); n != 2 {
@@ -478,7 +533,7 @@ func TestPassStopped(t *testing.T) {
 	storetest.CheckRepo(t, archive)
 
 	release()
-	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
 		t.Errorf("the next pass: %s", got)
 	}
 	if n := len(storetest.Posts(t, archive)); n != 3 {
@@ -510,7 +565,7 @@ func TestPassAdopts(t *testing.T) {
 				storetest.Git(t, archive, "commit", "-qm", "The earlier tool's archive")
 			}
 
-			if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 waiting" {
+			if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
 				t.Errorf("pass: %s", got)
 			}
 			if n := site.Hits(path); n != 0 {

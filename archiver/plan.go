@@ -23,6 +23,13 @@ type job struct {
 // failed one once its retry delay has passed.
 func (j job) due(now time.Time) bool { return j.retry == nil || !j.retry.next().After(now) }
 
+// givenUp reports whether the article of keys failed for so long that it
+// was given up: it is not tried again, unless archiver retry says so.
+func (pl *planner) givenUp(key string) bool {
+	f := pl.state.Failures[key]
+	return f != nil && !f.GaveUp.IsZero()
+}
+
 // plan is what a pass is to do, decided from the feeds' answers, the saved
 // state and the posts in the store before anything is fetched.
 type plan struct {
@@ -120,6 +127,10 @@ func (pl *planner) entry(f *config.Feed, it feeds.Item) (job, bool) {
 		return job{}, false
 	}
 	key, hash := seenKey(f.URL, keys[0]), itemHash(it)
+	if pl.givenUp(keys[0]) {
+		pl.p.seen[key] = seen{Hash: hash, At: pl.now}
+		return job{}, false
+	}
 	prev, wasSeen := pl.state.Seen[key]
 	j := job{item: it, keys: keys, feed: f, retry: pl.state.Failures[keys[0]]}
 	if name != "" && wasSeen && prev.Hash != hash {
@@ -134,7 +145,7 @@ func (pl *planner) entry(f *config.Feed, it feeds.Item) (job, bool) {
 // answered 304 for).
 func (pl *planner) retries() {
 	for key, fl := range pl.state.Failures {
-		if pl.queued[key] {
+		if pl.queued[key] || pl.givenUp(key) {
 			continue
 		}
 		keys := fl.Item.Keys()

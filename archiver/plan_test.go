@@ -3,6 +3,8 @@ package archiver
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"log/slog"
 	"net/url"
 	"slices"
 	"strings"
@@ -190,11 +192,44 @@ func jobLinks(jobs []job) []string {
 }
 
 func TestRetryDelay(t *testing.T) {
-	for attempts, want := range map[int]time.Duration{
-		1: 0, 3: 0, 4: 10 * time.Minute, 5: 20 * time.Minute, 7: 80 * time.Minute, 12: 24 * time.Hour, 100: 24 * time.Hour,
+	const day = 24 * time.Hour
+	for _, tt := range []struct {
+		attempts  int
+		permanent bool
+		want      time.Duration
+	}{
+		{1, false, 0}, {3, false, 0}, {4, false, 10 * time.Minute}, {5, false, 20 * time.Minute}, {7, false, 80 * time.Minute},
+		{14, false, 7 * day}, {100, false, 7 * day},
+		{1, true, time.Hour}, {2, true, 4 * time.Hour}, {3, true, 16 * time.Hour}, {5, true, 7 * day}, {100, true, 7 * day},
 	} {
-		if got := retryDelay(attempts); got != want {
-			t.Errorf("retryDelay(%d) = %v, want %v", attempts, got, want)
+		if got := retryDelay(tt.attempts, tt.permanent); got != tt.want {
+			t.Errorf("retryDelay(%d, permanent %v) = %v, want %v", tt.attempts, tt.permanent, got, tt.want)
 		}
+	}
+}
+
+// TestStateBound: however many dead links the feeds list, the state keeps
+// at most maxFailures failures: those given up go first, then the oldest.
+func TestStateBound(t *testing.T) {
+	s := &state{Failures: map[string]*failed{}}
+	for i := range maxFailures + 20 {
+		f := &failed{Item: entry(feedA, fmt.Sprintf("/dead/%d/", i), 0), First: planNow.Add(time.Duration(i) * time.Second)}
+		if i%1000 == 999 {
+			f.GaveUp = planNow
+		}
+		s.Failures[f.Item.Keys()[0]] = f
+	}
+	s.bound(slog.New(slog.DiscardHandler))
+	if len(s.Failures) != maxFailures {
+		t.Fatalf("%d failures kept, want %d", len(s.Failures), maxFailures)
+	}
+	for _, f := range s.Failures {
+		if !f.GaveUp.IsZero() {
+			t.Errorf("%s, given up, is kept while failures that are not were dropped", f.Item.Link)
+		}
+	}
+	oldest := entry(feedA, "/dead/0/", 0)
+	if s.Failures[oldest.Keys()[0]] != nil {
+		t.Error("the oldest failure is kept")
 	}
 }

@@ -20,6 +20,7 @@ type recorder struct {
 	state  *state
 	index  postIndex
 	listed map[string]bool // the keys of the entries the feeds list
+	giveUp time.Duration   // how long an article may fail before it is given up
 	sum    *Summary
 	log    *slog.Logger
 	loc    *time.Location // of the dates in file names
@@ -106,21 +107,35 @@ func (rc *recorder) noPost(j job, err error) {
 // errSamePage means an entry's link led to the page of another entry.
 var errSamePage = errors.New("the link leads to the page of another article")
 
-// remember remembers a failed article, to try it again.
+// remember remembers a failed article, to try it again. Its first failure
+// counts (a FAILED line, exit status 1); after that it is parked.
 func (rc *recorder) remember(j job, kind Kind, err error) {
-	key := j.keys[0]
+	key, now := j.keys[0], rc.sum.Start
 	fl := rc.state.Failures[key]
-	if fl == nil {
-		fl = &failed{First: rc.sum.Start}
+	first := fl == nil
+	if first {
+		fl = &failed{First: now}
 		rc.state.Failures[key] = fl
 	}
-	fl.Item, fl.Update = j.item, j.update
+	fl.Item, fl.Update, fl.Due = j.item, j.update, false
 	fl.Attempts++
-	fl.Last = rc.sum.Start
-	fl.Kind, fl.Error = kind, reason(err)
-	rc.sum.Failed = append(rc.sum.Failed, Failure{URL: j.item.Link, Kind: kind, Reason: fl.Error})
-	rc.log.Error("article failed", slog.String("url", j.item.Link), slog.String("kind", string(kind)),
-		slog.Int("attempts", fl.Attempts), slog.String("error", fl.Error))
+	fl.Last = now
+	fl.Kind, fl.Error, fl.Permanent = kind, reason(err), permanent(err)
+	f := Failure{URL: j.item.Link, Kind: kind, Reason: fl.Error, Permanent: fl.Permanent}
+	attrs := []any{slog.String("url", j.item.Link), slog.String("kind", string(kind)), slog.Bool("permanent", fl.Permanent),
+		slog.Int("attempts", fl.Attempts), slog.String("error", fl.Error)}
+	switch {
+	case first:
+		rc.sum.Failed = append(rc.sum.Failed, f)
+		rc.log.Error("article failed", attrs...)
+	case rc.giveUp > 0 && now.Sub(fl.First) >= rc.giveUp:
+		fl.GaveUp = now
+		rc.sum.Parked = append(rc.sum.Parked, f)
+		rc.log.Warn("article given up: it has failed since "+fl.First.UTC().Format(time.DateOnly)+"; archiver failures lists it, archiver retry URL tries it again", attrs...)
+	default:
+		rc.sum.Parked = append(rc.sum.Parked, f)
+		rc.log.Warn("parked article failed again", append(attrs, slog.Time("next", fl.next()))...)
+	}
 }
 
 // fileName is the name for a new post: its own, unless another article

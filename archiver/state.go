@@ -4,6 +4,8 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/rfa-archive/archiver/feeds"
@@ -19,15 +21,20 @@ type state struct {
 }
 
 // failed is an article that failed, kept with its feed entry so that it is
-// tried again even once the feed no longer lists it.
+// tried again even once the feed no longer lists it. After its first pass
+// it is parked: tried again on a slowing schedule, no longer in the exit
+// status; after retry.give_up it is given up, and only listed.
 type failed struct {
-	Item     feeds.Item `json:"item"`
-	Attempts int        `json:"attempts"`
-	First    time.Time  `json:"first"`
-	Last     time.Time  `json:"last"`
-	Kind     Kind       `json:"kind"`
-	Error    string     `json:"error"`            // its reason
-	Update   string     `json:"update,omitempty"` // the post, when the article was archived and an edit failed
+	Item      feeds.Item `json:"item"`
+	Attempts  int        `json:"attempts"`
+	First     time.Time  `json:"first"`
+	Last      time.Time  `json:"last"`
+	Kind      Kind       `json:"kind"`
+	Error     string     `json:"error"`               // its reason
+	Permanent bool       `json:"permanent,omitempty"` // it will not heal without a change on the site
+	Due       bool       `json:"due,omitempty"`       // archiver retry made it due at the next pass
+	GaveUp    time.Time  `json:"gave_up,omitzero"`    // when it was given up
+	Update    string     `json:"update,omitempty"`    // the post, when the article was archived and an edit failed
 }
 
 // seen is the hash of a feed entry when last seen: a changed hash means
@@ -41,16 +48,56 @@ type seen struct {
 const forgetSeen = 60 * 24 * time.Hour
 
 // retryDelay is how long after its last attempt a failed article is tried
-// again: at every pass for the first three, then backing off to a day.
-func retryDelay(attempts int) time.Duration {
+// again. A failure that may heal is tried at every pass for the first
+// three attempts, then after 10 minutes, 20, 40 and so on; one that will
+// not heal without a change on the site after an hour, 4, 16 and so on.
+// Either is tried at least weekly.
+func retryDelay(attempts int, permanent bool) time.Duration {
+	const week = 7 * 24 * time.Hour
+	if permanent {
+		return min(time.Hour<<min(2*(attempts-1), 20), week)
+	}
 	if attempts <= 3 {
 		return 0
 	}
-	return min(10*time.Minute<<min(attempts-4, 10), 24*time.Hour)
+	return min(10*time.Minute<<min(attempts-4, 20), week)
 }
 
 // next is when a failed article is tried again.
-func (f *failed) next() time.Time { return f.Last.Add(retryDelay(f.Attempts)) }
+func (f *failed) next() time.Time {
+	if f.Due {
+		return f.Last
+	}
+	return f.Last.Add(retryDelay(f.Attempts, f.Permanent))
+}
+
+// maxFailures bounds the failures the state keeps, however many dead
+// links the feeds list: past it, those given up go first, then the
+// oldest.
+const maxFailures = 10_000
+
+// bound drops failures past maxFailures.
+func (s *state) bound(log *slog.Logger) {
+	over := len(s.Failures) - maxFailures
+	if over <= 0 {
+		return
+	}
+	keys := slices.Collect(maps.Keys(s.Failures))
+	slices.SortFunc(keys, func(a, b string) int {
+		fa, fb := s.Failures[a], s.Failures[b]
+		if ga, gb := !fa.GaveUp.IsZero(), !fb.GaveUp.IsZero(); ga != gb {
+			if ga {
+				return -1
+			}
+			return 1
+		}
+		return fa.First.Compare(fb.First)
+	})
+	for _, k := range keys[:over] {
+		delete(s.Failures, k)
+	}
+	log.Warn("pass: more failed articles than the state keeps; the oldest are forgotten", slog.Int("forgotten", over), slog.Int("kept", maxFailures))
+}
 
 // seenKey is the key of an entry of a feed in state.Seen.
 func seenKey(feedURL, itemKey string) string { return feedURL + " " + itemKey }

@@ -2,6 +2,9 @@ package archiver
 
 import (
 	"fmt"
+	"io"
+	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -18,12 +21,13 @@ type Summary struct {
 	New         []Archived
 	Updated     []Archived
 	Skipped     int       // entries not fetched: untrusted hosts, no link
-	Failed      []Failure // this pass's failures, and earlier ones not yet due again
+	Failed      []Failure // what failed in this pass: feeds, the store, a pull or push, articles for the first time
+	Parked      []Failure // articles that failed before: tried again and failed, or not yet due
 	Committed   bool
-	Pushed      bool // to store.remote
-	Stored      bool // the pass saved its work (committed if there was any, and saved its state)
-	Posts       int  // in the store after the pass
-	Failing     int  // articles remembered as failed, to try again
+	Pushed      bool         // to store.remote
+	Stored      bool         // the pass saved its work (committed if there was any, and saved its state)
+	Posts       int          // in the store after the pass
+	Failing     map[Kind]int // failed articles tried again at later passes, by kind
 }
 
 // Poll is how a feed answered.
@@ -51,15 +55,41 @@ func (s *Summary) Unchanged() int {
 	return n
 }
 
-// FailedNow is the number of failures that happened in this pass.
-func (s *Summary) FailedNow() int {
-	n := 0
-	for _, f := range s.Failed {
-		if f.Attempted() {
-			n++
-		}
+// Attempted are the failures that happened in this pass: those that
+// count, and those of parked articles tried again.
+func (s *Summary) Attempted() []Failure {
+	return append(slices.Clone(s.Failed), slices.DeleteFunc(slices.Clone(s.Parked), func(f Failure) bool { return !f.Attempted() })...)
+}
+
+// Report writes what a pass did as sync reports it: a line of numbers,
+// then every failure that counts with its URL, its reason and when it is
+// tried again.
+func (s *Summary) Report(w io.Writer) {
+	// "unchanged" here is the 304s; /metrics and the daemon's log count
+	// feeds with nothing new too.
+	fmt.Fprintf(w, "sync: %d new, %d updated, %d failed, %d parked, %d skipped; %d feeds polled (%d unchanged) in %s",
+		len(s.New), len(s.Updated), len(s.Failed), len(s.Parked), s.Skipped, len(s.Polls), s.NotModified, s.Duration.Round(time.Millisecond))
+	if !s.Committed {
+		fmt.Fprint(w, "; nothing to commit")
 	}
-	return n
+	fmt.Fprintln(w)
+	for _, f := range s.Failed {
+		next := "tried again at the next run"
+		if f.Permanent {
+			next = "will not heal without a change on the site; tried again less and less often (archiver failures)"
+		}
+		fmt.Fprintf(w, "FAILED %s: %s [%s; %s]\n", f.URL, strings.TrimSpace(f.Reason), f.Kind, next)
+	}
+}
+
+// LogAttrs are the numbers of a pass, for its summary line in a log.
+func (s *Summary) LogAttrs() []any {
+	return []any{
+		slog.Int("new", len(s.New)), slog.Int("updated", len(s.Updated)),
+		slog.Int("failed", len(s.Failed)), slog.Int("parked", len(s.Parked)), slog.Int("skipped", s.Skipped),
+		slog.Int("feeds", len(s.Polls)), slog.Int("unchanged", s.Unchanged()), slog.Int("not_modified", s.NotModified), slog.Int("posts", s.Posts),
+		slog.Bool("committed", s.Committed), slog.String("duration", s.Duration.Round(time.Millisecond).String()),
+	}
 }
 
 // commitMessage says what a pass archived: a subject with the numbers,

@@ -18,6 +18,57 @@ import (
 //go:embed all:site
 var site embed.FS
 
+// ErrUnusable means the store's path cannot hold a store: it is a file,
+// or archiver may not write there.
+var ErrUnusable = errors.New("the store cannot be used")
+
+// unusableError is an ErrUnusable: the path and the cause.
+type unusableError struct {
+	path, cause string
+}
+
+func (e *unusableError) Error() string {
+	return fmt.Sprintf("store: %s cannot be used: %s (set store.path to a directory archiver can write)", e.path, e.cause)
+}
+
+func (e *unusableError) Is(target error) bool { return target == ErrUnusable }
+
+// Check finds out, before anything is fetched, whether a store can be
+// kept at dir: a directory archiver can write, or a path where it can
+// make one.
+func Check(dir string) error {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return &unusableError{dir, err.Error()}
+	}
+	probe := dir
+	for {
+		st, err := os.Stat(probe)
+		switch {
+		case err == nil && !st.IsDir():
+			if probe == dir {
+				return &unusableError{dir, "it is a file, not a directory"}
+			}
+			return &unusableError{dir, probe + " is a file, not a directory"}
+		case err == nil:
+			f, err := os.CreateTemp(probe, tempPrefix+"probe-")
+			if err != nil {
+				return &unusableError{dir, "archiver cannot write in it: " + err.Error()}
+			}
+			f.Close()
+			os.Remove(f.Name())
+			return nil
+		case !errors.Is(err, fs.ErrNotExist):
+			return &unusableError{dir, err.Error()}
+		}
+		parent := filepath.Dir(probe)
+		if parent == probe {
+			return &unusableError{dir, "no directory on its path exists"}
+		}
+		probe = parent
+	}
+}
+
 // ensureRepo makes sure the store's directory is the root of a git
 // repository of its own, creating one if needed.
 func (s *Store) ensureRepo(ctx context.Context, branch string) error {

@@ -1,12 +1,14 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // The state is what the program remembers between runs that is not part
@@ -31,6 +33,30 @@ func (s *Store) LoadState(v any) error {
 		bad := filepath.Join(s.meta, stateFile+".broken")
 		os.Rename(filepath.Join(s.meta, stateFile), bad)
 		return fmt.Errorf("store: the saved state was unreadable and is set aside as %s: %w", bad, err)
+	}
+	return nil
+}
+
+// ReadState reads the saved state of the store at dir into v, without
+// opening the store or taking its lock: for a command that only looks.
+func ReadState(ctx context.Context, dir string, v any) error {
+	g, err := newGit(dir, "archiver", "archiver@localhost")
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	gitDir, err := g.run(ctx, nil, "rev-parse", "--absolute-git-dir")
+	if err != nil {
+		return fmt.Errorf("store: %s is not an archive: %w", dir, err)
+	}
+	data, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(gitDir)), "archiver", stateFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: reading state: %w", err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("store: the saved state is unreadable (the next pass sets it aside): %w", err)
 	}
 	return nil
 }

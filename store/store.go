@@ -84,6 +84,9 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
+	if err := Check(dir); err != nil {
+		return nil, err
+	}
 	g, err := newGit(dir, opts.Name, opts.Email)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)

@@ -30,6 +30,7 @@ type Config struct {
 	Timezone     string      `yaml:"timezone"`
 	HTTP         HTTP        `yaml:"http"`
 	AllowedHosts []string    `yaml:"allowed_hosts"`
+	Retry        Retry       `yaml:"retry"`
 	Schedule     Schedule    `yaml:"schedule"` // the daemon's
 	Listen       string      `yaml:"listen"`   // the daemon's HTTP endpoint, or "off"
 
@@ -81,6 +82,11 @@ type HTTP struct {
 	MaxBodySize  ByteSize `yaml:"max_body_size"`
 }
 
+// Retry is how long failed articles are tried again.
+type Retry struct {
+	GiveUp Duration `yaml:"give_up"` // after this since its first failure, an article is given up
+}
+
 // Defaults of the configuration.
 const (
 	DefaultListen      = "127.0.0.1:9180"
@@ -88,6 +94,7 @@ const (
 	defaultConcurrency = 4
 	defaultLockTimeout = time.Minute
 	defaultSchedule    = 15 * time.Minute
+	defaultGiveUp      = 30 * 24 * time.Hour
 	minSchedule        = 10 * time.Millisecond
 )
 

@@ -44,6 +44,7 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 	c.validateTimezone(ck)
 	c.HTTP.validate(ck)
 	validateHosts(c.AllowedHosts, ck)
+	c.Retry.GiveUp.parse(defaultGiveUp, "retry.give_up", ck)
 	c.validateDaemon(ck)
 	if len(ck.errs) > 0 {
 		return &Error{strings.Join(ck.errs, "\n")}

@@ -12,7 +12,8 @@ import (
 // The values of some keys are parsed by validate rather than by the YAML
 // decoder, so that a mistake is reported with its key and line.
 
-// Duration is a Go duration in YAML: 30s, 15m, 2h.
+// Duration is a Go duration in YAML (30s, 15m, 2h), or a number of days
+// (30d).
 type Duration struct {
 	time.Duration
 	raw  string
@@ -32,8 +33,13 @@ func (d *Duration) parse(def time.Duration, key string, ck *checker) {
 		return
 	}
 	v, err := time.ParseDuration(d.raw)
+	if days, ok := strings.CutSuffix(d.raw, "d"); ok {
+		var n int
+		n, err = strconv.Atoi(days)
+		v = time.Duration(n) * 24 * time.Hour
+	}
 	if err != nil || v < 0 {
-		ck.fail(d.line, key, "%q is not a duration: use a Go duration such as 30s, 15m or 2h", d.raw)
+		ck.fail(d.line, key, "%q is not a duration: use a Go duration such as 30s, 15m or 2h, or days: 30d", d.raw)
 		return
 	}
 	d.Duration = v

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
-	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -38,6 +37,9 @@ func runDaemonCommand(ctx context.Context, args []string, env config.Env, stderr
 	if err != nil {
 		return err
 	}
+	if err := store.Check(cfg.Store.Path); err != nil {
+		return err
+	}
 	return newDaemon(cfg, log, a.Pass).run(ctx)
 }
 
@@ -47,25 +49,19 @@ type daemon struct {
 	log      *slog.Logger
 	passFunc func(context.Context) (*archiver.Summary, error) // runs a pass: archiver.Archiver.Pass
 	metrics  *archiver.Metrics
+	health   *archiver.Health
 	interval time.Duration // between passes (the longest, for a cron schedule)
 	now      func() time.Time
-
-	mu      sync.Mutex
-	started time.Time         // of the daemon
-	running time.Time         // start of the pass in hand; zero between passes
-	last    *archiver.Summary // of the last pass that finished
-	lastOK  time.Time         // when the last pass without a store failure finished
-	lastErr error             // why the last pass failed, if it did: the store, or a bug
 }
 
 func newDaemon(cfg *config.Config, log *slog.Logger, pass func(context.Context) (*archiver.Summary, error)) *daemon {
+	interval := cfg.Schedule.Interval(cfg.Location, time.Now())
 	return &daemon{cfg: cfg, log: log, passFunc: pass, metrics: archiver.NewMetrics(cfg), now: time.Now,
-		interval: cfg.Schedule.Interval(cfg.Location, time.Now())}
+		interval: interval, health: archiver.NewHealth(interval, time.Now())}
 }
 
 // run runs passes until ctx is done.
 func (d *daemon) run(ctx context.Context) error {
-	d.started = d.now()
 	srv, err := d.serve()
 	if err != nil {
 		return err
@@ -129,51 +125,32 @@ func (d *daemon) pass(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	d.mu.Lock()
-	d.running = d.now()
-	d.mu.Unlock()
+	d.health.Started(d.now())
 	defer func() {
 		// A bug, not a fault of the world: the daemon goes on, unhealthy
 		// until a pass succeeds, so that it is seen and reported.
 		if r := recover(); r != nil {
 			d.log.Error("pass crashed: an internal error; please report it", slog.Any("panic", r), slog.String("stack", string(debug.Stack())))
-			d.mu.Lock()
-			d.running, d.lastErr = time.Time{}, fmt.Errorf("internal error: %v", r)
-			d.mu.Unlock()
+			d.health.Crashed(fmt.Errorf("internal error: %v", r))
 		}
 	}()
 
 	sum, err := d.passFunc(ctx)
-
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.running = time.Time{}
+	d.health.Ended(sum, err, d.now())
 	d.metrics.Observe(sum, err)
 	switch {
 	case ctx.Err() != nil:
-		d.log.Info("pass stopped", passAttrs(sum)...)
+		d.log.Info("pass stopped", sum.LogAttrs()...)
 		return
 	case errors.Is(err, store.ErrBusy):
 		d.log.Warn("pass skipped: the store is busy (another archiver is writing it); trying again at the next pass",
 			slog.String("store", d.cfg.Store.Path))
 		return
 	case err != nil:
-		d.log.Error("pass failed: the store could not be written", append(passAttrs(sum), slog.String("error", err.Error()))...)
-		d.last, d.lastErr = sum, err
+		d.log.Error("pass failed: the store could not be written", append(sum.LogAttrs(), slog.String("error", err.Error()))...)
 		return
 	}
-	d.last, d.lastErr, d.lastOK = sum, nil, d.now()
-	d.log.Info("pass finished", passAttrs(sum)...)
-}
-
-// passAttrs is the summary line of a pass.
-func passAttrs(sum *archiver.Summary) []any {
-	return []any{
-		slog.Int("new", len(sum.New)), slog.Int("updated", len(sum.Updated)),
-		slog.Int("failed", len(sum.Failed)), slog.Int("failed_now", sum.FailedNow()), slog.Int("skipped", sum.Skipped),
-		slog.Int("feeds", len(sum.Polls)), slog.Int("unchanged", sum.Unchanged()), slog.Int("not_modified", sum.NotModified), slog.Int("posts", sum.Posts),
-		slog.Bool("committed", sum.Committed), slog.String("duration", sum.Duration.Round(time.Millisecond).String()),
-	}
+	d.log.Info("pass finished", sum.LogAttrs()...)
 }
 
 // serve starts the HTTP endpoint, unless listen is off. When the default

@@ -203,7 +203,7 @@ func TestDaemon(t *testing.T) {
 		`archiver_feed_polls_total{feed="news",outcome="new"}`:   2,
 		`archiver_feed_polls_total{feed="news",outcome="error"}`: 0,
 		`archiver_failures_total{kind="fetch"}`:                  0,
-		"archiver_failing_articles":                              0,
+		`archiver_failing_articles{kind="fetch"}`:                0,
 		`archiver_passes_total{result="store_error"}`:            0,
 	} {
 		if got := metric(t, addr, sample); got != want {

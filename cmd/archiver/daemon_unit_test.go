@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"slices"
-	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -23,42 +21,6 @@ func parseConfig(t *testing.T, yaml string) *config.Config {
 		t.Fatal(err)
 	}
 	return c
-}
-
-// TestHealth: /healthz's answer at each state of a daemon on a 1 minute
-// schedule.
-func TestHealth(t *testing.T) {
-	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	now := start
-	d := newDaemon(parseConfig(t, "schedule: 1m\n"), slog.New(slog.DiscardHandler), nil)
-	d.now = func() time.Time { return now }
-	d.started = start
-	check := func(at time.Duration, wantOK bool, want string) {
-		t.Helper()
-		now = start.Add(at)
-		ok, msg := d.health()
-		if ok != wantOK || !strings.Contains(msg, want) {
-			t.Errorf("at %v: %v %q, want %v and %q", at, ok, msg, wantOK, want)
-		}
-	}
-	check(0, true, "the first pass is running")
-	d.running = start
-	check(2*time.Minute, true, "the first pass is running")
-	check(3*time.Minute+time.Second, false, "the pass in hand started 3m1s ago, longer than 3 schedule intervals (3m0s)")
-
-	d.running, d.last, d.lastOK = time.Time{}, &archiver.Summary{New: make([]archiver.Archived, 2), Posts: 9}, start.Add(4*time.Minute)
-	check(5*time.Minute, true, "ok: the last pass finished at 2026-01-01T00:04:00Z: 2 new, 0 updated, 0 failed; 9 posts")
-	check(7*time.Minute, true, "ok")
-	check(7*time.Minute+time.Second, false, "the last pass finished 3m1s ago")
-	d.running = start.Add(6 * time.Minute) // the scheduler runs: alive
-	check(8*time.Minute, true, "ok")
-	check(9*time.Minute+time.Second, false, "the pass in hand started 3m1s ago")
-
-	d.running, d.lastErr = time.Time{}, errors.New("store: git commit: disk full")
-	check(7*time.Minute, false, "the last pass failed: store: git commit: disk full")
-
-	d.lastErr, d.last.Failed = nil, []archiver.Failure{{Kind: archiver.KindPush, Reason: "remote unreachable"}}
-	check(5*time.Minute, true, "push failed: remote unreachable")
 }
 
 // TestDaemonCadence runs a daemon on a 1 minute schedule in a
@@ -95,7 +57,7 @@ func TestDaemonCadence(t *testing.T) {
 		go func() { done <- d.run(ctx) }()
 
 		time.Sleep(3 * time.Minute)
-		if ok, msg := d.health(); !ok {
+		if ok, msg := d.health.Check(time.Now()); !ok {
 			t.Errorf("/healthz in the long pass: %s", msg)
 		}
 		time.Sleep(2*time.Minute + 5*time.Second) // into the pass of 5m

@@ -144,10 +144,15 @@ func TestSyncEndToEnd(t *testing.T) {
 	storetest.CheckRepo(t, archive)
 	head := storetest.Head(t, archive)
 
-	// Second run: nothing new, no commit, no page fetched again.
+	// Second run: nothing new, no commit, no page fetched again; the
+	// failure, which will not heal by itself, is parked: not in the exit
+	// status, listed by archiver failures.
 	code, _, stderr = runBinary(t, dir, "sync")
-	if code != 1 || !strings.Contains(stderr, site.URL+goneEmpty) {
-		t.Fatalf("second run: exit %d, want 1 naming the still failing article\n%s", code, stderr)
+	if code != 0 || !strings.Contains(stderr, "0 failed, 1 parked") || strings.Contains(stderr, "FAILED") {
+		t.Fatalf("second run: exit %d, want 0 and the failure parked\n%s", code, stderr)
+	}
+	if code, stdout, _ := runBinary(t, dir, "failures"); code != 0 || !lineHas(stdout, site.URL+goneEmpty, "gone (permanent)") {
+		t.Errorf("archiver failures: exit %d\n%s", code, stdout)
 	}
 	if got := storetest.Head(t, archive); got != head {
 		t.Error("the second run made a commit")
@@ -158,10 +163,13 @@ func TestSyncEndToEnd(t *testing.T) {
 	checkPosts(t, site, archive)
 	storetest.CheckRepo(t, archive)
 
-	// The page comes back: the remembered failure is archived, though
-	// the feed itself is unchanged (304).
+	// The page comes back, and someone says so: the remembered failure
+	// is archived, though the feed itself is unchanged (304).
 	site.Heal(goneEmpty)
 	site.SetFile(goneEmpty, "text/html", feedstest.Page("plone-page"))
+	if code, stdout, stderr := runBinary(t, dir, "retry", site.URL+goneEmpty); code != 0 || !strings.Contains(stdout, "1 failed articles are due") {
+		t.Fatalf("archiver retry: exit %d\n%s%s", code, stdout, stderr)
+	}
 	code, _, stderr = runBinary(t, dir, "sync")
 	if code != 0 {
 		t.Fatalf("after healing: exit %d, want 0\n%s", code, stderr)
@@ -176,6 +184,9 @@ func TestSyncEndToEnd(t *testing.T) {
 		t.Errorf("%d commits after healing, want 3", got)
 	}
 	storetest.CheckRepo(t, archive)
+	if code, stdout, _ := runBinary(t, dir, "failures"); code != 0 || stdout != "failures: no failed articles\n" {
+		t.Errorf("archiver failures after healing: exit %d\n%s", code, stdout)
+	}
 
 	// And then nothing more.
 	head = storetest.Head(t, archive)
@@ -318,5 +329,26 @@ func TestVerify(t *testing.T) {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("verify does not report %q:\n%s", want, stdout)
 		}
+	}
+}
+
+// TestSyncUnusableStore: a store path that is a file is found before
+// anything is fetched: one line names it and why, no summary, exit 2.
+func TestSyncUnusableStore(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	dir := t.TempDir()
+	storetest.WriteFile(t, filepath.Join(dir, "archive"), "a file\n")
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
+	for _, cmd := range []string{"sync", "daemon"} {
+		code, _, stderr := runBinary(t, dir, cmd)
+		if code != exitUsage || strings.Count(strings.TrimSpace(stderr), "\n") != 0 ||
+			!strings.Contains(stderr, filepath.Join(dir, "archive")+" cannot be used: it is a file, not a directory") {
+			t.Errorf("%s with a store path that is a file: exit %d, want 2 and one line naming it:\n%s", cmd, code, stderr)
+		}
+	}
+	if n := site.TotalHits(); n != 0 {
+		t.Errorf("the site got %d requests", n)
 	}
 }

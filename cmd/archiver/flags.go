@@ -17,6 +17,7 @@ type commandFlags struct {
 	config    *string
 	logFormat *string
 	verbose   *bool
+	args      bool // the command takes arguments besides its flags
 }
 
 // newFlags starts the flags of command name. A logFormat other than ""
@@ -41,7 +42,7 @@ func (f *commandFlags) parse(args []string) error {
 		}
 		return &usageError{err.Error()}
 	}
-	if f.fs.NArg() > 0 {
+	if f.fs.NArg() > 0 && !f.args {
 		return &usageError{fmt.Sprintf("%s takes no arguments, got %q", f.fs.Name(), f.fs.Args())}
 	}
 	return nil

@@ -30,6 +30,9 @@ func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
 	return nil, &usageError{fmt.Sprintf("--log-format %q: use text, json or auto", format)}
 }
 
+// discardLog is the logger of commands that log nothing.
+var discardLog = slog.New(slog.DiscardHandler)
+
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok {

@@ -35,6 +35,9 @@ Usage:
   archiver healthcheck [--config FILE]
                                      ask a running daemon's /healthz: exit 0 healthy, 1 not
   archiver verify [--config FILE]    check the archive; list every problem with its file
+  archiver failures [--config FILE]  list the failed articles: tried again, parked, given up
+  archiver retry [--config FILE] [URL...]
+                                     try failed articles (all, or those of URL) at the next pass
   archiver version                   print the version
 
 Options:
@@ -43,9 +46,10 @@ Options:
                   (default text for sync and verify, auto for daemon)
   --verbose       log debugging detail too
 
-Exit status: 0 all went well; 1 some feeds or articles failed (the rest is
-committed); 2 usage or configuration error; 3 the store is busy (another
-archiver is writing it).
+Exit status: 0 all went well; 1 something failed for the first time, or a
+feed, the store, a pull or a push failed (the rest is committed); 2 usage
+or configuration error, or a store that cannot be used; 3 the store is
+busy (another archiver is writing it).
 `
 
 func main() {
@@ -70,6 +74,10 @@ func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.W
 		return runHealthcheckCommand(ctx, args[1:], env, stdout, stderr)
 	case "verify":
 		return runVerifyCommand(ctx, args[1:], env, stdout, stderr)
+	case "failures":
+		return runFailuresCommand(ctx, args[1:], env, stdout, stderr)
+	case "retry":
+		return runRetryCommand(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintln(stdout, "archiver", config.Version())
 		return nil
@@ -109,6 +117,9 @@ func exitCode(err error, stderr io.Writer) int {
 		return exitUsage
 	case errors.As(err, &ce):
 		fmt.Fprintln(stderr, ce.Msg)
+		return exitUsage
+	case errors.Is(err, store.ErrUnusable):
+		fmt.Fprintln(stderr, "archiver:", err)
 		return exitUsage
 	case errors.Is(err, store.ErrBusy):
 		fmt.Fprintln(stderr, "archiver:", err, "- try again later, or raise store.lock_timeout")

@@ -198,8 +198,15 @@ func (s *Site) Unreachable() string {
 // HealAll ends every fault, and makes the Unreachable port listen.
 func (s *Site) HealAll() {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	clear(s.faults)
+	s.mu.Unlock()
+	s.Reachable()
+}
+
+// Reachable makes the Unreachable port listen.
+func (s *Site) Reachable() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if s.unreachAddr == "" || s.unreachable != nil {
 		return
 	}

@@ -1,0 +1,106 @@
+package archiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/rfa-archive/archiver/store"
+)
+
+// Health follows the passes of a daemon and says whether it is healthy,
+// for /healthz. It is safe for concurrent use.
+//
+// The daemon is unhealthy when the last pass failed (the store could not
+// be written, or an internal error), or when nothing has happened for 3
+// schedule intervals: no pass finished or started since (a dead
+// scheduler), or the pass in hand has run that long (a stuck pass).
+// Failed feeds and articles are not ill health: they are retried, logged
+// and counted in /metrics.
+type Health struct {
+	interval time.Duration // between passes (the longest, for a cron schedule)
+
+	mu      sync.Mutex
+	started time.Time // of the daemon
+	running time.Time // start of the pass in hand; zero between passes
+	last    *Summary  // of the last pass that finished
+	lastOK  time.Time // when the last pass without a store failure finished
+	lastErr error     // why the last pass failed, if it did: the store, or a bug
+}
+
+// staleAfter is how many schedule intervals may pass without a pass
+// finishing (or one starting) before the daemon is unhealthy; minStale is
+// the least time that is, so that a sub-second schedule does not flap.
+const (
+	staleAfter = 3
+	minStale   = time.Second
+)
+
+// NewHealth returns the Health of a daemon started at now, that runs a
+// pass every interval.
+func NewHealth(interval time.Duration, now time.Time) *Health {
+	return &Health{interval: interval, started: now}
+}
+
+// Started records that a pass started at now.
+func (h *Health) Started(now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.running = now
+}
+
+// Ended records a pass that ended at now with sum and err; a pass that
+// was stopped, or found the store busy, says nothing of health.
+func (h *Health) Ended(sum *Summary, err error, now time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.running = time.Time{}
+	switch {
+	case errors.Is(err, context.Canceled), errors.Is(err, store.ErrBusy):
+	case err != nil:
+		h.last, h.lastErr = sum, err
+	default:
+		h.last, h.lastErr, h.lastOK = sum, nil, now
+	}
+}
+
+// Crashed records a pass that ended in an internal error.
+func (h *Health) Crashed(err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.running, h.lastErr = time.Time{}, err
+}
+
+// Check says whether the daemon is healthy at now, and why.
+func (h *Health) Check(now time.Time) (bool, string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	limit := max(staleAfter*h.interval, minStale)
+	if h.lastErr != nil {
+		return false, fmt.Sprintf("unhealthy: the last pass failed: %v", h.lastErr)
+	}
+	alive, what := h.started, "the daemon started"
+	if !h.lastOK.IsZero() {
+		alive, what = h.lastOK, "the last pass finished"
+	}
+	if !h.running.IsZero() && !h.running.Before(alive) {
+		alive, what = h.running, "the pass in hand started"
+	}
+	if age := now.Sub(alive); age > limit {
+		return false, fmt.Sprintf("unhealthy: %s %s ago, longer than %d schedule intervals (%s): passes are stuck or not running",
+			what, age.Round(time.Second), staleAfter, limit)
+	}
+	if h.last == nil {
+		return true, "ok: the first pass is running"
+	}
+	msg := fmt.Sprintf("ok: the last pass finished at %s: %d new, %d updated, %d failed; %d posts",
+		h.lastOK.UTC().Format(time.RFC3339), len(h.last.New), len(h.last.Updated), len(h.last.Failed), h.last.Posts)
+	for _, f := range h.last.Failed {
+		if f.Kind == KindPush || f.Kind == KindPull {
+			msg += fmt.Sprintf("; %s failed: %s", f.Kind, f.Reason)
+		}
+	}
+	return true, msg
+}
