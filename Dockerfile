@@ -10,7 +10,9 @@ RUN go mod download
 COPY . .
 # A static binary, and the shipped config with the store on the volume and
 # /healthz and /metrics on every interface of the container.
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/archiver ./cmd/archiver \
+# -buildvcs=auto: the commit is in the binary's version (archiver version,
+# the User-Agent).
+RUN CGO_ENABLED=0 go build -trimpath -buildvcs=auto -ldflags="-s -w" -o /out/archiver ./cmd/archiver \
  && sed -e 's|^  path: .*|  path: /data|' -e 's|^# listen: .*|listen: ":9180"|' config.yaml > /out/config.yaml \
  && grep -q '^  path: /data$' /out/config.yaml && grep -q '^listen: ":9180"$' /out/config.yaml
 

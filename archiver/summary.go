@@ -17,7 +17,7 @@ type Summary struct {
 	Start       time.Time
 	Duration    time.Duration
 	Polls       []Poll // one for each feed polled
-	NotModified int    // feeds that answered 304 (Unchanged counts those with nothing new too)
+	NotModified int    // feeds that answered 304 (Unchanged counts them, and those with nothing new)
 	New         []Archived
 	Updated     []Archived
 	Skipped     int       // entries not fetched: untrusted hosts, no link
@@ -65,10 +65,8 @@ func (s *Summary) Attempted() []Failure {
 // then every failure that counts with its URL, its reason and when it is
 // tried again.
 func (s *Summary) Report(w io.Writer) {
-	// "unchanged" here is the 304s; /metrics and the daemon's log count
-	// feeds with nothing new too.
 	fmt.Fprintf(w, "sync: %d new, %d updated, %d failed, %d parked, %d skipped; %d feeds polled (%d unchanged) in %s",
-		len(s.New), len(s.Updated), len(s.Failed), len(s.Parked), s.Skipped, len(s.Polls), s.NotModified, s.Duration.Round(time.Millisecond))
+		len(s.New), len(s.Updated), len(s.Failed), len(s.Parked), s.Skipped, len(s.Polls), s.Unchanged(), s.Duration.Round(time.Millisecond))
 	if !s.Committed {
 		fmt.Fprint(w, "; nothing to commit")
 	}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -121,14 +122,35 @@ func (s *Store) initRepo(ctx context.Context, branch string) error {
 	return nil
 }
 
+// clashes says which of our site's files would clash with the Jekyll
+// site the store's directory is already: an index beside its own index,
+// layouts beside its own or its theme's.
+func (s *Store) clashes() func(name string) bool {
+	exists := func(pattern string) bool {
+		m, _ := filepath.Glob(filepath.Join(s.dir, pattern))
+		return len(m) > 0
+	}
+	config, _ := os.ReadFile(filepath.Join(s.dir, "_config.yml"))
+	index := exists("index.*")
+	layouts := exists("_layouts") || regexp.MustCompile(`(?m)^(remote_)?theme:`).Match(config)
+	return func(name string) bool {
+		return name == "index.html" && index || strings.HasPrefix(name, "_layouts/") && layouts
+	}
+}
+
 // seedMessage is the message of a new archive's first commit.
 const seedMessage = "Start the archive\n"
 
 // seed writes the site's files that are missing and makes the first
 // commit, with what the directory held already (an earlier tool's posts).
-// Any file already there is kept as it is.
+// Any file already there is kept as it is, and none is added that would
+// clash with a Jekyll site's own (see clashes).
 func (s *Store) seed(ctx context.Context) error {
+	clashes := s.clashes()
 	err := fs.WalkDir(site, "site", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || clashes(strings.TrimPrefix(path, "site/")) {
+			return err
+		}
 		if err != nil || d.IsDir() {
 			return err
 		}

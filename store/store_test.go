@@ -462,3 +462,32 @@ func TestPostsCache(t *testing.T) {
 	})
 	storetest.CheckRepo(t, dir)
 }
+
+// TestOpenJekyllSite: a directory that is a Jekyll site already is
+// adopted with none of archiver's site files: no index.html beside its
+// index.md, no layouts beside its theme's.
+func TestOpenJekyllSite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "site")
+	theirs := map[string]string{
+		"_config.yml":                    "title: Their site\ntheme: minima\n",
+		"index.md":                       "---\nlayout: home\n---\n",
+		"_posts/2024-01-01-theirs.md":    string(post("https://example.org/theirs")),
+		"_layouts/their-own-layout.html": "{{ content }}\n",
+	}
+	for path, data := range theirs {
+		storetest.WriteFile(t, filepath.Join(dir, path), data)
+	}
+	s := open(t, dir)
+	var want []string
+	for path := range theirs {
+		want = append(want, path)
+	}
+	slices.Sort(want)
+	got := slices.DeleteFunc(storetest.HeadFiles(t, dir), func(f string) bool { return f == "_posts/.gitkeep" || f == ".gitignore" })
+	if !slices.Equal(got, want) {
+		t.Errorf("the first commit holds %v, want only the site's own %v", got, want)
+	}
+	if s.Len() != 1 {
+		t.Errorf("%d posts, want 1", s.Len())
+	}
+}

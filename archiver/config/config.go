@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -164,34 +165,120 @@ func Load(path string, env Env) (*Config, error) {
 // where relative paths in it start from.
 func Parse(data []byte, path string) (*Config, error) {
 	var c Config
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, decodeError(err, path, &root)
+	}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	if err := dec.Decode(&c); err != nil {
-		return nil, decodeError(err, path)
+		return nil, decodeError(err, path, &root)
 	}
-	var root yaml.Node
-	_ = yaml.Unmarshal(data, &root) // it decoded above
 	if err := c.validate(&root, path); err != nil {
 		return nil, err
 	}
 	return &c, nil
 }
 
-var unknownField = regexp.MustCompile(`field (\S+) not found in type \S+`)
+var (
+	yamlLine     = regexp.MustCompile(`^line (\d+): (.*)$`)
+	unknownField = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	wrongType    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+)
 
-// decodeError is yaml's error in our words, a line per mistake.
-func decodeError(err error, path string) error {
-	if errors.Is(err, io.EOF) {
+// decodeError is yaml's error in our words, a line per mistake, each as
+// FILE:LINE: key: problem.
+func decodeError(err error, path string, root *yaml.Node) error {
+	if errors.Is(err, io.EOF) || (root.Kind == yaml.DocumentNode && len(root.Content) == 0) {
 		return &Error{fmt.Sprintf("%s: the file is empty: it needs at least store.path and feeds", path)}
 	}
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	msg = strings.TrimPrefix(msg, "unmarshal errors:\n")
-	msg = unknownField.ReplaceAllString(msg, `unknown key "$1" (README.md lists the keys)`)
 	var lines []string
 	for _, l := range strings.Split(msg, "\n") {
-		lines = append(lines, path+": "+strings.TrimSpace(l))
+		l = strings.TrimSpace(l)
+		m := yamlLine.FindStringSubmatch(l)
+		if m == nil {
+			lines = append(lines, path+": "+l)
+			continue
+		}
+		line, problem := m[1], m[2]
+		n, _ := strconv.Atoi(line)
+		f, t := unknownField.FindStringSubmatch(problem), wrongType.FindStringSubmatch(problem)
+		want := ""
+		if f != nil {
+			want = f[1]
+		} else if t != nil {
+			want = t[2]
+		}
+		key, node := keyAt(root, n, want, "")
+		switch {
+		case f != nil:
+			problem = "unknown key (README.md lists the keys)"
+		case t != nil && t[3] == "config.Feed":
+			problem = fmt.Sprintf("a feed is written as a mapping with its url (- url: %s), not as %s", node.Value, yamlKind(t[1]))
+		case t != nil && node != nil:
+			problem = fmt.Sprintf("%q is %s, not %s", node.Value, yamlKind(t[1]), goKind(t[3]))
+		default:
+			problem = "the YAML is not valid: " + problem
+		}
+		if key == "" {
+			key = "(YAML)"
+		}
+		lines = append(lines, fmt.Sprintf("%s:%s: %s: %s", path, line, key, problem))
 	}
 	return &Error{strings.Join(lines, "\n")}
+}
+
+// keyAt finds the key (feeds[0].url) that a yaml error at line is about:
+// the deepest at that line whose name (for an unknown key) or value (for
+// a value of the wrong kind) is want; "" and nil if there is none.
+func keyAt(n *yaml.Node, line int, want, prefix string) (string, *yaml.Node) {
+	matches := func(v string) bool {
+		cut, truncated := strings.CutSuffix(want, "...") // yaml shortens long values
+		return want == "" || v == want || truncated && strings.HasPrefix(v, cut)
+	}
+	for i, c := range n.Content {
+		name, k := prefix, c
+		switch n.Kind {
+		case yaml.MappingNode:
+			if i%2 == 0 {
+				continue
+			}
+			k = n.Content[i-1]
+			name = strings.TrimPrefix(prefix+"."+k.Value, ".")
+		case yaml.SequenceNode:
+			name = fmt.Sprintf("%s[%d]", prefix, i)
+		}
+		if found, node := keyAt(c, line, want, name); node != nil {
+			return found, node
+		}
+		if c.Kind == yaml.ScalarNode && c.Line == line && matches(c.Value) || n.Kind == yaml.MappingNode && k.Line == line && matches(k.Value) {
+			return name, c
+		}
+	}
+	return "", nil
+}
+
+// yamlKind names a YAML tag as a user knows it.
+func yamlKind(tag string) string {
+	return map[string]string{"str": "text", "int": "a number", "float": "a number", "bool": "true or false",
+		"seq": "a list", "map": "a mapping", "null": "empty"}[tag]
+}
+
+// goKind names what a key wants, from the Go type yaml names.
+func goKind(t string) string {
+	switch {
+	case strings.HasPrefix(t, "[]"):
+		return "a list"
+	case t == "int" || t == "int64":
+		return "a whole number"
+	case t == "bool" || t == "*bool":
+		return "true or false"
+	case t == "string" || t == "*string":
+		return "text"
+	}
+	return "a mapping of keys"
 }
 
 // FrontMatterOf is the front matter defaults for feed f: f's own values,

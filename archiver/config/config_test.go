@@ -122,7 +122,7 @@ func TestErrors(t *testing.T) {
 		minimal + "schedule: '61 * * * *'\n":                                              "config.yaml:3: schedule: \"61 * * * *\" is not a valid 5-field cron expression",
 		minimal + "schedule: 'CRON_TZ=Mars/Base * * * * *'\n":                             "config.yaml:3: schedule:",
 		minimal + "listen: localhost\n":                                                   "config.yaml:3: listen: \"localhost\" is not host:port",
-		minimal + "store2: {}\n":                                                          `unknown key "store2"`,
+		minimal + "store2: {}\n":                                                          `config.yaml:3: store2: unknown key`,
 		minimal + "timezone: Mars/Base\n":                                                 `config.yaml:3: timezone: "Mars/Base" is not a time zone`,
 		minimal + "http:\n  timeout: soon\n":                                              `config.yaml:4: http.timeout: "soon" is not a duration`,
 		minimal + "http:\n  per_host: 101\n":                                              `config.yaml:4: http.per_host: 101 is out of range (1 to 100)`,

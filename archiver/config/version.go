@@ -2,8 +2,10 @@ package config
 
 import "runtime/debug"
 
-// Version is the program's version: the module version when built with go
-// install, else "dev".
+// Version is the program's version, from its build info: the module's
+// version, which for a build in a git work tree is a pseudo-version that
+// names the commit (v0.0.0-20261202054055-85b5cdefb7ed, +dirty with
+// changes not committed); "dev" when the build had no such information.
 func Version() string {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
 		return bi.Main.Version

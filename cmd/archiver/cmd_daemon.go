@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -28,8 +27,8 @@ import (
 // Docker's 10 s between SIGTERM and SIGKILL.
 const stopWait = 8 * time.Second
 
-func runDaemonCommand(ctx context.Context, args []string, env config.Env, stderr io.Writer) error {
-	cfg, log, err := newFlags("daemon", env, stderr, "auto").load(args)
+func runDaemonCommand(ctx context.Context, args []string, p proc) error {
+	cfg, log, err := newFlags("daemon", p, "auto").load(args)
 	if err != nil {
 		return err
 	}

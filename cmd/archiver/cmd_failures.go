@@ -3,16 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver"
-	"github.com/rfa-archive/archiver/archiver/config"
 )
 
-func runFailuresCommand(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
-	cfg, _, err := newFlags("failures", env, stderr, "").load(args)
+func runFailuresCommand(ctx context.Context, args []string, p proc) error {
+	cfg, _, err := newFlags("failures", p, "").load(args)
 	if err != nil {
 		return err
 	}
@@ -21,11 +19,11 @@ func runFailuresCommand(ctx context.Context, args []string, env config.Env, stdo
 		return err
 	}
 	if len(recs) == 0 {
-		fmt.Fprintln(stdout, "failures: no failed articles")
+		fmt.Fprintln(p.stdout, "failures: no failed articles")
 		return nil
 	}
 	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
-	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "URL\tKIND\tFIRST\tLAST\tATTEMPTS\tNEXT\tREASON")
 	for _, r := range recs {
 		next := day(r.Next)
@@ -41,9 +39,9 @@ func runFailuresCommand(ctx context.Context, args []string, env config.Env, stdo
 	return tw.Flush()
 }
 
-func runRetryCommand(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
-	f := newFlags("retry", env, stderr, "")
-	f.args = true
+func runRetryCommand(ctx context.Context, args []string, p proc) error {
+	f := newFlags("retry", p, "")
+	f.args = "[URL...]"
 	cfg, _, err := f.load(args)
 	if err != nil {
 		return err
@@ -55,6 +53,6 @@ func runRetryCommand(ctx context.Context, args []string, env config.Env, stdout,
 	if n == 0 && f.fs.NArg() > 0 {
 		return &usageError{fmt.Sprintf("retry: no failed article has the URL %q (archiver failures lists them)", f.fs.Args())}
 	}
-	fmt.Fprintf(stdout, "retry: %d failed articles are due at the next pass\n", n)
+	fmt.Fprintf(p.stdout, "retry: %d failed articles are due at the next pass\n", n)
 	return nil
 }

@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-
-	"github.com/rfa-archive/archiver/archiver/config"
 )
 
 // healthError is why a daemon is not known to be healthy: exit status 1,
@@ -22,8 +20,8 @@ func (e *healthError) Unwrap() error { return e.err }
 // runHealthcheckCommand asks a daemon's /healthz: exit 0 when it is
 // healthy, 1 when not. It is the image's HEALTHCHECK, so that the image
 // needs no curl.
-func runHealthcheckCommand(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
-	f := newFlags("healthcheck", env, stderr, "")
+func runHealthcheckCommand(ctx context.Context, args []string, p proc) error {
+	f := newFlags("healthcheck", p, "")
 	timeout := f.fs.Duration("timeout", 5*time.Second, "how long to wait for the answer")
 	cfg, _, err := f.load(args)
 	if err != nil {
@@ -32,7 +30,7 @@ func runHealthcheckCommand(ctx context.Context, args []string, env config.Env, s
 	if cfg.Listen == "off" {
 		return &healthError{fmt.Errorf("listen is off in %s: set listen (e.g. 127.0.0.1:9180) so that the daemon serves /healthz", *f.config)}
 	}
-	if err := askHealth(ctx, "http://"+dialable(cfg.Listen)+"/healthz", *timeout, stdout); err != nil {
+	if err := askHealth(ctx, "http://"+dialable(cfg.Listen)+"/healthz", *timeout, p.stdout); err != nil {
 		return &healthError{err}
 	}
 	return nil

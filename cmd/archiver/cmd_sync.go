@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 	"log/slog"
 
 	"github.com/rfa-archive/archiver/archiver"
@@ -11,16 +10,21 @@ import (
 	"github.com/rfa-archive/archiver/store"
 )
 
-func runSyncCommand(ctx context.Context, args []string, env config.Env, stderr io.Writer) error {
-	cfg, log, err := newFlags("sync", env, stderr, "text").load(args)
+func runSyncCommand(ctx context.Context, args []string, p proc) error {
+	f := newFlags("sync", p, "text")
+	cfg, log, err := f.load(args)
 	if err != nil {
 		return err
 	}
-	return runSync(ctx, cfg, log, stderr)
+	report := func(sum *archiver.Summary) { sum.Report(p.stderr) }
+	if f.json {
+		report = func(sum *archiver.Summary) { logSummary(log, sum) }
+	}
+	return runSync(ctx, cfg, log, report)
 }
 
 // runSync makes one pass and reports it.
-func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr io.Writer) error {
+func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, report func(*archiver.Summary)) error {
 	a, err := archiver.New(cfg, log)
 	if err != nil {
 		return err
@@ -29,7 +33,7 @@ func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr i
 	if errors.Is(err, store.ErrUnusable) {
 		return err // nothing was done: one line says why
 	}
-	sum.Report(stderr)
+	report(sum)
 	if err != nil {
 		return err
 	}
@@ -37,4 +41,14 @@ func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, stderr i
 		return errFailed
 	}
 	return nil
+}
+
+// logSummary reports a pass in the log: for a log that is JSON, so that
+// all sync writes is.
+func logSummary(log *slog.Logger, sum *archiver.Summary) {
+	log.Info("sync finished", sum.LogAttrs()...)
+	for _, f := range sum.Failed {
+		log.Error("FAILED", slog.String("url", f.URL), slog.String("reason", f.Reason),
+			slog.String("kind", string(f.Kind)), slog.Bool("permanent", f.Permanent))
+	}
 }

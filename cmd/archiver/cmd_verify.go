@@ -10,12 +10,12 @@ import (
 	"github.com/rfa-archive/archiver/store"
 )
 
-func runVerifyCommand(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
-	cfg, _, err := newFlags("verify", env, stderr, "").load(args)
+func runVerifyCommand(ctx context.Context, args []string, p proc) error {
+	cfg, _, err := newFlags("verify", p, "").load(args)
 	if err != nil {
 		return err
 	}
-	return runVerify(ctx, cfg, stdout)
+	return runVerify(ctx, cfg, p.stdout)
 }
 
 // runVerify lists every problem of the store, one a line.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -35,7 +36,7 @@ func TestMain(m *testing.M) {
 	// beside the tests' own, not two. (The Dockerfile adds -trimpath,
 	// which changes only the paths the binary records, and would make
 	// this build compile everything again rather than reuse the tests'.)
-	build := exec.Command("go", "build", "-o", binary, ".")
+	build := exec.Command("go", "build", "-buildvcs=auto", "-o", binary, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
@@ -253,8 +254,10 @@ func TestSyncUsageErrors(t *testing.T) {
 		args   []string
 		want   string
 	}{
-		{"unknown key", "store: {path: a}\nfeeds: [{url: 'http://x/'}]\nfeeds_typo: 1\n", nil, `config.yaml: line 3: unknown key "feeds_typo"`},
-		{"unknown nested key", "store:\n  path: a\n  pth: b\nfeeds: [{url: 'http://x/'}]\n", nil, `config.yaml: line 3: unknown key "pth"`},
+		{"unknown key", "store: {path: a}\nfeeds: [{url: 'http://x/'}]\nfeeds_typo: 1\n", nil, `config.yaml:3: feeds_typo: unknown key`},
+		{"unknown nested key", "store:\n  path: a\n  pth: b\nfeeds: [{url: 'http://x/'}]\n", nil, `config.yaml:3: store.pth: unknown key`},
+		{"feed as a string", "store: {path: a}\nfeeds:\n  - http://x/rss\n", nil, `config.yaml:3: feeds[0]: a feed is written as a mapping with its url (- url: http://x/rss), not as text`},
+		{"wrong kind", "store: {path: a}\nfeeds: [{url: 'http://x/'}]\nhttp: {concurrency: lots}\n", nil, `config.yaml:3: http.concurrency: "lots" is text, not a whole number`},
 		{"bad duration", "store: {path: a}\nfeeds: [{url: 'http://x/'}]\nhttp:\n  timeout: soon\n", nil, `config.yaml:4: http.timeout: "soon" is not a duration`},
 		{"no feeds", "store: {path: a}\n", nil, "feeds: no feeds"},
 		{"bad feed url", "store: {path: a}\nfeeds:\n  - url: ftp://x/\n", nil, `config.yaml:3: feeds[0].url: "ftp://x/" is not an http or https URL`},
@@ -269,13 +272,24 @@ func TestSyncUsageErrors(t *testing.T) {
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
-			if !strings.Contains(stderr, tt.want) {
-				t.Errorf("stderr %q lacks %q", stderr, tt.want)
+			if !strings.Contains(stderr, tt.want) || strings.Count(stderr, tt.want) != 1 || strings.Contains(stderr, "sync: ") && !strings.Contains(stderr, "archiver: sync: ") {
+				t.Errorf("stderr %q lacks %q, or says it more than once", stderr, tt.want)
 			}
 		})
 	}
 	if code, _, _ := runBinary(t, dir, "frobnicate"); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
+	}
+	// Help goes to stdout, each default said once; it is not an error.
+	for _, cmd := range []string{"sync", "daemon", "verify", "failures", "retry", "healthcheck"} {
+		code, stdout, stderr := runBinary(t, dir, cmd, "--help")
+		if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "Usage: archiver "+cmd) || strings.Count(stdout, "(default") != strings.Count(stdout, "(default ") ||
+			strings.Contains(stdout, "default $ARCHIVER_CONFIG") || strings.Count(stdout, "config.yaml") != 2 {
+			t.Errorf("%s --help: exit %d\nstdout:\n%s\nstderr:\n%s", cmd, code, stdout, stderr)
+		}
+		if (cmd == "sync" || cmd == "daemon") != strings.Contains(stdout, "--log-format") {
+			t.Errorf("%s --help offers --log-format wrongly:\n%s", cmd, stdout)
+		}
 	}
 }
 
@@ -350,5 +364,49 @@ func TestSyncUnusableStore(t *testing.T) {
 	}
 	if n := site.TotalHits(); n != 0 {
 		t.Errorf("the site got %d requests", n)
+	}
+}
+
+// TestVersion: archiver version, and the User-Agent, say which commit the
+// binary was built from (when it was built in a git work tree).
+func TestVersion(t *testing.T) {
+	t.Parallel()
+	rev, err := storetest.TryGit(".", "rev-parse", "HEAD")
+	if err != nil {
+		t.Skip("not built in a git work tree: the binary knows no commit")
+	}
+	status, _ := storetest.TryGit(".", "status", "--porcelain")
+	code, stdout, _ := runBinary(t, t.TempDir(), "version")
+	if code != 0 || !strings.HasPrefix(stdout, "archiver v0.0.0-") || !strings.Contains(stdout, "-"+rev[:12]) || strings.Contains(stdout, "+dirty") != (status != "") {
+		t.Errorf("archiver version: exit %d, %q; want the pseudo-version of commit %s", code, stdout, rev[:12])
+	}
+}
+
+// TestSyncJSON: with --log-format json, everything sync writes is JSON,
+// its summary and its failures too.
+func TestSyncJSON(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
+	site.Fail(feedstest.StoryPath(1), feedstest.Status(404))
+	dir := t.TempDir()
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
+	code, _, stderr := runBinary(t, dir, "sync", "--log-format", "json")
+	if code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	msgs := map[string]map[string]any{}
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Errorf("a line is not JSON: %q", line)
+		}
+		msgs[fmt.Sprint(rec["msg"])] = rec
+	}
+	if rec := msgs["sync finished"]; rec == nil || rec["new"] != 1.0 || rec["failed"] != 1.0 {
+		t.Errorf("no summary record, or a wrong one: %v", rec)
+	}
+	if rec := msgs["FAILED"]; rec == nil || rec["url"] != site.StoryURL(1) || rec["kind"] != "gone" || rec["permanent"] != true {
+		t.Errorf("no FAILED record, or a wrong one: %v", rec)
 	}
 }

@@ -5,47 +5,69 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"github.com/rfa-archive/archiver/archiver/config"
 )
+
+// proc is what a command runs with: its environment and its output.
+type proc struct {
+	env            config.Env
+	stdout, stderr io.Writer
+}
 
 // commandFlags are the flags every command has: --config, and for the
 // commands that run passes --log-format and --verbose.
 type commandFlags struct {
 	fs        *flag.FlagSet
-	env       config.Env
+	p         proc
+	args      string // the command's arguments besides its flags, for its usage; "" for none
 	config    *string
 	logFormat *string
 	verbose   *bool
-	args      bool // the command takes arguments besides its flags
+	json      bool // the log is JSON: so is what the command reports
 }
 
 // newFlags starts the flags of command name. A logFormat other than ""
 // adds --log-format, with that default, and --verbose.
-func newFlags(name string, env config.Env, stderr io.Writer, logFormat string) *commandFlags {
+func newFlags(name string, p proc, logFormat string) *commandFlags {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	f := &commandFlags{fs: fs, env: env}
-	f.config = fs.String("config", env.Path(), "the configuration `file` (default $ARCHIVER_CONFIG, else ./config.yaml)")
+	fs.SetOutput(io.Discard) // parse says what went wrong, once
+	fs.Usage = func() {}
+	f := &commandFlags{fs: fs, p: p}
+	f.config = fs.String("config", p.env.Path(), "the configuration `file` ($ARCHIVER_CONFIG, else ./config.yaml)")
 	if logFormat != "" {
-		f.logFormat = fs.String("log-format", logFormat, "log as text, json, or auto (text on a terminal, else json)")
+		f.logFormat = fs.String("log-format", logFormat, "log as `text`, json, or auto (text on a terminal, else json)")
 		f.verbose = fs.Bool("verbose", false, "log debugging detail too")
 	}
 	return f
 }
 
-// parse parses args, which must hold flags only.
+// parse parses args; --help prints the command's usage to stdout.
 func (f *commandFlags) parse(args []string) error {
-	if err := f.fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return err
-		}
-		return &usageError{err.Error()}
+	if err := f.fs.Parse(args); err == flag.ErrHelp {
+		f.usage(f.p.stdout)
+		return err
+	} else if err != nil {
+		return &usageError{fmt.Sprintf("%s: %v (archiver %s --help lists its flags)", f.fs.Name(), err, f.fs.Name())}
 	}
-	if f.fs.NArg() > 0 && !f.args {
+	if f.fs.NArg() > 0 && f.args == "" {
 		return &usageError{fmt.Sprintf("%s takes no arguments, got %q", f.fs.Name(), f.fs.Args())}
 	}
 	return nil
+}
+
+// usage writes the command's flags, each with its default once.
+func (f *commandFlags) usage(w io.Writer) {
+	fmt.Fprintf(w, "Usage: archiver %s [flags]%s\n\nFlags:\n", f.fs.Name(), strings.TrimRight(" "+f.args, " "))
+	f.fs.VisitAll(func(fl *flag.Flag) {
+		name, usage := flag.UnquoteUsage(fl)
+		fmt.Fprintf(w, "  --%s\n      %s", strings.TrimSpace(fl.Name+" "+name), usage)
+		if fl.DefValue != "" && fl.DefValue != "false" {
+			fmt.Fprintf(w, " (default %s)", fl.DefValue)
+		}
+		fmt.Fprintln(w)
+	})
 }
 
 // load parses args and reads the configuration; with --log-format, it
@@ -57,11 +79,11 @@ func (f *commandFlags) load(args []string) (*config.Config, *slog.Logger, error)
 	var log *slog.Logger
 	if f.logFormat != nil {
 		var err error
-		if log, err = newLogger(f.fs.Output(), *f.logFormat, *f.verbose); err != nil {
+		if log, f.json, err = newLogger(f.p.stderr, *f.logFormat, *f.verbose); err != nil {
 			return nil, nil, err
 		}
 	}
-	cfg, err := config.Load(*f.config, f.env)
+	cfg, err := config.Load(*f.config, f.p.env)
 	if err != nil {
 		return nil, nil, err
 	}

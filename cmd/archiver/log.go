@@ -8,8 +8,8 @@ import (
 )
 
 // newLogger returns the logger for format: "text", "json", or "auto" (text
-// on a terminal, JSON otherwise).
-func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
+// on a terminal, JSON otherwise), and whether it writes JSON.
+func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, bool, error) {
 	level := slog.LevelInfo
 	if verbose {
 		level = slog.LevelDebug
@@ -23,11 +23,11 @@ func newLogger(w io.Writer, format string, verbose bool) (*slog.Logger, error) {
 	}
 	switch format {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(slog.NewTextHandler(w, opts)), false, nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(slog.NewJSONHandler(w, opts)), true, nil
 	}
-	return nil, &usageError{fmt.Sprintf("--log-format %q: use text, json or auto", format)}
+	return nil, false, &usageError{fmt.Sprintf("--log-format %q: use text, json or auto", format)}
 }
 
 // discardLog is the logger of commands that log nothing.

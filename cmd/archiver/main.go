@@ -40,11 +40,11 @@ Usage:
                                      try failed articles (all, or those of URL) at the next pass
   archiver version                   print the version
 
-Options:
-  --config FILE   the configuration (default ./config.yaml)
-  --log-format    text, json or auto: text on a terminal, else JSON
-                  (default text for sync and verify, auto for daemon)
-  --verbose       log debugging detail too
+Flags (archiver COMMAND --help lists a command's):
+  --config FILE   the configuration ($ARCHIVER_CONFIG, else ./config.yaml)
+  --log-format    sync and daemon: text, json or auto (text on a terminal,
+                  else JSON); the default is text for sync, auto for daemon
+  --verbose       sync and daemon: log debugging detail too
 
 Exit status: 0 all went well; 1 something failed for the first time, or a
 feed, the store, a pull or a push failed (the rest is committed); 2 usage
@@ -54,38 +54,33 @@ busy (another archiver is writing it).
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], config.ReadEnv(os.Getenv), os.Stdout, os.Stderr)
+	err := run(ctx, os.Args[1:], proc{env: config.ReadEnv(os.Getenv), stdout: os.Stdout, stderr: os.Stderr})
 	stop()
 	os.Exit(exitCode(err, os.Stderr))
 }
 
-// run runs the command line args in the environment env.
-func run(ctx context.Context, args []string, env config.Env, stdout, stderr io.Writer) error {
+// run runs the command line args.
+func run(ctx context.Context, args []string, p proc) error {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(p.stderr, usage)
 		return &usageError{"no command given"}
 	}
+	commands := map[string]func(context.Context, []string, proc) error{
+		"sync": runSyncCommand, "daemon": runDaemonCommand, "healthcheck": runHealthcheckCommand,
+		"verify": runVerifyCommand, "failures": runFailuresCommand, "retry": runRetryCommand,
+	}
+	if cmd, ok := commands[args[0]]; ok {
+		return cmd(ctx, args[1:], p)
+	}
 	switch args[0] {
-	case "sync":
-		return runSyncCommand(ctx, args[1:], env, stderr)
-	case "daemon":
-		return runDaemonCommand(ctx, args[1:], env, stderr)
-	case "healthcheck":
-		return runHealthcheckCommand(ctx, args[1:], env, stdout, stderr)
-	case "verify":
-		return runVerifyCommand(ctx, args[1:], env, stdout, stderr)
-	case "failures":
-		return runFailuresCommand(ctx, args[1:], env, stdout, stderr)
-	case "retry":
-		return runRetryCommand(ctx, args[1:], env, stdout, stderr)
 	case "version", "--version":
-		fmt.Fprintln(stdout, "archiver", config.Version())
+		fmt.Fprintln(p.stdout, "archiver", config.Version())
 		return nil
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(p.stdout, usage)
 		return nil
 	}
-	fmt.Fprint(stderr, usage)
+	fmt.Fprint(p.stderr, usage)
 	return &usageError{fmt.Sprintf("unknown command %q", args[0])}
 }
 
