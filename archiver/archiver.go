@@ -74,7 +74,7 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 	index := indexPosts(st)
 	results := a.poll(ctx, s)
 	if ctx.Err() == nil {
-		pl := planner{cfg: a.cfg, state: s, index: index, trusted: a.client.Trusted, now: sum.Start}
+		pl := planner{cfg: a.cfg, state: s, index: index, forgotten: forgottenKeys(st), trusted: a.client.Trusted, now: sum.Start}
 		p := pl.plan(results)
 		a.begin(p, s, sum)
 		rc := &recorder{st: st, state: s, index: index, listed: p.listed, sum: sum, log: a.log, loc: a.cfg.Location, giveUp: a.cfg.Retry.GiveUp.Duration}

@@ -504,6 +504,55 @@ func TestPassGiveUp(t *testing.T) {
 	}
 }
 
+// TestPassTakedown: a post a person deletes in a commit is not archived
+// again while the feed lists it; archiver forget does the same
+// deliberately, and --undo takes it back.
+func TestPassTakedown(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(3)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	posts := storetest.Posts(t, archive)
+	storetest.Git(t, archive, "rm", "--quiet", "_posts/"+posts[site.StoryURL(1)])
+	storetest.Git(t, archive, "commit", "--quiet", "-m", "Take story 1 down")
+
+	site.EditStory(1, "第1篇报道（更新）") // the feed changes: no 304
+	if got := counts(pass(t, a)); got != "0 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("the pass after the takedown: %s", got)
+	}
+	if _, ok := storetest.Posts(t, archive)[site.StoryURL(1)]; ok {
+		t.Error("the post taken down is archived again")
+	}
+	if msg := storetest.LastMessage(t, archive); !strings.HasPrefix(msg, "Remember 1 post removed from the archive") || !strings.Contains(msg, site.StoryURL(1)) {
+		t.Errorf("last commit %q", msg)
+	}
+
+	// archiver forget: the post goes, and stays gone.
+	if n, err := Forget(context.Background(), a.cfg, []string{site.StoryURL(2) + "?utm_source=x"}, false, a.log); n != 1 || err != nil {
+		t.Fatalf("Forget = %d, %v", n, err)
+	}
+	if _, ok := storetest.Posts(t, archive)[site.StoryURL(2)]; ok {
+		t.Error("a forgotten article's post is still there")
+	}
+	site.EditStory(2, "第2篇报道（更新）")
+	if got := counts(pass(t, a)); got != "0 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("the pass after forget: %s", got)
+	}
+	storetest.CheckRepo(t, archive)
+
+	// --undo: the next pass archives it again.
+	if n, err := Forget(context.Background(), a.cfg, []string{site.StoryURL(1)}, true, a.log); n != 1 || err != nil {
+		t.Fatalf("Forget --undo = %d, %v", n, err)
+	}
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("the pass after forget --undo: %s", got)
+	}
+	if _, ok := storetest.Posts(t, archive)[site.StoryURL(1)]; !ok {
+		t.Error("the article taken back is not archived")
+	}
+	storetest.CheckRepo(t, archive)
+}
+
 // TestPassStopped: a pass stopped while a page hangs (the oldest story's,
 // fetched last) commits the posts it completed; the hanging article is
 // not a failure, and the next pass archives it.

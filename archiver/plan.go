@@ -53,11 +53,12 @@ type skip struct {
 // A planner makes the plan of a pass. Planning reads its inputs and
 // changes nothing: what it decides is all in the plan.
 type planner struct {
-	cfg     *config.Config
-	state   *state
-	index   postIndex
-	trusted func(*url.URL) bool // whether a link may be fetched
-	now     time.Time
+	cfg       *config.Config
+	state     *state
+	index     postIndex
+	forgotten map[string]bool     // keys of articles not to archive again (see Forget)
+	trusted   func(*url.URL) bool // whether a link may be fetched
+	now       time.Time
 
 	p       *plan
 	handled map[string]bool // keys of the entries looked at (the plan's listed)
@@ -118,6 +119,9 @@ func (pl *planner) entry(f *config.Feed, it feeds.Item) (job, bool) {
 	for _, k := range keys {
 		pl.handled[k] = true
 	}
+	if slices.ContainsFunc(keys, func(k string) bool { return pl.forgotten[k] }) {
+		return job{}, false // taken down, or forgotten
+	}
 	name := pl.index.lookup(keys)
 	if u, err := url.Parse(it.Link); err != nil || !pl.trusted(u) {
 		if name == "" {
@@ -150,7 +154,7 @@ func (pl *planner) retries() {
 		}
 		keys := fl.Item.Keys()
 		name := pl.index.lookup(keys)
-		if (fl.Update == "") != (name == "") {
+		if (fl.Update == "") != (name == "") || slices.ContainsFunc(keys, func(k string) bool { return pl.forgotten[k] }) {
 			// A new article archived meanwhile from another feed, or an
 			// edit of a post that is gone from the store.
 			pl.p.resolved = append(pl.p.resolved, key)

@@ -22,29 +22,62 @@ const postsCache = "posts.gob"
 type cache struct {
 	Version int
 	Tree    string
+	Head    string // the commit of Tree
 	Posts   []Post
 }
 
-const cacheVersion = 1
+const cacheVersion = 2
 
 // loadPosts brings s.posts up to date with PostsDir at HEAD.
 func (s *Store) loadPosts(ctx context.Context) error {
 	tree := s.postsTree(ctx)
 	if s.posts == nil || s.tree == "" {
-		s.posts, s.tree = s.readCache()
+		s.posts, s.tree, s.head = s.readCache()
 	}
+	var removed []Post
 	switch {
 	case s.posts != nil && s.tree == tree:
 		return nil
-	case s.posts != nil && s.tree != "" && tree != "" && s.applyDiff(ctx, s.tree, tree) == nil:
+	case s.posts != nil && s.tree != "" && tree != "":
+		var err error
+		if removed, err = s.applyDiff(ctx, s.tree, tree); err == nil {
+			break
+		}
+		fallthrough
 	default:
 		if err := s.scan(); err != nil {
 			return err
 		}
 	}
-	s.tree = tree
+	// What commits removed is remembered (and committed) before the
+	// cache forgets it: a crash in between finds it again. A history
+	// rewritten (a reset) removes nothing.
+	if len(removed) > 0 && s.descends(ctx, s.head) {
+		if err := s.forgetRemoved(ctx, removed); err != nil {
+			return err
+		}
+	}
+	s.tree, s.head = s.postsTree(ctx), s.headCommit(ctx)
 	s.writeCache()
 	return nil
+}
+
+// headCommit is the commit at HEAD, "" if there is none.
+func (s *Store) headCommit(ctx context.Context) string {
+	out, err := s.git.run(ctx, nil, "rev-parse", "--quiet", "--verify", "HEAD")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// descends reports whether HEAD descends from commit.
+func (s *Store) descends(ctx context.Context, commit string) bool {
+	if commit == "" {
+		return false
+	}
+	_, err := s.git.run(ctx, nil, "merge-base", "--is-ancestor", commit, "HEAD")
+	return err == nil
 }
 
 // postsTree is the id of the tree of PostsDir at HEAD, "" if there is none.
@@ -56,22 +89,27 @@ func (s *Store) postsTree(ctx context.Context) string {
 	return strings.TrimSpace(string(out))
 }
 
-// applyDiff updates s.posts with the posts that differ between two trees.
-func (s *Store) applyDiff(ctx context.Context, from, to string) error {
+// applyDiff updates s.posts with the posts that differ between two trees,
+// and returns those removed.
+func (s *Store) applyDiff(ctx context.Context, from, to string) ([]Post, error) {
 	out, err := s.git.run(ctx, nil, "diff-tree", "-r", "-z", "--no-renames", "--name-status", from, to)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	var removed []Post
 	fields := bytes.Split(bytes.TrimSuffix(out, []byte{0}), []byte{0})
 	for i := 0; i+1 < len(fields); i += 2 {
 		status, name := string(fields[i]), string(fields[i+1])
 		if status == "D" {
+			if p, ok := s.posts[name]; ok {
+				removed = append(removed, p)
+			}
 			delete(s.posts, name)
 			continue
 		}
 		s.read(name)
 	}
-	return nil
+	return removed, nil
 }
 
 // scan reads every post in PostsDir.
@@ -132,26 +170,26 @@ func isPostFile(name string) bool {
 	return false
 }
 
-func (s *Store) readCache() (map[string]Post, string) {
+func (s *Store) readCache() (map[string]Post, string, string) {
 	f, err := os.Open(filepath.Join(s.meta, postsCache))
 	if err != nil {
-		return nil, ""
+		return nil, "", ""
 	}
 	defer f.Close()
 	var c cache
 	if err := gob.NewDecoder(f).Decode(&c); err != nil || c.Version != cacheVersion {
-		return nil, ""
+		return nil, "", ""
 	}
 	posts := make(map[string]Post, len(c.Posts))
 	for _, p := range c.Posts {
 		posts[p.Name] = p
 	}
-	return posts, c.Tree
+	return posts, c.Tree, c.Head
 }
 
 // writeCache saves s.posts; failing to is only slower next time.
 func (s *Store) writeCache() {
-	c := cache{Version: cacheVersion, Tree: s.tree, Posts: make([]Post, 0, len(s.posts))}
+	c := cache{Version: cacheVersion, Tree: s.tree, Head: s.head, Posts: make([]Post, 0, len(s.posts))}
 	for _, p := range s.posts {
 		c.Posts = append(c.Posts, p)
 	}

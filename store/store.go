@@ -69,6 +69,7 @@ type Store struct {
 	creds   Credentials
 	posts   map[string]Post // by Name
 	tree    string          // the tree of PostsDir at HEAD that posts reflects
+	head    string          // the commit of tree
 	pending []string        // Names written since the last commit
 	others  []string        // Names with uncommitted changes that archiver did not make
 }
@@ -277,7 +278,17 @@ func (s *Store) Maintain(ctx context.Context) error {
 // commitPaths commits the posts named, and nothing else: what a person
 // has staged stays staged, and out of the commit.
 func (s *Store) commitPaths(ctx context.Context, names []string, message string) (bool, error) {
-	if _, err := s.git.run(ctx, pathList(names), "add", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
+	paths := make([]string, len(names))
+	for i, n := range names {
+		paths[i] = PostsDir + "/" + n
+	}
+	return s.commitFiles(ctx, paths, message)
+}
+
+// commitFiles commits the files of paths (relative to the store; a file
+// removed is a file deleted), and nothing else.
+func (s *Store) commitFiles(ctx context.Context, paths []string, message string) (bool, error) {
+	if _, err := s.git.run(ctx, pathList(paths), "add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
 		return false, fmt.Errorf("store: %w", err)
 	}
 	out, err := s.git.run(ctx, nil, "diff", "--cached", "--name-only", "-z", "--no-renames")
@@ -288,7 +299,7 @@ func (s *Store) commitPaths(ctx context.Context, names []string, message string)
 	for _, p := range strings.Split(string(out), "\x00") {
 		staged[p] = true
 	}
-	changed := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return !staged[PostsDir+"/"+n] })
+	changed := slices.DeleteFunc(slices.Clone(paths), func(p string) bool { return !staged[p] })
 	if len(changed) == 0 {
 		return false, nil // the files were unchanged
 	}
@@ -303,11 +314,11 @@ func (s *Store) commitPaths(ctx context.Context, names []string, message string)
 	return true, nil
 }
 
-// pathList is the paths of posts, for git's --pathspec-from-file.
-func pathList(names []string) io.Reader {
+// pathList is paths for git's --pathspec-from-file.
+func pathList(paths []string) io.Reader {
 	var list strings.Builder
-	for _, n := range names {
-		list.WriteString(PostsDir + "/" + n + "\x00")
+	for _, p := range paths {
+		list.WriteString(p + "\x00")
 	}
 	return strings.NewReader(list.String())
 }

@@ -386,6 +386,7 @@ func TestPostsCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.Close()
+	archived := storetest.Head(t, dir)
 	cacheFile := filepath.Join(dir, ".git", "archiver", "posts.gob")
 	if _, err := os.Stat(cacheFile); err != nil {
 		t.Fatalf("no cache: %v", err)
@@ -421,7 +422,8 @@ func TestPostsCache(t *testing.T) {
 	}
 	s.Close()
 
-	// A post removed behind its back.
+	// A post removed behind its back: a takedown, remembered in a commit
+	// of its own.
 	storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
 	storetest.Git(t, dir, "commit", "--quiet", "-m", "Remove a")
 	s = open(t, dir)
@@ -429,6 +431,12 @@ func TestPostsCache(t *testing.T) {
 		"2024-01-02-b.md": "https://example.org/b2",
 		"2024-01-03-c.md": "https://example.org/c",
 	})
+	if got := s.Forgotten(); !slices.Equal(got, []string{"https://example.org/a"}) {
+		t.Errorf("Forgotten() = %q, want the removed post's article", got)
+	}
+	if msg := storetest.LastMessage(t, dir); !strings.HasPrefix(msg, "Remember 1 post removed from the archive") {
+		t.Errorf("last commit %q", msg)
+	}
 	s.Close()
 
 	// A broken cache only costs a full read, both broken on its own and
@@ -452,7 +460,7 @@ func TestPostsCache(t *testing.T) {
 	}
 
 	// A cache of a history that is gone (rewritten, garbage collected).
-	storetest.Git(t, dir, "reset", "--quiet", "--hard", "HEAD~3")
+	storetest.Git(t, dir, "reset", "--quiet", "--hard", archived)
 	storetest.Git(t, dir, "reflog", "expire", "--expire=now", "--all")
 	storetest.Git(t, dir, "gc", "--quiet", "--prune=now")
 	s = open(t, dir)

@@ -56,3 +56,23 @@ func runRetryCommand(ctx context.Context, args []string, p proc) error {
 	fmt.Fprintf(p.stdout, "retry: %d failed articles are due at the next pass\n", n)
 	return nil
 }
+
+func runForgetCommand(ctx context.Context, args []string, p proc) error {
+	f := newFlags("forget", p, "")
+	f.args = "URL..."
+	undo := f.fs.Bool("undo", false, "archive the articles again")
+	cfg, _, err := f.load(args)
+	if err != nil {
+		return err
+	}
+	if f.fs.NArg() == 0 {
+		return &usageError{"forget: name the articles' URLs"}
+	}
+	n, err := archiver.Forget(ctx, cfg, f.fs.Args(), *undo, discardLog)
+	if err == nil && *undo {
+		fmt.Fprintf(p.stdout, "forget: %d articles are archived again while a feed lists them\n", n)
+	} else if err == nil {
+		fmt.Fprintf(p.stdout, "forget: %d articles forgotten (archiver forget --undo URL takes one back)\n", n)
+	}
+	return err
+}

@@ -197,6 +197,30 @@ func TestSyncEndToEnd(t *testing.T) {
 	if got := storetest.Head(t, archive); got != head {
 		t.Error("a run with nothing new made a commit")
 	}
+
+	// A story taken down with archiver forget stays down; --undo brings it
+	// back.
+	hostile := site.URL + "/mandarin/test/hostile-story-03012025080000.html"
+	if code, stdout, stderr := runBinary(t, dir, "forget", hostile); code != 0 || !strings.Contains(stdout, "1 articles forgotten") {
+		t.Fatalf("archiver forget: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if _, err := os.Stat(filepath.Join(archive, "_posts", "2025-03-01-hostile-story.md")); err == nil {
+		t.Error("the forgotten article's post is still there")
+	}
+	runBinary(t, dir, "sync")
+	if _, err := os.Stat(filepath.Join(archive, "_posts", "2025-03-01-hostile-story.md")); err == nil {
+		t.Error("a sync archived the forgotten article again")
+	}
+	if code, stdout, stderr := runBinary(t, dir, "forget", "--undo", hostile); code != 0 || !strings.Contains(stdout, "1 articles are archived again") {
+		t.Fatalf("archiver forget --undo: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 || !strings.Contains(stderr, "sync: 1 new") {
+		t.Errorf("the sync after forget --undo: exit %d\n%s", code, stderr)
+	}
+	storetest.CheckRepo(t, archive)
+	if code, _, _ := runBinary(t, dir, "forget"); code != exitUsage {
+		t.Errorf("forget with no URL: exit %d, want 2", code)
+	}
 }
 
 // checkPosts asserts the archive holds exactly the fixture site's posts.

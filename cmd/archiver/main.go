@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"flag"
 	"fmt"
@@ -27,30 +28,10 @@ const (
 	exitBusy   = 3 // another archiver holds the store's lock
 )
 
-const usage = `archiver keeps an archive of news feeds as a git repository of Jekyll posts.
-
-Usage:
-  archiver sync [--config FILE]      poll every feed once, archive what is new, commit, exit
-  archiver daemon [--config FILE]    sync at start and then on the schedule, until SIGTERM
-  archiver healthcheck [--config FILE]
-                                     ask a running daemon's /healthz: exit 0 healthy, 1 not
-  archiver verify [--config FILE]    check the archive; list every problem with its file
-  archiver failures [--config FILE]  list the failed articles: tried again, parked, given up
-  archiver retry [--config FILE] [URL...]
-                                     try failed articles (all, or those of URL) at the next pass
-  archiver version                   print the version
-
-Flags (archiver COMMAND --help lists a command's):
-  --config FILE   the configuration ($ARCHIVER_CONFIG, else ./config.yaml)
-  --log-format    sync and daemon: text, json or auto (text on a terminal,
-                  else JSON); the default is text for sync, auto for daemon
-  --verbose       sync and daemon: log debugging detail too
-
-Exit status: 0 all went well; 1 something failed for the first time, or a
-feed, the store, a pull or a push failed (the rest is committed); 2 usage
-or configuration error, or a store that cannot be used; 3 the store is
-busy (another archiver is writing it).
-`
+// usage is the program's help.
+//
+//go:embed usage.txt
+var usage string
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -67,7 +48,7 @@ func run(ctx context.Context, args []string, p proc) error {
 	}
 	commands := map[string]func(context.Context, []string, proc) error{
 		"sync": runSyncCommand, "daemon": runDaemonCommand, "healthcheck": runHealthcheckCommand,
-		"verify": runVerifyCommand, "failures": runFailuresCommand, "retry": runRetryCommand,
+		"verify": runVerifyCommand, "failures": runFailuresCommand, "retry": runRetryCommand, "forget": runForgetCommand,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], p)
