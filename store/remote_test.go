@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -76,4 +77,62 @@ func TestPushRace(t *testing.T) {
 		t.Errorf("the remote has %d posts, want %d: %v", len(files), archivers*rounds, files)
 	}
 	storetest.Git(t, remote, "fsck", "--strict", "--no-progress")
+}
+
+// TestPullDirty: a pull that fast-forwards keeps a person's changes in
+// the work tree; one that would have to replay the store's commits over
+// the remote's says which files stop it, and touches nothing.
+func TestPullDirty(t *testing.T) {
+	root := t.TempDir()
+	remote := filepath.Join(root, "remote.git")
+	storetest.Git(t, root, "init", "--quiet", "--bare", "--initial-branch=main", remote)
+	opts := options(filepath.Join(root, "archive"))
+	opts.Remote = remote
+	ctx := context.Background()
+	s, err := store.Open(ctx, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Write("2025-01-01-a.md", post("https://example.org/a")); err != nil {
+		t.Fatal(err)
+	}
+	s.Commit(ctx, "Archive a")
+	if err := s.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dir := s.Dir()
+	// The forge gets a commit; a person edits a post here, not committed.
+	clone := filepath.Join(root, "clone")
+	storetest.Git(t, root, "clone", "--quiet", remote, clone)
+	storetest.WriteFile(t, filepath.Join(clone, "ABOUT.md"), "about\n")
+	storetest.Git(t, clone, "add", ".")
+	storetest.Git(t, clone, "commit", "--quiet", "-m", "About")
+	storetest.Git(t, clone, "push", "--quiet", "origin", "main")
+	edit := string(post("https://example.org/a")) + "A person's note.\n"
+	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2025-01-01-a.md"), edit)
+
+	if err := s.Pull(ctx); err != nil {
+		t.Fatalf("a pull that fast-forwards: %v", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "_posts", "2025-01-01-a.md")); string(data) != edit {
+		t.Error("the person's change is gone")
+	}
+
+	// Both move on: the store's commit would have to be replayed.
+	storetest.WriteFile(t, filepath.Join(clone, "ABOUT.md"), "about, again\n")
+	storetest.Git(t, clone, "commit", "--quiet", "-am", "About again")
+	storetest.Git(t, clone, "push", "--quiet", "origin", "main")
+	if err := s.Write("2025-01-02-b.md", post("https://example.org/b")); err != nil {
+		t.Fatal(err)
+	}
+	s.Commit(ctx, "Archive b")
+	head := storetest.Head(t, dir)
+	err = s.Pull(ctx)
+	if err == nil || !strings.Contains(err.Error(), "_posts/2025-01-01-a.md") || strings.Contains(err.Error(), "diverged") {
+		t.Errorf("a pull stopped by a change in the work tree: %v, want the file named", err)
+	}
+	if data, _ := os.ReadFile(filepath.Join(dir, "_posts", "2025-01-01-a.md")); string(data) != edit || storetest.Head(t, dir) != head {
+		t.Error("the stopped pull changed the work tree or HEAD")
+	}
+	s.Close()
 }
