@@ -1,8 +1,10 @@
 package store
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Crash leaves the store as an archiver killed now would: the OS releases
@@ -10,18 +12,21 @@ import (
 // has the store open stay.
 func (s *Store) Crash() { s.lock.Unlock() }
 
-// MarkRebasing marks a rebase in the repository at dir as archiver's own,
-// as Pull does before it starts one.
+// MarkRebasing marks the rebase in progress in the repository at dir as
+// archiver's own, as Pull does before it starts one.
 func MarkRebasing(dir string) error {
-	return os.WriteFile(filepath.Join(dir, ".git", "archiver", rebaseFile), nil, 0o644)
+	git := filepath.Join(dir, ".git")
+	orig, err1 := os.ReadFile(filepath.Join(git, "rebase-merge", "orig-head"))
+	onto, err2 := os.ReadFile(filepath.Join(git, "rebase-merge", "onto"))
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("no rebase in progress: %v %v", err1, err2)
+	}
+	mark := strings.TrimSpace(string(orig)) + " " + strings.TrimSpace(string(onto)) + "\n"
+	return os.WriteFile(filepath.Join(git, "archiver", rebaseFile), []byte(mark), 0o644)
 }
 
-// MarkKilled marks the store at dir as left open by an archiver that was
-// killed.
-func MarkKilled(dir string) error {
-	meta := filepath.Join(dir, ".git", "archiver")
-	if err := os.MkdirAll(meta, 0o755); err != nil {
-		return err
-	}
-	return os.WriteFile(filepath.Join(meta, runningFile), nil, 0o644)
+// MarkRebasingStale leaves the mark of a rebase of archiver's that ended
+// long ago, as a kill at the wrong moment would.
+func MarkRebasingStale(dir string) error {
+	return os.WriteFile(filepath.Join(dir, ".git", "archiver", rebaseFile), []byte("1111111 2222222\n"), 0o644)
 }

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,23 +39,98 @@ func (s *Store) Forgotten() []string {
 	return urls
 }
 
-// forgetRemoved remembers the posts a commit removed (see applyDiff): the
-// article of each is forgotten, unless another post has it.
-func (s *Store) forgetRemoved(ctx context.Context, removed []Post) error {
+// takedownsFile holds the posts commits removed that are not yet
+// remembered in ForgottenFile (a person's change to it not committed
+// stops that): they stay known, so that no pass archives them again,
+// until they are.
+const takedownsFile = "takedowns.json"
+
+// forgetRemoved remembers the posts commits removed, with those not yet
+// remembered: the article of each is forgotten, unless another post has
+// it, or a person took it out of the list since the commit since. Those
+// it cannot remember stay in the store's posts, and in takedownsFile.
+func (s *Store) forgetRemoved(ctx context.Context, removed []Post, since string) error {
+	pending := s.pendingTakedowns()
+	s.waiting = nil
+	for _, p := range pending {
+		delete(s.posts, p.Name) // kept known while it waited: not another post of its article
+	}
+	forgotten := s.Forgotten()
+	var except map[string]bool
+	var keep []Post
 	var urls []string
-	for _, p := range removed {
-		if p.From != "" && !s.holds(p.From) && !slices.Contains(s.Forgotten(), p.From) {
+	for _, p := range append(pending, removed...) {
+		if p.From == "" || s.holds(p.From) || slices.Contains(forgotten, p.From) || slices.Contains(urls, p.From) {
+			continue
+		}
+		if except == nil {
+			except = s.unforgotten(ctx, since)
+		}
+		if !except[p.From] {
 			urls = append(urls, p.From)
+			keep = append(keep, p)
 		}
 	}
+	file := filepath.Join(s.meta, takedownsFile)
 	if len(urls) == 0 {
+		os.Remove(file)
 		return nil
+	}
+	data, _ := json.Marshal(keep)
+	if err := writeAtomic(file, data); err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
 	s.log.Info("store: posts were removed from the archive in a commit; archiver does not archive them again",
 		"posts", len(urls), "list", ForgottenFile)
 	msg := fmt.Sprintf("Remember %d %s removed from the archive\n\nArchiver does not archive again (see %s):\n",
 		len(urls), plural(len(urls), "post", "posts"), ForgottenFile)
-	return s.changeForgotten(ctx, urls, nil, nil, msg)
+	if err := s.changeForgotten(ctx, urls, nil, nil, msg); err != nil {
+		for _, p := range keep {
+			if _, ok := s.posts[p.Name]; !ok {
+				s.posts[p.Name] = p // still known, so that no pass archives it again
+				s.waiting = append(s.waiting, p)
+			}
+		}
+		return err
+	}
+	os.Remove(file)
+	return nil
+}
+
+// pendingTakedowns are the posts of takedownsFile that are still removed.
+func (s *Store) pendingTakedowns() []Post {
+	var pending []Post
+	data, err := os.ReadFile(filepath.Join(s.meta, takedownsFile))
+	if err != nil {
+		return nil
+	}
+	if err := json.Unmarshal(data, &pending); err != nil {
+		s.log.Warn("store: cannot read the takedowns waiting to be remembered", "file", takedownsFile, "error", err)
+	}
+	return slices.DeleteFunc(pending, func(p Post) bool {
+		_, err := os.Lstat(filepath.Join(s.dir, PostsDir, filepath.FromSlash(p.Name)))
+		return err == nil // back in the archive: not taken down
+	})
+}
+
+// unforgotten are the articles taken out of ForgottenFile since commit:
+// a person's undo, not to be undone.
+func (s *Store) unforgotten(ctx context.Context, commit string) map[string]bool {
+	out := map[string]bool{}
+	if commit == "" {
+		return out
+	}
+	before, err := s.git.run(ctx, nil, "show", commit+":"+ForgottenFile)
+	if err != nil {
+		return out
+	}
+	now := s.Forgotten()
+	for _, line := range strings.Split(string(before), "\n") {
+		if u := strings.TrimSpace(line); u != "" && !strings.HasPrefix(u, "#") && !slices.Contains(now, u) {
+			out[u] = true
+		}
+	}
+	return out
 }
 
 // holds reports whether a post of the store is from the URL from.
@@ -68,8 +144,14 @@ func (s *Store) holds(from string) bool {
 }
 
 // Forget forgets the articles of urls, removes the posts names (their
-// posts, if the store has them), and commits both with message.
+// posts, if the store has them), and commits both with message. A post
+// with a person's changes not committed stops it.
 func (s *Store) Forget(ctx context.Context, urls, names []string, message string) error {
+	for _, name := range names {
+		if s.theirs(ctx, name) {
+			return fmt.Errorf("store: %s/%s has changes that someone made and did not commit: commit or discard them first", PostsDir, name)
+		}
+	}
 	return s.changeForgotten(ctx, urls, nil, names, message)
 }
 
@@ -104,6 +186,21 @@ func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, 
 	for _, u := range urls {
 		b.WriteString(u + "\n")
 	}
+	for _, name := range names {
+		if !validName.MatchString(name) && !isPostFile(name) || strings.ContainsAny(name, `/\`) {
+			return fmt.Errorf("store: refusing to remove %q", name)
+		}
+	}
+	// The journal first: after a crash, the next Open commits what is
+	// archiver's, and knows a person's.
+	if err := s.journal(ForgottenFile, []byte(b.String())); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	for _, name := range names {
+		if err := s.journal(PostsDir+"/"+name, nil); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
 	path := filepath.Join(s.dir, ForgottenFile)
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("store: %w", err)
@@ -113,14 +210,10 @@ func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, 
 	}
 	paths := []string{ForgottenFile}
 	for _, name := range names {
-		if !validName.MatchString(name) && !isPostFile(name) {
-			return fmt.Errorf("store: refusing to remove %q", name)
-		}
 		if err := os.Remove(filepath.Join(s.dir, PostsDir, name)); err != nil && !os.IsNotExist(err) {
 			return fmt.Errorf("store: %w", err)
 		}
 		paths = append(paths, PostsDir+"/"+name)
-		delete(s.posts, name)
 	}
 	for _, u := range add {
 		message += "- " + u + "\n"
@@ -128,8 +221,14 @@ func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, 
 	for _, u := range drop {
 		message += "- " + u + "\n"
 	}
+	if err := s.checkState(ctx); err != nil {
+		return err
+	}
 	if _, err := s.commitFiles(ctx, paths, message); err != nil {
 		return err
 	}
-	return nil
+	if err := s.clearJournal(); err != nil {
+		return err
+	}
+	return s.loadPosts(ctx) // the cache knows these removals are ours
 }

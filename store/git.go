@@ -31,8 +31,9 @@ func newGit(dir, name, email string) (*git, error) {
 	env := append(cleanEnv(os.Environ()),
 		"GIT_AUTHOR_NAME="+name, "GIT_AUTHOR_EMAIL="+email,
 		"GIT_COMMITTER_NAME="+name, "GIT_COMMITTER_EMAIL="+email,
-		"GIT_TERMINAL_PROMPT=0", // never wait for a password nobody types
-		"LC_ALL=C",              // messages we can match
+		"GIT_TERMINAL_PROMPT=0",   // never wait for a password nobody types
+		"GIT_LITERAL_PATHSPECS=1", // a post's name is a name, never a pattern
+		"LC_ALL=C",                // messages we can match
 	)
 	return &git{dir: dir, env: env}, nil
 }

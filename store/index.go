@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -37,7 +38,9 @@ func (s *Store) loadPosts(ctx context.Context) error {
 	var removed []Post
 	switch {
 	case s.posts != nil && s.tree == tree:
-		return nil
+		if _, err := os.Stat(filepath.Join(s.meta, takedownsFile)); err != nil {
+			return nil // nothing changed, no takedown waits
+		}
 	case s.posts != nil && s.tree != "" && tree != "":
 		var err error
 		if removed, err = s.applyDiff(ctx, s.tree, tree); err == nil {
@@ -52,10 +55,12 @@ func (s *Store) loadPosts(ctx context.Context) error {
 	// What commits removed is remembered (and committed) before the
 	// cache forgets it: a crash in between finds it again. A history
 	// rewritten (a reset) removes nothing.
-	if len(removed) > 0 && s.descends(ctx, s.head) {
-		if err := s.forgetRemoved(ctx, removed); err != nil {
-			return err
-		}
+	if !s.descends(ctx, s.head) {
+		removed = nil
+	}
+	if err := s.forgetRemoved(ctx, removed, s.head); err != nil {
+		s.log.Warn("store: posts removed in a commit are not yet remembered as taken down; archiver tries again at the next pass",
+			slog.String("error", err.Error()))
 	}
 	s.tree, s.head = s.postsTree(ctx), s.headCommit(ctx)
 	s.writeCache()
@@ -191,7 +196,9 @@ func (s *Store) readCache() (map[string]Post, string, string) {
 func (s *Store) writeCache() {
 	c := cache{Version: cacheVersion, Tree: s.tree, Head: s.head, Posts: make([]Post, 0, len(s.posts))}
 	for _, p := range s.posts {
-		c.Posts = append(c.Posts, p)
+		if !slices.Contains(s.waiting, p) { // not in PostsDir: known again from takedownsFile
+			c.Posts = append(c.Posts, p)
+		}
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&c); err == nil {

@@ -10,9 +10,10 @@ import (
 )
 
 // childAttr makes git a process group of its own, with its helpers, and
-// makes it get SIGKILL when archiver dies.
+// makes it get SIGTERM when archiver dies, on which git removes its lock
+// files and ends.
 func childAttr() *syscall.SysProcAttr {
-	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: true}
+	return &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM, Setpgid: true}
 }
 
 // terminate sends SIGTERM to git's process group: git and its helpers.

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"cmp"
 	"context"
 	"encoding/base64"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math/rand/v2"
 	"net/url"
@@ -127,9 +130,17 @@ func (s *Store) pull(ctx context.Context) error {
 	if _, err := s.git.run(ctx, nil, "merge-base", "--is-ancestor", "FETCH_HEAD", "HEAD"); err == nil {
 		return nil // nothing new there
 	}
-	if _, err := s.git.run(ctx, nil, "merge-base", "HEAD", "FETCH_HEAD"); err != nil {
+	if err := s.checkState(ctx); err != nil {
+		return err // a person's branch or rebase since Open: nothing is pulled into it
+	}
+	base, err := s.git.run(ctx, nil, "merge-base", "HEAD", "FETCH_HEAD")
+	if err != nil {
 		return s.takeRemote(ctx)
 	}
+	// Takedowns in what comes: remembered whether it fast-forwards or is
+	// rebased onto (which loadPosts cannot tell from its cache).
+	base = bytes.TrimSpace(base)
+	removed := s.removedBetween(ctx, string(base), "FETCH_HEAD")
 	if _, err := s.git.run(ctx, nil, "merge-base", "--is-ancestor", "HEAD", "FETCH_HEAD"); err == nil {
 		// Nothing of the store's to replay: the branch moves on, and the
 		// changes in the work tree stay, unless the pull would change the
@@ -138,18 +149,48 @@ func (s *Store) pull(ctx context.Context) error {
 			return fmt.Errorf("pulling from %s: %w: commit or stash the changes it names in %s, and archiver pulls at the next pass",
 				Redact(s.remote), err, s.dir)
 		}
-		return s.loadPosts(ctx)
-	}
-	if err := s.rebase(ctx); err != nil {
+	} else if err := s.rebase(ctx); err != nil {
 		return err
 	}
-	return s.loadPosts(ctx)
+	if err := s.loadPosts(ctx); err != nil {
+		return err
+	}
+	return s.forgetRemoved(ctx, removed, string(base))
 }
 
-// rebase replays the store's commits on the remote's (FETCH_HEAD). A
-// rebase needs a clean work tree: one with a person's changes is not
-// touched, and the error names them.
+// removedBetween are the posts the store knows that the commits from..to
+// remove.
+func (s *Store) removedBetween(ctx context.Context, from, to string) []Post {
+	out, err := s.git.run(ctx, nil, "diff-tree", "-r", "-z", "--no-renames", "--name-status", "--diff-filter=D", from, to, "--", PostsDir)
+	if err != nil {
+		return nil
+	}
+	var removed []Post
+	fields := bytes.Split(bytes.TrimSuffix(out, []byte{0}), []byte{0})
+	for i := 0; i+1 < len(fields); i += 2 {
+		if p, ok := s.posts[strings.TrimPrefix(string(fields[i+1]), PostsDir+"/")]; ok {
+			removed = append(removed, p)
+		}
+	}
+	return removed
+}
+
+// rebase replays the store's commits on the remote's (FETCH_HEAD). It
+// replays only archiver's own: a person's commits not pushed are theirs
+// to replay, and a rebase needs a clean work tree; either stops it, and
+// the error says what to do.
 func (s *Store) rebase(ctx context.Context) error {
+	authors, err := s.git.run(ctx, nil, "log", "--format=%ae", "FETCH_HEAD..HEAD")
+	if err != nil {
+		return err
+	}
+	for _, a := range strings.Fields(string(authors)) {
+		if a != s.email {
+			return fmt.Errorf("the store and %s have both moved on, and the branch has commits not pushed that archiver did not make (by %s): "+
+				"replay them on the remote's yourself (git -C %s pull --rebase %s %s), and archiver pulls at the next pass",
+				Redact(s.remote), a, s.dir, remoteName, s.branch)
+		}
+	}
 	out, err := s.git.run(ctx, nil, "status", "--porcelain=v1", "--untracked-files=no")
 	if err != nil {
 		return err
@@ -163,12 +204,19 @@ func (s *Store) rebase(ctx context.Context) error {
 			"commits from being replayed on the remote's: %s; commit or stash them in %s, and archiver pulls at the next pass",
 			Redact(s.remote), strings.Join(files, ", "), s.dir)
 	}
+	orig, err1 := s.git.run(ctx, nil, "rev-parse", "HEAD")
+	onto, err2 := s.git.run(ctx, nil, "rev-parse", "FETCH_HEAD")
+	if err1 != nil || err2 != nil {
+		return errors.Join(err1, err2)
+	}
 	mark := filepath.Join(s.meta, rebaseFile)
-	if err := writeAtomic(mark, nil); err != nil {
+	if err := writeAtomic(mark, []byte(strings.TrimSpace(string(orig))+" "+strings.TrimSpace(string(onto))+"\n")); err != nil {
 		return err
 	}
 	defer os.Remove(mark)
 	if _, err := s.git.run(ctx, nil, "rebase", "--quiet", "FETCH_HEAD"); err != nil {
+		// checkState saw no rebase before this one: the one in progress,
+		// if any, is ours.
 		s.git.run(ctx, nil, "rebase", "--abort")
 		return fmt.Errorf("the store and %s have diverged and the store's commits do not apply on top: "+
 			"resolve it by hand in %s (git pull --rebase %s %s): %w", Redact(s.remote), s.dir, remoteName, s.branch, err)
@@ -178,7 +226,8 @@ func (s *Store) rebase(ctx context.Context) error {
 
 // takeRemote starts the store from the remote's history, unrelated to
 // its own: a store just created beside an existing archive takes the
-// archive; a store with a history of its own is never thrown away.
+// archive; a store with a history of its own, or whose first commit holds
+// files of a person's, is never thrown away.
 func (s *Store) takeRemote(ctx context.Context) error {
 	if !s.justSeeded(ctx) {
 		return fmt.Errorf("%s holds another history than the store: point store.remote at this archive's repository, "+
@@ -192,10 +241,22 @@ func (s *Store) takeRemote(ctx context.Context) error {
 }
 
 // justSeeded reports whether the store holds nothing but the first commit
-// Open made.
+// Open made, of archiver's own site files alone.
 func (s *Store) justSeeded(ctx context.Context) bool {
 	out, err := s.git.run(ctx, nil, "log", "--max-count=2", "--format=%s")
-	return err == nil && strings.TrimSpace(string(out)) == strings.TrimSpace(seedMessage) && len(s.posts) == 0
+	if err != nil || strings.TrimSpace(string(out)) != strings.TrimSpace(seedMessage) || len(s.posts) > 0 {
+		return false
+	}
+	files, err := s.git.run(ctx, nil, "ls-tree", "-r", "-z", "--name-only", "HEAD")
+	if err != nil {
+		return false
+	}
+	for _, f := range strings.Split(strings.TrimSuffix(string(files), "\x00"), "\x00") {
+		if _, err := fs.Stat(site, "site/"+f); err != nil {
+			return false // a file of a person's
+		}
+	}
+	return true
 }
 
 // Push pushes the store's commits to the remote's branch. A push the
@@ -209,7 +270,11 @@ func (s *Store) Push(ctx context.Context) error {
 	}
 	g := s.git.with(s.remoteEnv())
 	for attempt := 1; ; attempt++ {
-		_, err := g.run(ctx, nil, "push", "--quiet", remoteName, "HEAD:refs/heads/"+s.branch)
+		if err := s.checkState(ctx); err != nil {
+			return &RemoteError{err} // a person's branch checked out: it is not the archive's to push
+		}
+		ref := "refs/heads/" + s.branch
+		_, err := g.run(ctx, nil, "push", "--quiet", remoteName, ref+":"+ref)
 		if err == nil {
 			return nil
 		}

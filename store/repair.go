@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,11 +18,12 @@ import (
 // stop, and into which a temporary file would be committed.
 //
 // A lock file is removed only when no live git can be holding it: no git
-// runs in the repository, and either the archiver that had the store open
-// last was killed (killed), or the lock is older than lockAge. A lock of
-// a person's git, which may run where archiver cannot see it (outside its
-// container), is left alone, and the pass fails until it is gone.
-func (s *Store) removeLeftovers(ctx context.Context, killed bool) error {
+// runs in the repository, and the lock is older than lockAge. A lock of a
+// person's git, which may run where archiver cannot see it (outside its
+// container), is left alone, and the pass fails until it is gone. (When
+// archiver is killed its git gets SIGTERM, on which git removes its own
+// locks: archiver rarely leaves one.)
+func (s *Store) removeLeftovers(ctx context.Context) error {
 	gitDir := filepath.Dir(s.meta)
 	var locks []string
 	filepath.WalkDir(filepath.Join(gitDir, "refs"), func(path string, d os.DirEntry, err error) error {
@@ -38,7 +40,7 @@ func (s *Store) removeLeftovers(ctx context.Context, killed bool) error {
 		if err != nil {
 			continue
 		}
-		if held := s.lockHeld(st, killed); held != "" {
+		if held := s.lockHeld(st); held != "" {
 			return fmt.Errorf("store: %s is held by %s: try again once it has finished (archiver removes a lock only when no git can be holding it)", l, held)
 		}
 		if err := os.Remove(l); err != nil && !os.IsNotExist(err) {
@@ -66,23 +68,26 @@ func (s *Store) removeLeftovers(ctx context.Context, killed bool) error {
 }
 
 // lockAge is how old a git lock must be for archiver to take it for a
-// leftover, when its own last run was not killed.
+// leftover.
 const lockAge = 10 * time.Minute
 
 // lockHeld says who may hold a git lock file: a git running in the
-// repository, a gc that gc.pid names, or, for a lock younger than lockAge
-// that no killed run of ours can have left, a git archiver cannot see.
-// "" when nothing can.
-func (s *Store) lockHeld(lock os.FileInfo, killed bool) string {
-	if p := gitRunningIn(s.dir); p != "" {
+// repository, a gc that gc.pid names, or, for a lock younger than lockAge,
+// a git archiver cannot see. "" when nothing can.
+func (s *Store) lockHeld(lock os.FileInfo) string {
+	dir := s.dir
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // as /proc/*/cwd shows it
+	}
+	if p := gitRunningIn(dir); p != "" {
 		return "a git command running in the store (" + p + ")"
 	}
 	if p := gcRunning(filepath.Dir(s.meta)); p != "" {
 		return "git gc (" + p + ", in gc.pid)"
 	}
-	if !killed && time.Since(lock.ModTime()) < lockAge {
-		return fmt.Sprintf("a git command that archiver cannot see, it seems: the lock is %s old, and the last archiver run ended well",
-			time.Since(lock.ModTime()).Round(time.Second))
+	if age := time.Since(lock.ModTime()); age < lockAge {
+		return fmt.Sprintf("a git command that archiver cannot see, it seems: the lock is %s old (archiver takes a lock older than %s for a leftover)",
+			age.Round(time.Second), lockAge)
 	}
 	return ""
 }
@@ -99,8 +104,9 @@ func initInProgress(path string) bool {
 	return err == nil && time.Since(st.ModTime()) < time.Minute
 }
 
-// rebaseFile marks a rebase of Pull's: while it is there, a rebase in
-// progress is archiver's own.
+// rebaseFile marks a rebase of Pull's: the commits it replays (orig-head)
+// and the one it replays them onto. A rebase in progress is archiver's
+// own only when git's record of it names the same two.
 const rebaseFile = "rebasing"
 
 // finishRebase undoes a rebase of Pull's that a killed run interrupted,
@@ -109,12 +115,16 @@ const rebaseFile = "rebasing"
 // not archiver's is a person's, left alone (checkState says so).
 func (s *Store) finishRebase(ctx context.Context) error {
 	gitDir, mark := filepath.Dir(s.meta), filepath.Join(s.meta, rebaseFile)
-	if _, err := os.Stat(mark); err != nil {
+	ours, err := os.ReadFile(mark)
+	if err != nil {
 		return nil
 	}
+	defer os.Remove(mark)
 	for _, dir := range []string{"rebase-merge", "rebase-apply"} {
-		if _, err := os.Stat(filepath.Join(gitDir, dir)); err != nil {
-			continue
+		orig, err1 := os.ReadFile(filepath.Join(gitDir, dir, "orig-head"))
+		onto, err2 := os.ReadFile(filepath.Join(gitDir, dir, "onto"))
+		if err1 != nil || err2 != nil || strings.TrimSpace(string(ours)) != strings.TrimSpace(string(orig))+" "+strings.TrimSpace(string(onto)) {
+			continue // none, or a person's
 		}
 		if _, err := s.git.run(ctx, nil, "rebase", "--abort"); err != nil {
 			return fmt.Errorf("store: undoing a rebase an interrupted run left: %w; "+
@@ -122,7 +132,7 @@ func (s *Store) finishRebase(ctx context.Context) error {
 		}
 		s.log.Warn("store: undid a pull an interrupted run left half done; the next pull does it again")
 	}
-	return os.Remove(mark)
+	return nil
 }
 
 // repair commits the posts an interrupted run of archiver wrote (its
@@ -134,46 +144,46 @@ func (s *Store) repair(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ours := s.journaled()
 	var recovered []string
-	for _, name := range changed {
-		path := filepath.Join(s.dir, PostsDir, name)
-		data, err := os.ReadFile(path)
-		switch {
-		case !ours[name]:
-			s.others = append(s.others, name)
-		case err != nil:
-			// Gone: a person's doing, not ours to undo.
-		default:
+	for _, path := range changed {
+		if !s.ours(path) {
+			s.others = append(s.others, path)
+			continue
+		}
+		if data, err := os.ReadFile(filepath.Join(s.dir, path)); err == nil && strings.HasPrefix(path, PostsDir+"/") {
 			if _, err := ParseFrontMatter(data); err != nil {
 				s.log.Warn("store: a post an interrupted run wrote does not read back; it is left uncommitted: run archiver verify",
 					slog.String("file", path), slog.String("reason", err.Error()))
-				s.others = append(s.others, name)
+				s.others = append(s.others, path)
 				continue
 			}
-			recovered = append(recovered, name)
 		}
+		recovered = append(recovered, path)
 	}
 	if len(s.others) > 0 {
-		s.log.Warn("store: changes in _posts that archiver did not make are not committed; archiver leaves them alone",
-			slog.Int("files", len(s.others)), slog.String("first", filepath.Join(PostsDir, s.others[0])))
+		s.log.Warn("store: changes that archiver did not make are not committed; archiver leaves them alone",
+			slog.Int("files", len(s.others)), slog.String("first", s.others[0]))
 	}
 	if len(recovered) > 0 {
-		msg := fmt.Sprintf("Recover %d %s an interrupted archiver run wrote\n", len(recovered), plural(len(recovered), "post", "posts"))
-		if _, err := s.commitPaths(ctx, recovered, msg); err != nil {
+		msg := fmt.Sprintf("Recover %d %s an interrupted archiver run wrote\n", len(recovered), plural(len(recovered), "file", "files"))
+		if slices.IndexFunc(recovered, func(p string) bool { return !strings.HasPrefix(p, PostsDir+"/") }) < 0 {
+			msg = fmt.Sprintf("Recover %d %s an interrupted archiver run wrote\n", len(recovered), plural(len(recovered), "post", "posts"))
+		}
+		if _, err := s.commitFiles(ctx, recovered, msg); err != nil {
 			return err
 		}
-		s.log.Info("store: committed posts an interrupted run had written", slog.Int("posts", len(recovered)))
+		s.log.Info("store: committed what an interrupted run had written", slog.Int("files", len(recovered)))
 	}
 	return s.clearJournal()
 }
 
-// changedPosts lists the posts (names in PostsDir) that differ from HEAD:
-// staged, modified or untracked. A broken index, which git cannot read, is
-// rebuilt from HEAD first.
+// changedPosts lists the files archiver writes (posts, ForgottenFile) that
+// differ from HEAD: staged, modified, removed or untracked, by their paths
+// in the store. A broken index, which git cannot read, is rebuilt from
+// HEAD first.
 func (s *Store) changedPosts(ctx context.Context) ([]string, error) {
 	status := func() ([]byte, error) {
-		return s.git.run(ctx, nil, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", PostsDir)
+		return s.git.run(ctx, nil, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", PostsDir, ForgottenFile)
 	}
 	out, err := status()
 	if err != nil && strings.Contains(err.Error(), "index") {
@@ -187,19 +197,16 @@ func (s *Store) changedPosts(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	var names []string
+	var paths []string
 	for _, rec := range bytes.Split(out, []byte{0}) {
 		if len(rec) < 4 {
 			continue
 		}
-		path := string(rec[3:])
-		name, ok := strings.CutPrefix(path, PostsDir+"/")
-		if !ok || strings.HasSuffix(name, "/.gitkeep") || name == ".gitkeep" {
-			continue
+		if path := string(rec[3:]); !strings.HasSuffix(path, "/.gitkeep") {
+			paths = append(paths, path)
 		}
-		names = append(names, name)
 	}
-	return names, nil
+	return paths, nil
 }
 
 func plural(n int, one, many string) string {

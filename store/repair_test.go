@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rfa-archive/archiver/store"
 	"github.com/rfa-archive/archiver/store/storetest"
@@ -61,8 +62,8 @@ func TestRepair(t *testing.T) {
 	for _, tmp := range tmps {
 		storetest.WriteFile(t, tmp, "---\ntitle: half")
 	}
-	// (c) a lock git left when it was killed with the run
-	storetest.WriteFile(t, filepath.Join(gitDir, "index.lock"), "")
+	// (c) a lock a git left when it was killed, long ago
+	stale(t, filepath.Join(gitDir, "index.lock"))
 
 	s = open(t, dir)
 
@@ -141,9 +142,7 @@ func TestRepairFirstCommit(t *testing.T) {
 	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=main")
 	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), string(post("https://example.org/a")))
 	storetest.WriteFile(t, filepath.Join(dir, ".git", "index.lock"), "")
-	if err := store.MarkKilled(dir); err != nil { // the lock is a killed archiver's
-		t.Fatal(err)
-	}
+	stale(t, filepath.Join(dir, ".git", "index.lock")) // a killed git's, long ago
 	tmps := []string{
 		filepath.Join(dir, ".archiver-tmp-_config.yml-1"),
 		filepath.Join(dir, "_layouts", ".archiver-tmp-post.html-2"),
@@ -209,15 +208,12 @@ func TestRepairInterruptedPull(t *testing.T) {
 		t.Fatalf("no rebase in progress: %v", err)
 	}
 	gitDir := filepath.Join(dir, ".git")
-	stale := []string{filepath.Join(gitDir, "config.lock"), filepath.Join(gitDir, "refs", "remotes", "archive-remote", "main.lock")}
-	for _, l := range stale {
-		storetest.WriteFile(t, l, "")
+	locks := []string{filepath.Join(gitDir, "config.lock"), filepath.Join(gitDir, "refs", "remotes", "archive-remote", "main.lock")}
+	for _, l := range locks {
+		stale(t, l)
 	}
-	// The rebase and the locks are a killed archiver's.
+	// The rebase is a killed archiver's.
 	if err := store.MarkRebasing(dir); err != nil {
-		t.Fatal(err)
-	}
-	if err := store.MarkKilled(dir); err != nil {
 		t.Fatal(err)
 	}
 
@@ -229,7 +225,7 @@ func TestRepairInterruptedPull(t *testing.T) {
 	if got := storetest.Git(t, dir, "rev-parse", "HEAD"); got != head {
 		t.Errorf("HEAD is %s, want the commit before the pull, %s", got, head)
 	}
-	for _, l := range stale {
+	for _, l := range locks {
 		if _, err := os.Stat(l); err == nil {
 			t.Errorf("%s is still there", l)
 		}
@@ -238,4 +234,14 @@ func TestRepairInterruptedPull(t *testing.T) {
 		t.Errorf("%d posts, want 2", n)
 	}
 	storetest.CheckRepo(t, dir)
+}
+
+// stale makes a lock file a git left long ago.
+func stale(t *testing.T, path string) {
+	t.Helper()
+	storetest.WriteFile(t, path, "")
+	old := time.Now().Add(-time.Hour)
+	if err := os.Chtimes(path, old, old); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -98,17 +100,21 @@ func (s *Store) resolveBranch(ctx context.Context) error {
 	return nil
 }
 
-// journalFile lists the posts archiver has written and not yet committed,
-// a name a line.
+// journalFile lists what archiver has written in the work tree and not
+// yet committed: a line per file, its path and the SHA-256 of what was
+// written ("-" for a file removed). After a crash it tells archiver's own
+// files from a person's: a file that is no longer what archiver wrote is
+// the person's.
 const journalFile = "journal"
 
-// journal adds name to the journal, durably, before the post is written.
-func (s *Store) journal(name string) error {
+// journal records path, with the bytes about to be written there (nil
+// for a removal), durably, before the work tree changes.
+func (s *Store) journal(path string, data []byte) error {
 	f, err := os.OpenFile(filepath.Join(s.meta, journalFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := f.WriteString(name + "\n"); err != nil {
+	if _, err := fmt.Fprintf(f, "%s\t%s\n", path, contentHash(data)); err != nil {
 		f.Close()
 		return err
 	}
@@ -119,21 +125,44 @@ func (s *Store) journal(name string) error {
 	return f.Close()
 }
 
-// journaled is the set of names in the journal.
-func (s *Store) journaled() map[string]bool {
-	names := map[string]bool{}
+// contentHash identifies what is written to a file; "-" for no file.
+func contentHash(data []byte) string {
+	if data == nil {
+		return "-"
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// ours reports whether the file at path (relative to the store) is as
+// archiver last wrote it, by the journal: a file written, or removed.
+func (s *Store) ours(path string) bool {
+	want, ok := s.journaled()[path]
+	if !ok {
+		return false
+	}
+	data, err := os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(path)))
+	if errors.Is(err, os.ErrNotExist) {
+		return want == "-"
+	}
+	return err == nil && contentHash(data) == want
+}
+
+// journaled maps each path of the journal to the hash last written there.
+func (s *Store) journaled() map[string]string {
+	paths := map[string]string{}
 	f, err := os.Open(filepath.Join(s.meta, journalFile))
 	if err != nil {
-		return names
+		return paths
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if name := strings.TrimSpace(sc.Text()); name != "" {
-			names[name] = true
+		if path, hash, ok := strings.Cut(sc.Text(), "\t"); ok {
+			paths[path] = hash
 		}
 	}
-	return names
+	return paths
 }
 
 // clearJournal empties the journal once what it lists is committed.
@@ -146,7 +175,20 @@ func (s *Store) clearJournal() error {
 }
 
 // theirs reports whether the post of that name has changes of a person's
-// that are not committed: archiver must not write over them.
-func (s *Store) theirs(name string) bool {
-	return slices.Contains(s.others, name)
+// that are not committed, or is a file of a person's that is not: archiver
+// must not write over it.
+func (s *Store) theirs(ctx context.Context, name string) bool {
+	path := PostsDir + "/" + name
+	if slices.Contains(s.others, path) {
+		return true
+	}
+	if _, known := s.posts[name]; !known {
+		_, err := os.Stat(filepath.Join(s.dir, PostsDir, name))
+		return err == nil && !s.ours(path) // a file of theirs, not committed
+	}
+	// Changed since Open?
+	if _, err := s.git.run(ctx, nil, "diff", "--quiet", "HEAD", "--", path); err != nil {
+		return !s.ours(path)
+	}
+	return false
 }

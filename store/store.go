@@ -17,7 +17,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -66,12 +65,14 @@ type Store struct {
 	log     *slog.Logger
 	remote  string
 	branch  string
+	email   string // archiver's, in its commits
 	creds   Credentials
 	posts   map[string]Post // by Name
 	tree    string          // the tree of PostsDir at HEAD that posts reflects
 	head    string          // the commit of tree
 	pending []string        // Names written since the last commit
 	others  []string        // Names with uncommitted changes that archiver did not make
+	waiting []Post          // removed in a commit, kept in posts until remembered as taken down
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
@@ -92,7 +93,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{dir: dir, git: g, log: opts.Logger, remote: opts.Remote, branch: opts.Branch, creds: opts.Credentials}
+	s := &Store{dir: dir, git: g, log: opts.Logger, remote: opts.Remote, branch: opts.Branch, email: opts.Email, creds: opts.Credentials}
 	if err := s.ensureRepo(ctx, cmp.Or(opts.Branch, "main")); err != nil {
 		return nil, err
 	}
@@ -107,11 +108,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err := s.takeLock(ctx, opts.LockWait); err != nil {
 		return nil, err
 	}
-	killed := s.markRunning()
-	if err := s.prepare(ctx, killed); err != nil {
-		if !killed {
-			os.Remove(filepath.Join(s.meta, runningFile))
-		}
+	if err := s.prepare(ctx); err != nil {
 		s.lock.Unlock()
 		return nil, err
 	}
@@ -119,11 +116,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 }
 
 // prepare makes a locked store ready: it repairs what an interrupted run
-// left (a killed one: see markRunning), makes the first commit of a new archive, makes sure the
+// left, makes the first commit of a new archive, makes sure the
 // repository is on its branch with nothing of a person's in progress,
 // points the git remote at the store's, and reads the posts.
-func (s *Store) prepare(ctx context.Context, killed bool) error {
-	if err := s.removeLeftovers(ctx, killed); err != nil {
+func (s *Store) prepare(ctx context.Context) error {
+	if err := s.removeLeftovers(ctx); err != nil {
 		return err
 	}
 	if err := s.finishRebase(ctx); err != nil {
@@ -155,21 +152,7 @@ func (s *Store) prepare(ctx context.Context, killed bool) error {
 
 // Close releases the store's lock.
 func (s *Store) Close() error {
-	os.Remove(filepath.Join(s.meta, runningFile))
 	return s.lock.Unlock()
-}
-
-// runningFile is there while an archiver has the store open: found at
-// Open, it says the last one was killed.
-const runningFile = "running"
-
-// markRunning marks the store as open, and reports whether it was
-// already: the archiver that had it open last was killed.
-func (s *Store) markRunning() (killed bool) {
-	path := filepath.Join(s.meta, runningFile)
-	_, err := os.Stat(path)
-	os.WriteFile(path, []byte(strconv.Itoa(os.Getpid())+"\n"), 0o644)
-	return err == nil
 }
 
 // Dir is the store's root directory.
@@ -214,7 +197,7 @@ func (s *Store) Write(name string, data []byte) error {
 	if !validName.MatchString(name) {
 		return fmt.Errorf("store: refusing post file name %q", name)
 	}
-	if s.theirs(name) {
+	if s.theirs(context.Background(), name) {
 		return fmt.Errorf("store: %s/%s has changes that someone made and did not commit: commit or discard them, "+
 			"and archiver writes it at the next pass", PostsDir, name)
 	}
@@ -226,7 +209,7 @@ func (s *Store) Write(name string, data []byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if err := s.journal(name); err != nil {
+	if err := s.journal(PostsDir+"/"+name, data); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
@@ -243,6 +226,9 @@ func (s *Store) Write(name string, data []byte) error {
 func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
 	if len(s.pending) == 0 {
 		return false, nil
+	}
+	if err := s.checkState(ctx); err != nil {
+		return false, err // a person's rebase or branch since Open: the posts wait in the journal
 	}
 	made, err := s.commitPaths(ctx, s.pending, message)
 	if err != nil {
