@@ -74,10 +74,12 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 	index := indexPosts(st)
 	results := a.poll(ctx, s)
 	if ctx.Err() == nil {
-		pl := planner{cfg: a.cfg, state: s, index: index, forgotten: forgottenKeys(st), trusted: a.client.Trusted, now: sum.Start}
+		forgotten := forgottenKeys(st)
+		pl := planner{cfg: a.cfg, state: s, index: index, forgotten: forgotten, trusted: a.client.Trusted, now: sum.Start}
 		p := pl.plan(results)
 		a.begin(p, s, sum)
-		rc := &recorder{st: st, state: s, index: index, listed: p.listed, sum: sum, log: a.log, loc: a.cfg.Location, giveUp: a.cfg.Retry.GiveUp.Duration}
+		rc := &recorder{st: st, state: s, index: index, listed: p.listed, forgotten: forgotten,
+			sum: sum, log: a.log, loc: a.cfg.Location, giveUp: a.cfg.Retry.GiveUp.Duration}
 		a.run(ctx, p.jobs, rc.record)
 		if ctx.Err() == nil {
 			// Only a pass that handled every entry may let the next one
@@ -120,10 +122,12 @@ func (a *Archiver) begin(p *plan, s *state, sum *Summary) {
 func (a *Archiver) finish(ctx context.Context, st *store.Store, s *state, sum *Summary) error {
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
-	made, err := st.Commit(cctx, commitMessage(sum))
-	if err != nil {
-		sum.Failed = append(sum.Failed, Failure{URL: st.Dir(), Kind: KindStore, Reason: err.Error()})
-		return err
+	// A commit that fails leaves the posts in the store's journal, for
+	// the next pass to commit; the state is saved all the same, so that
+	// no failure of this pass is forgotten.
+	made, commitErr := st.Commit(cctx, commitMessage(sum))
+	if commitErr != nil {
+		sum.Failed = append(sum.Failed, Failure{URL: st.Dir(), Kind: KindStore, Reason: commitErr.Error()})
 	}
 	sum.Committed, sum.Posts = made, st.Len()
 	s.bound(a.log)
@@ -137,6 +141,9 @@ func (a *Archiver) finish(ctx context.Context, st *store.Store, s *state, sum *S
 	if err := st.SaveState(s); err != nil {
 		sum.Failed = append(sum.Failed, Failure{URL: st.Dir(), Kind: KindStore, Reason: err.Error()})
 		return err
+	}
+	if commitErr != nil {
+		return commitErr
 	}
 	sum.Stored = true
 	if made && ctx.Err() == nil {

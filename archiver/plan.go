@@ -16,6 +16,7 @@ type job struct {
 	keys   []string     // item.Keys()
 	feed   *config.Feed // the feed that listed it
 	update string       // the post's file name when the article is archived: its entry changed
+	guid   string       // the post with the item's guid, when only the guid matched: the fetch tells
 	retry  *failed      // its earlier failure, if it failed before
 }
 
@@ -119,10 +120,12 @@ func (pl *planner) entry(f *config.Feed, it feeds.Item) (job, bool) {
 	for _, k := range keys {
 		pl.handled[k] = true
 	}
-	if slices.ContainsFunc(keys, func(k string) bool { return pl.forgotten[k] }) {
+	key, hash := seenKey(f.URL, keys[0]), itemHash(it)
+	prev, wasSeen := pl.state.Seen[key]
+	if pl.taken(keys, prev.Page) {
 		return job{}, false // taken down, or forgotten
 	}
-	name := pl.index.lookup(keys)
+	name, guid := pl.index.resolve(keys, prev.Page)
 	if u, err := url.Parse(it.Link); err != nil || !pl.trusted(u) {
 		if name == "" {
 			pl.p.skipped = append(pl.p.skipped, skip{f.Name, it.Link,
@@ -130,19 +133,24 @@ func (pl *planner) entry(f *config.Feed, it feeds.Item) (job, bool) {
 		}
 		return job{}, false
 	}
-	key, hash := seenKey(f.URL, keys[0]), itemHash(it)
+	now := seen{Hash: hash, At: pl.now, Page: prev.Page}
 	if pl.givenUp(keys[0]) {
-		pl.p.seen[key] = seen{Hash: hash, At: pl.now}
+		pl.p.seen[key] = now
 		return job{}, false
 	}
-	prev, wasSeen := pl.state.Seen[key]
-	j := job{item: it, keys: keys, feed: f, retry: pl.state.Failures[keys[0]]}
+	j := job{item: it, keys: keys, feed: f, guid: guid, retry: pl.state.Failures[keys[0]]}
 	if name != "" && wasSeen && prev.Hash != hash {
 		j.update = name // the story may have been edited
 		return j, true
 	}
-	pl.p.seen[key] = seen{Hash: hash, At: pl.now}
+	pl.p.seen[key] = now
 	return j, name == ""
+}
+
+// taken reports whether the article of keys, or the page its link led to,
+// was taken down or forgotten.
+func (pl *planner) taken(keys []string, page string) bool {
+	return pl.forgotten[page] || slices.ContainsFunc(keys, func(k string) bool { return pl.forgotten[k] })
 }
 
 // retries plans the earlier failures that the feeds do not list now (or
@@ -153,14 +161,15 @@ func (pl *planner) retries() {
 			continue
 		}
 		keys := fl.Item.Keys()
-		name := pl.index.lookup(keys)
-		if (fl.Update == "") != (name == "") || slices.ContainsFunc(keys, func(k string) bool { return pl.forgotten[k] }) {
+		page := pl.state.Seen[seenKey(fl.Item.Feed, keys[0])].Page
+		name, guid := pl.index.resolve(keys, page)
+		if (fl.Update == "") != (name == "") || pl.taken(keys, page) {
 			// A new article archived meanwhile from another feed, or an
 			// edit of a post that is gone from the store.
 			pl.p.resolved = append(pl.p.resolved, key)
 			continue
 		}
-		pl.queue(job{item: fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: name, retry: fl})
+		pl.queue(job{item: fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: name, guid: guid, retry: fl})
 	}
 }
 
@@ -204,12 +213,21 @@ func indexPosts(st *store.Store) postIndex {
 	return index
 }
 
-// lookup is the post of the first of keys that has one, "" if none has.
-func (ix postIndex) lookup(keys []string) string {
-	for _, k := range keys {
-		if name, ok := ix[k]; ok {
-			return name
+// resolve finds the post of an entry of keys whose link led to page
+// before: by its link, by that page, or by its guid. A guid alone is not
+// trusted (broken feeds repeat one in every entry): it comes back as guid,
+// for the fetch to tell whether the link leads to that post's page.
+func (ix postIndex) resolve(keys []string, page string) (name, guid string) {
+	if name := ix[keys[0]]; name != "" {
+		return name, ""
+	}
+	if name := ix[page]; page != "" && name != "" {
+		return name, ""
+	}
+	for _, k := range keys[1:] {
+		if name := ix[k]; name != "" {
+			return "", name
 		}
 	}
-	return ""
+	return "", ""
 }

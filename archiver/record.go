@@ -16,14 +16,15 @@ import (
 // A recorder keeps what the jobs of a pass come to: a post written to the
 // store, a failure remembered in the state, and either in the summary.
 type recorder struct {
-	st     *store.Store
-	state  *state
-	index  postIndex
-	listed map[string]bool // the keys of the entries the feeds list
-	giveUp time.Duration   // how long an article may fail before it is given up
-	sum    *Summary
-	log    *slog.Logger
-	loc    *time.Location // of the dates in file names
+	st        *store.Store
+	state     *state
+	index     postIndex
+	listed    map[string]bool // the keys of the entries the feeds list
+	forgotten map[string]bool // the keys of the articles not to archive again
+	giveUp    time.Duration   // how long an article may fail before it is given up
+	sum       *Summary
+	log       *slog.Logger
+	loc       *time.Location // of the dates in file names
 }
 
 // record keeps the result of one job.
@@ -31,6 +32,23 @@ func (rc *recorder) record(r result) {
 	j := r.job
 	if r.err != nil {
 		rc.noPost(j, r.err)
+		return
+	}
+	page := feeds.Key(r.post.URL)
+	redirected := !slices.Contains(j.keys, page)
+	if redirected && rc.forgotten[page] {
+		rc.log.Info("the link leads to a story taken down from the archive; it is not archived again",
+			slog.String("url", j.item.Link), slog.String("page", r.post.URL))
+		rc.done(j, page)
+		return
+	}
+	owner := rc.index[page] // the post of the page, if it is archived
+	if j.guid != "" && owner == j.guid {
+		j.update = owner // the post with its guid: the same article
+	}
+	if redirected && (owner != "" && owner != j.update || owner == "" && rc.listed[page]) {
+		// The link led to the page of another entry: not this article's.
+		rc.remember(j, KindFetch, fmt.Errorf("%w (%s)", errSamePage, r.post.URL))
 		return
 	}
 	name := j.update
@@ -44,28 +62,23 @@ func (rc *recorder) record(r result) {
 			r.post.Date = fm.Date
 		}
 	}
-	if page := feeds.Key(r.post.URL); !slices.Contains(j.keys, page) && (rc.listed[page] || rc.index[page] != "") {
-		// The link led to the page of another entry: not this article's.
-		rc.remember(j, KindFetch, fmt.Errorf("%w (%s)", errSamePage, r.post.URL))
-		return
-	}
 	data, err := renderChecked(r.post)
 	if err != nil {
 		rc.remember(j, KindOther, err)
 		return
 	}
 	if old != nil && string(old) == string(data) {
-		rc.done(j) // the entry changed, the story did not
+		rc.done(j, page) // the entry changed, the story did not
 		return
 	}
 	if err := rc.st.Write(name, data); err != nil {
 		rc.remember(j, KindStore, err)
 		return
 	}
-	for _, k := range append(j.keys, feeds.Key(r.post.URL)) {
+	for _, k := range append(j.keys, page) {
 		rc.index[k] = name
 	}
-	rc.done(j)
+	rc.done(j, page)
 	a := Archived{Title: r.post.Title, URL: r.post.URL, Feed: j.feed.Name}
 	if j.update != "" {
 		rc.sum.Updated = append(rc.sum.Updated, a)
@@ -76,10 +89,19 @@ func (rc *recorder) record(r result) {
 	}
 }
 
-// done forgets a job's failure and remembers its entry as seen.
-func (rc *recorder) done(j job) {
+// done forgets a job's failure and remembers its entry as seen, with the
+// page its link led to ("" when not fetched).
+func (rc *recorder) done(j job, page string) {
 	delete(rc.state.Failures, j.keys[0])
-	rc.state.Seen[seenKey(j.feed.URL, j.keys[0])] = seen{Hash: itemHash(j.item), At: rc.sum.Start}
+	key := seenKey(j.feed.URL, j.keys[0])
+	s := seen{Hash: itemHash(j.item), At: rc.sum.Start, Page: rc.state.Seen[key].Page}
+	if page != "" {
+		s.Page = ""
+		if !slices.Contains(j.keys, page) {
+			s.Page = page
+		}
+	}
+	rc.state.Seen[key] = s
 }
 
 // noPost keeps a job whose post could not be made: a failure, unless the
@@ -90,7 +112,7 @@ func (rc *recorder) noPost(j job, err error) {
 		// The story was taken down: the archive keeps it as it was.
 		rc.log.Info("an archived story's page is gone; the archived version stands",
 			slog.String("url", j.item.Link), slog.String("file", j.update))
-		rc.done(j)
+		rc.done(j, "")
 	case errors.Is(err, fetch.ErrUntrusted):
 		// Redirected off the trusted hosts: skipped, like a link there.
 		rc.sum.Skipped++

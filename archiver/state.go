@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"maps"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/rfa-archive/archiver/feeds"
@@ -38,10 +39,13 @@ type failed struct {
 }
 
 // seen is the hash of a feed entry when last seen: a changed hash means
-// the story may have been edited.
+// the story may have been edited. Page is the key of the page its link led
+// to, when that is another URL (a redirect): the entry's post is that
+// page's.
 type seen struct {
 	Hash string    `json:"hash"`
 	At   time.Time `json:"at"`
+	Page string    `json:"page,omitempty"`
 }
 
 // forgetSeen is how long an entry no feed lists any more is remembered.
@@ -94,9 +98,12 @@ func (s *state) bound(log *slog.Logger) {
 		return fa.First.Compare(fb.First)
 	})
 	for _, k := range keys[:over] {
+		f := s.Failures[k]
+		log.Warn("pass: a failed article is no longer tried again: the state keeps at most "+strconv.Itoa(maxFailures)+
+			" failures (given up ones go first, then the oldest); it is archived if a feed lists it again",
+			slog.String("url", f.Item.Link), slog.Time("first", f.First), slog.String("error", f.Error))
 		delete(s.Failures, k)
 	}
-	log.Warn("pass: more failed articles than the state keeps; the oldest are forgotten", slog.Int("forgotten", over), slog.Int("kept", maxFailures))
 }
 
 // seenKey is the key of an entry of a feed in state.Seen.

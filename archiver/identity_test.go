@@ -1,0 +1,162 @@
+package archiver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/storetest"
+)
+
+// redirecting is a site whose feed links go through a redirect (a
+// tracking link) to the story pages, with guids that are not URLs, or none.
+func redirecting(t *testing.T, guids bool) (*feedstest.Site, *Archiver, string) {
+	site := feedstest.NewSite(t)
+	for i := 1; i <= 2; i++ {
+		site.SetPage(feedstest.StoryPath(i), feedstest.PathStory(feedstest.StoryPath(i)))
+		site.Redirect(fmt.Sprintf("/go/%d", i), feedstest.StoryPath(i))
+	}
+	setRedirectingFeed(site, guids, "")
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	return site, a, archive
+}
+
+// setRedirectingFeed lists stories 1 and 2 through their redirects, story
+// 1 with title1 when that is not "".
+func setRedirectingFeed(site *feedstest.Site, guids bool, title1 string) {
+	var entries []feedstest.Entry
+	for i := 1; i <= 2; i++ {
+		e := feedstest.Entry{Title: fmt.Sprintf("第%d篇报道", i), Link: fmt.Sprintf("%s/go/%d", site.URL, i),
+			Published: time.Date(2025, 6, 1, 0, i, 0, 0, time.UTC)}
+		if guids {
+			e.GUID = fmt.Sprintf("story-%d", i)
+		}
+		if i == 1 && title1 != "" {
+			e.Title = title1
+		}
+		entries = append(entries, e)
+	}
+	site.SetFeed(feedstest.StoriesFeed, feedstest.Feed{Title: "t", Entries: entries})
+}
+
+// TestPassRedirectedLinks: an article whose feed link redirects to its
+// page is its page's post: polled again it is not fetched again, and its
+// edit updates that post, with a guid or without.
+func TestPassRedirectedLinks(t *testing.T) {
+	for _, guids := range []bool{true, false} {
+		t.Run(fmt.Sprint("guids=", guids), func(t *testing.T) {
+			site, a, archive := redirecting(t, guids)
+			if got := counts(pass(t, a)); got != "2 new, 0 updated, 0 failed, 0 parked" {
+				t.Fatalf("first pass: %s", got)
+			}
+			site.AddEntries(feedstest.StoriesFeed) // a new ETag, the same entries
+			before := site.Hits(feedstest.StoryPath(1))
+			if got := counts(pass(t, a)); got != "0 new, 0 updated, 0 failed, 0 parked" {
+				t.Errorf("polled again: %s", got)
+			}
+			if site.Hits(feedstest.StoryPath(1)) != before {
+				t.Error("an archived story was fetched again though its entry did not change")
+			}
+
+			setRedirectingFeed(site, guids, "第1篇报道（更新）")
+			site.SetPage(feedstest.StoryPath(1), feedstest.StoryPage("第1篇报道（更新）", "新的一段。"))
+			sum := pass(t, a)
+			if got := counts(sum); got != "0 new, 1 updated, 0 failed, 0 parked" {
+				t.Errorf("edited: %s %+v", got, sum.Failed)
+			}
+			posts := storetest.Posts(t, archive)
+			if len(posts) != 2 {
+				t.Errorf("posts %v, want the 2 stories once each", posts)
+			}
+			data, _ := os.ReadFile(filepath.Join(archive, "_posts", posts[site.StoryURL(1)]))
+			if !strings.Contains(string(data), "新的一段。") {
+				t.Errorf("story 1's post is not the edited story:\n%s", data)
+			}
+		})
+	}
+}
+
+// TestPassRedirectedTakedown: a post taken down is not archived again
+// from an entry whose link redirects to its page.
+func TestPassRedirectedTakedown(t *testing.T) {
+	site, a, archive := redirecting(t, true)
+	pass(t, a)
+	storetest.Git(t, archive, "rm", "--quiet", "_posts/"+storetest.Posts(t, archive)[site.StoryURL(1)])
+	storetest.Git(t, archive, "commit", "--quiet", "-m", "Take story 1 down")
+	for range 2 {
+		setRedirectingFeed(site, true, "第1篇报道（更新）") // changed: not a 304, not the entry last seen
+		site.AddEntries(feedstest.StoriesFeed)
+		if got := counts(pass(t, a)); got != "0 new, 0 updated, 0 failed, 0 parked" {
+			t.Errorf("after the takedown: %s", got)
+		}
+	}
+	if _, ok := storetest.Posts(t, archive)[site.StoryURL(1)]; ok {
+		t.Errorf("the post taken down is archived again; commits %q", storetest.Subjects(t, archive))
+	}
+}
+
+// TestPassGUIDReused: a guid the archive has, on an entry that links to
+// another page in a later poll, is another article.
+func TestPassGUIDReused(t *testing.T) {
+	site := feedstest.NewSite(t)
+	entry := func(i int) feedstest.Feed {
+		site.SetPage(feedstest.StoryPath(i), feedstest.PathStory(feedstest.StoryPath(i)))
+		return feedstest.Feed{Title: "t", Entries: []feedstest.Entry{{Title: fmt.Sprintf("第%d篇报道", i),
+			Link: site.StoryURL(i), GUID: "latest", Published: time.Date(2025, 6, 1, 0, i, 0, 0, time.UTC)}}}
+	}
+	site.SetFeed(feedstest.StoriesFeed, entry(1))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	site.SetFeed(feedstest.StoriesFeed, entry(2))
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("the second story: %s", got)
+	}
+	posts := storetest.Posts(t, archive)
+	if posts[site.StoryURL(1)] == "" || posts[site.StoryURL(2)] == "" {
+		t.Errorf("posts %v, want both stories", posts)
+	}
+}
+
+// TestPassCommitRefused: a person switches branches while a pass fetches.
+// The pass commits nothing onto their branch and says so; its failures are
+// remembered all the same, and its posts are committed once the person
+// is back.
+func TestPassCommitRefused(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	site.ListStories(3)
+	site.Fail(feedstest.StoryPath(3), feedstest.Status(http.StatusNotFound))
+	site.EditStory(1, "第1篇报道（更新）")
+	site.Handle(feedstest.StoryPath(1), func(w http.ResponseWriter, r *http.Request) {
+		storetest.Git(t, archive, "checkout", "--quiet", "-b", "person")
+		fmt.Fprint(w, feedstest.StoryPage("第1篇报道（更新）", "新的一段。"))
+	})
+	sum, err := a.Pass(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "person") {
+		t.Errorf("Pass = %v, want the other branch named", err)
+	}
+	if got := storetest.Git(t, archive, "log", "--oneline", "person", "--not", "main"); got != "" {
+		t.Errorf("the pass committed onto the person's branch: %s", got)
+	}
+	if len(sum.Failed) != 2 {
+		t.Errorf("failed %+v, want story 3 and the store", sum.Failed)
+	}
+	storetest.Git(t, archive, "checkout", "--quiet", "main")
+	site.Handle(feedstest.StoryPath(1), nil)
+	if got := counts(pass(t, a)); got != "0 new, 0 updated, 0 failed, 1 parked" {
+		t.Errorf("the pass after: %s, want story 3's failure remembered", got)
+	}
+	data, _ := os.ReadFile(filepath.Join(archive, "_posts", storetest.Posts(t, archive)[site.StoryURL(1)]))
+	if !strings.Contains(string(data), "新的一段。") || storetest.Git(t, archive, "status", "--porcelain") != "" {
+		t.Errorf("the edit is not committed; status %q", storetest.Git(t, archive, "status", "--porcelain"))
+	}
+	storetest.CheckRepo(t, archive)
+}
