@@ -34,6 +34,12 @@ func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, report f
 		return err // nothing was done: one line says why
 	}
 	report(sum)
+	if errors.Is(err, context.Canceled) && sum.Stored {
+		// Stopped (SIGTERM, SIGINT), as the daemon is: what was complete
+		// is committed, and the next sync archives the rest.
+		log.Info("sync stopped: every complete post is committed; the next sync archives the rest")
+		err = nil
+	}
 	if err != nil {
 		return err
 	}

@@ -35,8 +35,15 @@ type daemonProc struct {
 // until it serves /healthz (when want is true).
 func startDaemon(t *testing.T, dir string, env []string, args ...string) *daemonProc {
 	t.Helper()
+	return startCommand(t, dir, env, "daemon", args...)
+}
+
+// startCommand starts the binary's command (daemon, or sync) in dir, its
+// log JSON.
+func startCommand(t *testing.T, dir string, env []string, command string, args ...string) *daemonProc {
+	t.Helper()
 	d := &daemonProc{done: make(chan struct{})}
-	d.cmd = exec.Command(binary, append([]string{"daemon", "--log-format", "json"}, args...)...)
+	d.cmd = exec.Command(binary, append([]string{command, "--log-format", "json"}, args...)...)
 	d.cmd.Dir = dir
 	d.cmd.Env = env
 	stderr, err := d.cmd.StderrPipe()

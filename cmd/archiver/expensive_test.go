@@ -56,32 +56,37 @@ func TestExpensivePages(t *testing.T) {
 	}
 }
 
-// TestDaemonStopsWhileConverting: SIGTERM while the daemon converts large
-// pages (each as large as a page is read) ends it with exit 0 well within
-// 10 s, the posts it finished committed.
-func TestDaemonStopsWhileConverting(t *testing.T) {
+// TestStopWhileConverting: SIGTERM while the daemon, or a sync, converts
+// large pages (each as large as a page is read) ends it with exit 0 well
+// within 10 s, the posts it finished committed.
+func TestStopWhileConverting(t *testing.T) {
 	t.Parallel()
-	site := feedstest.NewSite(t)
-	site.ListStories(8)
-	large := feedstest.StoryPage("很长", "正文。"+strings.Repeat("<b>字</b>", 45_000))
-	for i := 1; i <= 4; i++ { // the oldest, fetched last
-		site.SetPage(feedstest.StoryPath(i), large)
-	}
-	dir := t.TempDir()
-	archive := filepath.Join(dir, "archive")
-	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\nhttp: {concurrency: 2}\nschedule: 1h\nlisten: 'off'\n")
-	d := startDaemon(t, dir, nil)
-	eventually(t, 20*time.Second, "the daemon fetches a large page", func() bool { return site.Hits(feedstest.StoryPath(4)) > 0 })
-	code, took := d.stop(t)
-	t.Logf("stopped while converting in %v", took.Round(time.Millisecond))
-	if code != 0 || took > 10*time.Second {
-		t.Errorf("SIGTERM while converting: exit %d after %v, want 0 within 10 s", code, took)
-	}
-	storetest.CheckRepo(t, archive)
-	if n := storetest.Committed(archive); n < 4 {
-		t.Errorf("%d posts committed, want at least the 4 finished before the large pages", n)
-	}
-	if code, stdout, _ := runBinary(t, dir, "verify"); code != 0 {
-		t.Errorf("verify: exit %d\n%s", code, stdout)
+	for _, command := range []string{"daemon", "sync"} {
+		t.Run(command, func(t *testing.T) {
+			t.Parallel()
+			site := feedstest.NewSite(t)
+			site.ListStories(8)
+			large := feedstest.StoryPage("很长", "正文。"+strings.Repeat("<b>字</b>", 45_000))
+			for i := 1; i <= 4; i++ { // the oldest, fetched last
+				site.SetPage(feedstest.StoryPath(i), large)
+			}
+			dir := t.TempDir()
+			archive := filepath.Join(dir, "archive")
+			storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\nhttp: {concurrency: 2}\nschedule: 1h\nlisten: 'off'\n")
+			d := startCommand(t, dir, nil, command)
+			eventually(t, 20*time.Second, "a large page is fetched", func() bool { return site.Hits(feedstest.StoryPath(4)) > 0 })
+			code, took := d.stop(t)
+			t.Logf("%s stopped while converting in %v", command, took.Round(time.Millisecond))
+			if code != 0 || took > 10*time.Second {
+				t.Errorf("SIGTERM while converting: exit %d after %v, want 0 within 10 s", code, took)
+			}
+			storetest.CheckRepo(t, archive)
+			if n := storetest.Committed(archive); n < 4 {
+				t.Errorf("%d posts committed, want at least the 4 finished before the large pages", n)
+			}
+			if code, stdout, _ := runBinary(t, dir, "verify"); code != 0 {
+				t.Errorf("verify: exit %d\n%s", code, stdout)
+			}
+		})
 	}
 }
