@@ -78,7 +78,7 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 		pl := planner{cfg: a.cfg, state: s, index: index, forgotten: forgotten, trusted: a.client.Trusted, now: sum.Start}
 		p := pl.plan(results)
 		a.begin(p, s, sum)
-		rc := &recorder{st: st, state: s, index: index, listed: p.listed, forgotten: forgotten,
+		rc := &recorder{st: st, state: s, index: index, known: p.known, forgotten: forgotten,
 			sum: sum, log: a.log, loc: a.cfg.Location, giveUp: a.cfg.Retry.GiveUp.Duration}
 		a.run(ctx, p.jobs, rc.record)
 		if ctx.Err() == nil {

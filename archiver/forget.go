@@ -49,10 +49,13 @@ func Forget(ctx context.Context, cfg *config.Config, urls []string, undo bool, l
 		if clean, err := feeds.CleanURL(nil, u); err == nil {
 			u = clean.String()
 		}
-		from = append(from, u)
 		if name := index[feeds.Key(u)]; name != "" {
 			names = append(names, name)
+			if p, ok := st.Post(name); ok && p.From != "" {
+				u = p.From // as the post says it, so that its removal is not remembered again
+			}
 		}
+		from = append(from, u)
 	}
 	msg := fmt.Sprintf("Forget %d %s, removing %d %s\n\n", len(from), plural(len(from), "article", "articles"), len(names), plural(len(names), "post", "posts"))
 	return len(from), st.Forget(ctx, from, names, msg)
@@ -62,7 +65,7 @@ func Forget(ctx context.Context, cfg *config.Config, urls []string, undo bool, l
 // again.
 func forgottenKeys(st *store.Store) map[string]bool {
 	keys := map[string]bool{}
-	for _, u := range st.Forgotten() {
+	for _, u := range st.TakenDown() {
 		keys[feeds.Key(u)] = true
 	}
 	return keys

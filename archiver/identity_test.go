@@ -3,6 +3,7 @@ package archiver
 import (
 	"context"
 	"fmt"
+	"github.com/rfa-archive/archiver/store"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -159,4 +160,143 @@ func TestPassCommitRefused(t *testing.T) {
 		t.Errorf("the edit is not committed; status %q", storetest.Git(t, archive, "status", "--porcelain"))
 	}
 	storetest.CheckRepo(t, archive)
+}
+
+// TestPassWaitingTakedownEdited: a post taken down in a commit while a
+// person has an uncommitted edit to .archiver/forgotten waits to be
+// remembered; an edit of its feed entry meanwhile must not archive it again.
+func TestPassWaitingTakedownEdited(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	// The person's list, committed, then edited without committing.
+	list := filepath.Join(archive, store.ForgottenFile)
+	storetest.WriteFile(t, list, "# mine\n")
+	storetest.Git(t, archive, "add", store.ForgottenFile)
+	storetest.Git(t, archive, "commit", "--quiet", "-m", "my list")
+	storetest.WriteFile(t, list, "# mine, being edited\n")
+	// The takedown.
+	name := storetest.Posts(t, archive)[site.StoryURL(1)]
+	storetest.Git(t, archive, "rm", "--quiet", "_posts/"+name)
+	storetest.Git(t, archive, "commit", "--quiet", "-m", "Take story 1 down")
+
+	site.EditStory(1, "第1篇报道（更新）") // the feed entry changes
+	sum := pass(t, a)
+	if got := counts(sum); got != "0 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("after the takedown: %s", got)
+	}
+	if _, ok := storetest.Posts(t, archive)[site.StoryURL(1)]; ok {
+		t.Errorf("the post taken down is archived again; commits %q", storetest.Subjects(t, archive))
+	}
+	if _, err := os.Stat(filepath.Join(archive, "_posts", name)); err == nil {
+		t.Errorf("the post taken down is back in the work tree; status %q", storetest.Git(t, archive, "status", "--porcelain"))
+	}
+	_ = context.Background
+}
+
+// TestForgetOtherSpelling: archiver forget with another spelling of
+// an archived article's URL (a trailing slash) remembers it once.
+func TestForgetOtherSpelling(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	pass(t, a)
+	n, err := Forget(context.Background(), a.cfg, []string{site.StoryURL(1) + "/"}, false, a.log)
+	if err != nil || n != 1 {
+		t.Fatalf("Forget = %d, %v", n, err)
+	}
+	st, err := store.Open(context.Background(), a.cfg.StoreOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := st.Forgotten()
+	st.Close()
+	if len(got) != 1 {
+		t.Errorf("forgotten %q, want the article once; commits %q", got, storetest.Subjects(t, archive))
+	}
+}
+
+// TestPassRedirectSecondFeed: an entry whose link redirects to its
+// story, archived from one feed, listed later by a second feed of the
+// site (no guids): it is the same article, archived; not a failure.
+func TestPassRedirectSecondFeed(t *testing.T) {
+	site, _, _ := redirecting(t, false)
+	const other = "/other.xml"
+	site.SetFeed(other, feedstest.Feed{Title: "o", Entries: []feedstest.Entry{{Title: "其他", Link: site.URL + "/go/9",
+		Published: time.Date(2025, 6, 1, 0, 9, 0, 0, time.UTC)}}})
+	site.SetPage("/go/9", feedstest.PathStory("/go/9"))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL(), site.URL+other), "")
+	if got := counts(pass(t, a)); got != "3 new, 0 updated, 0 failed, 0 parked" {
+		t.Fatalf("first pass: %s", got)
+	}
+	site.AddEntries(other, feedstest.Entry{Title: "第1篇报道", Link: site.URL + "/go/1",
+		Published: time.Date(2025, 6, 1, 0, 1, 0, 0, time.UTC)})
+	sum := pass(t, a)
+	if got := counts(sum); got != "0 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("the story listed by a second feed: %s %+v", got, sum.Failed)
+	}
+	if n := len(storetest.Posts(t, archive)); n != 3 {
+		t.Errorf("%d posts, want 3", n)
+	}
+}
+
+// TestPassRedirectStateLost: the same, after the saved state was set
+// aside (unreadable): the archived story is not a failure.
+func TestPassRedirectStateLost(t *testing.T) {
+	_, a, archive := redirecting(t, false)
+	if got := counts(pass(t, a)); got != "2 new, 0 updated, 0 failed, 0 parked" {
+		t.Fatalf("first pass: %s", got)
+	}
+	st, err := store.Open(context.Background(), a.cfg.StoreOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SaveState(map[string]any{})
+	st.Close()
+	sum := pass(t, a)
+	if got := counts(sum); got != "0 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("after the state was lost: %s %+v", got, sum.Failed)
+	}
+	_ = archive
+}
+
+// TestPassRedirectOntoParkedPage: story 5 failed (parked) and is no
+// longer listed; story 3's link wrongly redirects to story 5's page. Once
+// the site is mended, both stories must be archived, each once.
+func TestPassRedirectOntoParkedPage(t *testing.T) {
+	site := feedstest.NewSite(t)
+	for _, i := range []int{1, 3, 5} {
+		site.SetPage(feedstest.StoryPath(i), feedstest.PathStory(feedstest.StoryPath(i)))
+	}
+	site.SetFeed(feedstest.StoriesFeed, feedstest.Feed{Title: "t", Entries: []feedstest.Entry{site.StoryEntry(1), site.StoryEntry(5)}})
+	site.Fail(feedstest.StoryPath(5), feedstest.Status(404))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 1 failed, 0 parked" {
+		t.Fatalf("first pass: %s", got)
+	}
+	// Story 5 is back but parked (not due for an hour) and off the feed;
+	// story 3 is new, and its link redirects to story 5's page.
+	site.Heal(feedstest.StoryPath(5))
+	site.SetFeed(feedstest.StoriesFeed, feedstest.Feed{Title: "t", Entries: []feedstest.Entry{site.StoryEntry(1), site.StoryEntry(3)}})
+	site.Redirect(feedstest.StoryPath(3), feedstest.StoryPath(5))
+	t.Logf("second pass: %s", counts(pass(t, a)))
+	// The site is mended; hours later everything is due.
+	site.Redirect(feedstest.StoryPath(3), "")
+	site.AddEntries(feedstest.StoriesFeed) // a new ETag
+	a.now = func() time.Time { return time.Now().Add(3 * time.Hour) }
+	t.Logf("third pass: %s", counts(pass(t, a)))
+	a.now = func() time.Time { return time.Now().Add(30 * time.Hour) }
+	site.AddEntries(feedstest.StoriesFeed)
+	t.Logf("fourth pass: %s", counts(pass(t, a)))
+	posts := storetest.Posts(t, archive)
+	for _, i := range []int{1, 3, 5} {
+		if posts[site.StoryURL(i)] == "" {
+			t.Errorf("story %d is never archived from its page; posts %v", i, posts)
+		}
+	}
+	bodies := storetest.Bodies(t, archive)
+	if b := bodies[site.StoryURL(5)]; !strings.Contains(b, feedstest.PathText(feedstest.StoryPath(5))) {
+		t.Errorf("story 5's post:\n%s", b)
+	}
 }

@@ -1,6 +1,7 @@
 package archiver
 
 import (
+	"maps"
 	"net/url"
 	"slices"
 	"time"
@@ -43,7 +44,7 @@ type plan struct {
 	validators  map[string]feeds.Validators
 	seen        map[string]seen // entries to remember as seen now (an edited one is seen once its edit is archived)
 	resolved    []string        // keys of failures done with: archived meanwhile, or their post is gone
-	listed      map[string]bool // the keys of every entry the feeds list
+	known       map[string]bool // the keys of every article the pass knows: listed by a feed, or failed before
 }
 
 // skip is a feed entry that is not fetched, and why.
@@ -62,7 +63,7 @@ type planner struct {
 	now       time.Time
 
 	p       *plan
-	handled map[string]bool // keys of the entries looked at (the plan's listed)
+	handled map[string]bool // keys of the entries looked at
 	queued  map[string]bool // keys of the articles in jobs
 }
 
@@ -70,11 +71,17 @@ type planner struct {
 // and about every earlier failure.
 func (pl *planner) plan(results []polled) *plan {
 	pl.handled, pl.queued = map[string]bool{}, map[string]bool{}
-	pl.p = &plan{validators: map[string]feeds.Validators{}, seen: map[string]seen{}, listed: pl.handled}
+	pl.p = &plan{validators: map[string]feeds.Validators{}, seen: map[string]seen{}}
 	for _, r := range results {
 		pl.feed(r)
 	}
 	pl.retries()
+	pl.p.known = maps.Clone(pl.handled)
+	for _, fl := range pl.state.Failures {
+		for _, k := range fl.Item.Keys() {
+			pl.p.known[k] = true
+		}
+	}
 	newestFirst := func(a, b job) int { return b.item.Published.Compare(a.item.Published) }
 	slices.SortStableFunc(pl.p.jobs, newestFirst)
 	slices.SortStableFunc(pl.p.waiting, newestFirst)

@@ -19,7 +19,7 @@ type recorder struct {
 	st        *store.Store
 	state     *state
 	index     postIndex
-	listed    map[string]bool // the keys of the entries the feeds list
+	known     map[string]bool // the keys of the articles the pass knows: listed, or failed before
 	forgotten map[string]bool // the keys of the articles not to archive again
 	giveUp    time.Duration   // how long an article may fail before it is given up
 	sum       *Summary
@@ -46,8 +46,8 @@ func (rc *recorder) record(r result) {
 	if j.guid != "" && owner == j.guid {
 		j.update = owner // the post with its guid: the same article
 	}
-	if redirected && (owner != "" && owner != j.update || owner == "" && rc.listed[page]) {
-		// The link led to the page of another entry: not this article's.
+	if redirected && (owner != "" && owner != j.update || owner == "" && rc.known[page]) {
+		// The link led to the page of another article: not this one's.
 		rc.remember(j, KindFetch, fmt.Errorf("%w (%s)", errSamePage, r.post.URL))
 		return
 	}

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -29,32 +27,31 @@ const forgottenHeader = `# Articles archiver does not archive again, a URL a lin
 // Forgotten are the URLs of the articles the store does not take again.
 func (s *Store) Forgotten() []string {
 	data, _ := os.ReadFile(filepath.Join(s.dir, ForgottenFile))
-	var urls []string
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
-			urls = append(urls, line)
-		}
-	}
-	return urls
+	return listLines(data)
 }
 
 // takedownsFile holds the posts commits removed that are not yet
 // remembered in ForgottenFile (a person's change to it not committed
-// stops that): they stay known, so that no pass archives them again,
-// until they are.
+// stops that): they are taken down all the same (TakenDown) until they
+// are.
 const takedownsFile = "takedowns.json"
+
+// TakenDown are the URLs of the articles the store does not take again:
+// those Forgotten, and takedowns waiting to be written there.
+func (s *Store) TakenDown() []string {
+	urls := s.Forgotten()
+	for _, p := range s.pendingTakedowns() {
+		urls = append(urls, p.From)
+	}
+	return urls
+}
 
 // forgetRemoved remembers the posts commits removed, with those not yet
 // remembered: the article of each is forgotten, unless another post has
 // it, or a person took it out of the list since the commit since. Those
-// it cannot remember stay in the store's posts, and in takedownsFile.
+// it cannot remember wait in takedownsFile.
 func (s *Store) forgetRemoved(ctx context.Context, removed []Post, since string) error {
 	pending := s.pendingTakedowns()
-	s.waiting = nil
-	for _, p := range pending {
-		delete(s.posts, p.Name) // kept known while it waited: not another post of its article
-	}
 	forgotten := s.Forgotten()
 	var except map[string]bool
 	var keep []Post
@@ -85,13 +82,7 @@ func (s *Store) forgetRemoved(ctx context.Context, removed []Post, since string)
 	msg := fmt.Sprintf("Remember %d %s removed from the archive\n\nArchiver does not archive again (see %s):\n",
 		len(urls), plural(len(urls), "post", "posts"), ForgottenFile)
 	if err := s.changeForgotten(ctx, urls, nil, nil, msg); err != nil {
-		for _, p := range keep {
-			if _, ok := s.posts[p.Name]; !ok {
-				s.posts[p.Name] = p // still known, so that no pass archives it again
-				s.waiting = append(s.waiting, p)
-			}
-		}
-		return err
+		return err // they wait in takedownsFile, taken down meanwhile (TakenDown)
 	}
 	os.Remove(file)
 	return nil
@@ -113,6 +104,61 @@ func (s *Store) pendingTakedowns() []Post {
 	})
 }
 
+// mergeForgotten resolves a rebase stopped by ForgottenFile alone: the
+// list becomes the remote's, with what archiver's commit added to it and
+// without what it took out. It returns the rebase's next step, --continue
+// or (nothing left of the commit) --skip; not ok for any other conflict.
+func (s *Store) mergeForgotten(ctx context.Context) (step string, ok bool) {
+	out, err := s.git.run(ctx, nil, "diff", "--name-only", "-z", "--diff-filter=U")
+	if err != nil || string(out) != ForgottenFile+"\x00" {
+		return "", false
+	}
+	stage := func(n string) []string {
+		data, _ := s.git.run(ctx, nil, "show", ":"+n+":"+ForgottenFile) // absent: empty
+		return listLines(data)
+	}
+	base, remote, ours := stage("1"), stage("2"), stage("3") // in a rebase, 2 is the remote's side
+	urls := slices.Clone(remote)
+	for _, u := range ours {
+		if !slices.Contains(base, u) && !slices.Contains(urls, u) {
+			urls = append(urls, u) // archiver added it
+		}
+	}
+	urls = slices.DeleteFunc(urls, func(u string) bool { return slices.Contains(base, u) && !slices.Contains(ours, u) })
+	slices.Sort(urls)
+	if err := writeAtomic(filepath.Join(s.dir, ForgottenFile), []byte(forgottenText(urls))); err != nil {
+		return "", false
+	}
+	if _, err := s.git.run(ctx, nil, "add", "--", ForgottenFile); err != nil {
+		return "", false
+	}
+	if _, err := s.git.run(ctx, nil, "diff", "--cached", "--quiet", "HEAD"); err == nil {
+		return "--skip", true
+	}
+	return "--continue", true
+}
+
+// listLines are the URLs of a list of forgotten articles.
+func listLines(data []byte) []string {
+	var urls []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if u := strings.TrimSpace(line); u != "" && !strings.HasPrefix(u, "#") {
+			urls = append(urls, u)
+		}
+	}
+	return urls
+}
+
+// forgottenText is ForgottenFile listing urls.
+func forgottenText(urls []string) string {
+	var b strings.Builder
+	b.WriteString(forgottenHeader)
+	for _, u := range urls {
+		b.WriteString(u + "\n")
+	}
+	return b.String()
+}
+
 // unforgotten are the articles taken out of ForgottenFile since commit:
 // a person's undo, not to be undone.
 func (s *Store) unforgotten(ctx context.Context, commit string) map[string]bool {
@@ -125,8 +171,8 @@ func (s *Store) unforgotten(ctx context.Context, commit string) map[string]bool 
 		return out
 	}
 	now := s.Forgotten()
-	for _, line := range strings.Split(string(before), "\n") {
-		if u := strings.TrimSpace(line); u != "" && !strings.HasPrefix(u, "#") && !slices.Contains(now, u) {
+	for _, u := range listLines(before) {
+		if !slices.Contains(now, u) {
 			out[u] = true
 		}
 	}
@@ -175,17 +221,13 @@ func (s *Store) Unforget(ctx context.Context, urls []string, message string) (in
 // posts names, and commits. A person's change to the file that is not
 // committed stops it: the error says so.
 func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, message string) error {
-	if _, err := s.git.run(ctx, nil, "diff", "--quiet", "HEAD", "--", ForgottenFile); err != nil {
+	// Staged, changed, or new and not added: a person's.
+	if out, err := s.git.run(ctx, nil, "status", "--porcelain", "--untracked-files=all", "--", ForgottenFile); err != nil || len(out) > 0 {
 		return fmt.Errorf("store: %s has changes that are not committed: commit or discard them, and run again", ForgottenFile)
 	}
 	urls := slices.DeleteFunc(append(s.Forgotten(), add...), func(u string) bool { return slices.Contains(drop, u) })
 	slices.Sort(urls)
-	urls = slices.Compact(urls)
-	var b strings.Builder
-	b.WriteString(forgottenHeader)
-	for _, u := range urls {
-		b.WriteString(u + "\n")
-	}
+	text := forgottenText(slices.Compact(urls))
 	for _, name := range names {
 		if !validName.MatchString(name) && !isPostFile(name) || strings.ContainsAny(name, `/\`) {
 			return fmt.Errorf("store: refusing to remove %q", name)
@@ -193,7 +235,7 @@ func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, 
 	}
 	// The journal first: after a crash, the next Open commits what is
 	// archiver's, and knows a person's.
-	if err := s.journal(ForgottenFile, []byte(b.String())); err != nil {
+	if err := s.journal(ForgottenFile, []byte(text)); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	for _, name := range names {
@@ -205,7 +247,7 @@ func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, 
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if err := writeAtomic(path, []byte(b.String())); err != nil {
+	if err := writeAtomic(path, []byte(text)); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	paths := []string{ForgottenFile}

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 )
 
@@ -48,8 +47,14 @@ func (s *Store) loadPosts(ctx context.Context) error {
 		}
 		fallthrough
 	default:
+		if s.head == "" {
+			s.head = s.cachedHead() // the cache is lost, not the commit it was of
+		}
 		if err := s.scan(); err != nil {
 			return err
+		}
+		if s.head != "" {
+			removed = s.removedBetween(ctx, s.head, "HEAD")
 		}
 	}
 	// What commits removed is remembered (and committed) before the
@@ -192,13 +197,25 @@ func (s *Store) readCache() (map[string]Post, string, string) {
 	return posts, c.Tree, c.Head
 }
 
+// headFile holds the commit of the cache apart from it: a cache that
+// cannot be read (lost, or of another version) still tells what commits
+// came since.
+const headFile = "posts.head"
+
+// cachedHead is the commit the cache was of, "" if unknown.
+func (s *Store) cachedHead() string {
+	data, _ := os.ReadFile(filepath.Join(s.meta, headFile))
+	return strings.TrimSpace(string(data))
+}
+
 // writeCache saves s.posts; failing to is only slower next time.
 func (s *Store) writeCache() {
+	if err := writeAtomic(filepath.Join(s.meta, headFile), []byte(s.head+"\n")); err != nil {
+		s.log.Warn("store: cannot save the post cache", slog.String("error", err.Error()))
+	}
 	c := cache{Version: cacheVersion, Tree: s.tree, Head: s.head, Posts: make([]Post, 0, len(s.posts))}
 	for _, p := range s.posts {
-		if !slices.Contains(s.waiting, p) { // not in PostsDir: known again from takedownsFile
-			c.Posts = append(c.Posts, p)
-		}
+		c.Posts = append(c.Posts, p)
 	}
 	var buf bytes.Buffer
 	if err := gob.NewEncoder(&buf).Encode(&c); err == nil {

@@ -90,8 +90,8 @@ func TestTakedownPulledInRebase(t *testing.T) {
 
 // TestTakedownRememberedLater: a takedown pulled while a person's change
 // to the list of forgotten articles is not committed cannot be written to
-// the list yet; its post stays known meanwhile, and it is remembered once
-// the person commits.
+// the list yet; it is taken down meanwhile, and remembered once the
+// person commits.
 func TestTakedownRememberedLater(t *testing.T) {
 	root, remote, opts := withRemote(t)
 	ctx := context.Background()
@@ -113,8 +113,8 @@ func TestTakedownRememberedLater(t *testing.T) {
 
 	s = mustOpen(t, opts)
 	s.Pull(ctx)
-	if _, known := s.Post("2025-01-01-a.md"); !known {
-		t.Error("the post taken down is not known while its takedown waits: a pass would archive it again")
+	if !slices.Contains(s.TakenDown(), "https://example.org/a") {
+		t.Errorf("taken down %q while the takedown waits, want a: a pass would archive it again", s.TakenDown())
 	}
 	s.Close()
 	storetest.Git(t, opts.Path, "commit", "--quiet", "-am", "Take x back")
@@ -333,5 +333,70 @@ func TestAdoptedSiteBesideRemote(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(opts.Path, "_config.yml")); string(data) != "title: My own site\n" {
 		t.Errorf("the person's _config.yml is now %q", data)
+	}
+}
+
+// TestUntrackedForgottenLeftAlone: a person's own
+// .archiver/forgotten, not yet added to git, is not committed under
+// archiver's name when a takedown is remembered.
+func TestUntrackedForgottenLeftAlone(t *testing.T) {
+	dir := archived(t)
+	list := filepath.Join(dir, store.ForgottenFile)
+	storetest.WriteFile(t, list, "https://example.org/draft-of-mine\n")
+	storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "Take a down")
+	open(t, dir)
+	if got := storetest.Git(t, dir, "ls-tree", "-r", "HEAD", "--", store.ForgottenFile); got != "" {
+		t.Errorf("the person's uncommitted list was committed by archiver (%q)", storetest.LastMessage(t, dir))
+	}
+	if data, _ := os.ReadFile(list); string(data) != "https://example.org/draft-of-mine\n" {
+		t.Errorf("the person's list was changed:\n%s", data)
+	}
+}
+
+// TestTakedownCacheLost: a takedown committed between passes is
+// remembered even when the post cache (only a speed-up, says writeCache)
+// cannot be read.
+func TestTakedownCacheLost(t *testing.T) {
+	dir := archived(t)
+	storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "Take a down")
+	os.Remove(filepath.Join(dir, ".git", "archiver", "posts.gob"))
+	if got := open(t, dir).Forgotten(); !slices.Equal(got, []string{"https://example.org/a"}) {
+		t.Errorf("forgotten %q, want the post taken down", got)
+	}
+}
+
+// TestForgetBesideRemoteUnforget: archiver forgets a (a commit of
+// its own, not pushed) while a person took x back on the forge: the pull
+// replays archiver's commit; the list keeps a and not x.
+func TestForgetBesideRemoteUnforget(t *testing.T) {
+	root, remote, opts := withRemote(t)
+	ctx := context.Background()
+	s := mustOpen(t, opts)
+	writeCommit(t, s, "2025-01-01-a.md", "https://example.org/a")
+	writeCommit(t, s, "2025-01-01-x.md", "https://example.org/x")
+	if err := s.Forget(ctx, []string{"https://example.org/x"}, []string{"2025-01-01-x.md"}, "Forget x\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	onTheForge(t, root, remote, func(clone string) {
+		list := filepath.Join(clone, store.ForgottenFile)
+		data, _ := os.ReadFile(list)
+		storetest.WriteFile(t, list, strings.ReplaceAll(string(data), "https://example.org/x\n", ""))
+	})
+	s = mustOpen(t, opts)
+	defer s.Close()
+	if err := s.Forget(ctx, []string{"https://example.org/a"}, []string{"2025-01-01-a.md"}, "Forget a\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Push(ctx); err != nil {
+		t.Errorf("Push = %v", err)
+	}
+	if got := s.Forgotten(); !slices.Equal(got, []string{"https://example.org/a"}) {
+		t.Errorf("forgotten %q, want a only", got)
 	}
 }

@@ -158,8 +158,8 @@ func (s *Store) pull(ctx context.Context) error {
 	return s.forgetRemoved(ctx, removed, string(base))
 }
 
-// removedBetween are the posts the store knows that the commits from..to
-// remove.
+// removedBetween are the posts that the commits from..to remove, as the
+// store knows them or as commit from has them.
 func (s *Store) removedBetween(ctx context.Context, from, to string) []Post {
 	out, err := s.git.run(ctx, nil, "diff-tree", "-r", "-z", "--no-renames", "--name-status", "--diff-filter=D", from, to, "--", PostsDir)
 	if err != nil {
@@ -168,8 +168,18 @@ func (s *Store) removedBetween(ctx context.Context, from, to string) []Post {
 	var removed []Post
 	fields := bytes.Split(bytes.TrimSuffix(out, []byte{0}), []byte{0})
 	for i := 0; i+1 < len(fields); i += 2 {
-		if p, ok := s.posts[strings.TrimPrefix(string(fields[i+1]), PostsDir+"/")]; ok {
+		path := string(fields[i+1])
+		name := strings.TrimPrefix(path, PostsDir+"/")
+		if p, ok := s.posts[name]; ok {
 			removed = append(removed, p)
+			continue
+		}
+		data, err := s.git.run(ctx, nil, "show", from+":"+path)
+		if err != nil {
+			continue
+		}
+		if fm, err := ParseFrontMatter(data); err == nil && fm.From != "" {
+			removed = append(removed, Post{Name: name, From: fm.From, GUID: fm.GUID, Feed: fm.Feed})
 		}
 	}
 	return removed
@@ -214,12 +224,18 @@ func (s *Store) rebase(ctx context.Context) error {
 		return err
 	}
 	defer os.Remove(mark)
-	if _, err := s.git.run(ctx, nil, "rebase", "--quiet", "FETCH_HEAD"); err != nil {
-		// checkState saw no rebase before this one: the one in progress,
-		// if any, is ours.
-		s.git.run(ctx, nil, "rebase", "--abort")
-		return fmt.Errorf("the store and %s have diverged and the store's commits do not apply on top: "+
-			"resolve it by hand in %s (git pull --rebase %s %s): %w", Redact(s.remote), s.dir, remoteName, s.branch, err)
+	_, err = s.git.run(ctx, nil, "rebase", "--quiet", "FETCH_HEAD")
+	for err != nil {
+		// A list of forgotten articles changed on both sides is merged
+		// line by line; any other conflict stops the rebase. checkState saw
+		// no rebase before this one: the one in progress is ours.
+		step, ok := s.mergeForgotten(ctx)
+		if !ok {
+			s.git.run(ctx, nil, "rebase", "--abort")
+			return fmt.Errorf("the store and %s have diverged and the store's commits do not apply on top: "+
+				"resolve it by hand in %s (git pull --rebase %s %s): %w", Redact(s.remote), s.dir, remoteName, s.branch, err)
+		}
+		_, err = s.git.run(ctx, nil, "-c", "core.editor=true", "rebase", step)
 	}
 	return nil
 }

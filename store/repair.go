@@ -165,9 +165,9 @@ func (s *Store) repair(ctx context.Context) error {
 			slog.Int("files", len(s.others)), slog.String("first", s.others[0]))
 	}
 	if len(recovered) > 0 {
-		msg := fmt.Sprintf("Recover %d %s an interrupted archiver run wrote\n", len(recovered), plural(len(recovered), "file", "files"))
+		msg := fmt.Sprintf("Recover %d %s an earlier archiver run wrote and did not commit\n", len(recovered), plural(len(recovered), "file", "files"))
 		if slices.IndexFunc(recovered, func(p string) bool { return !strings.HasPrefix(p, PostsDir+"/") }) < 0 {
-			msg = fmt.Sprintf("Recover %d %s an interrupted archiver run wrote\n", len(recovered), plural(len(recovered), "post", "posts"))
+			msg = fmt.Sprintf("Recover %d %s an earlier archiver run wrote and did not commit\n", len(recovered), plural(len(recovered), "post", "posts"))
 		}
 		if _, err := s.commitFiles(ctx, recovered, msg); err != nil {
 			return err

@@ -78,7 +78,7 @@ func TestRepair(t *testing.T) {
 	if n := storetest.Commits(dir); n != 3 {
 		t.Errorf("%d commits, want 3 (seed, Archive kept, Recover)", n)
 	}
-	if m := storetest.LastMessage(t, dir); m != "Recover 2 posts an interrupted archiver run wrote" {
+	if m := storetest.LastMessage(t, dir); m != "Recover 2 posts an earlier archiver run wrote and did not commit" {
 		t.Errorf("last commit %q, want the Recover commit", m)
 	}
 	changed := strings.Fields(storetest.Git(t, dir, "show", "--name-only", "--format=", "HEAD"))

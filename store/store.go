@@ -72,7 +72,6 @@ type Store struct {
 	head    string          // the commit of tree
 	pending []string        // Names written since the last commit
 	others  []string        // Names with uncommitted changes that archiver did not make
-	waiting []Post          // removed in a commit, kept in posts until remembered as taken down
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
