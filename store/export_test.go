@@ -30,3 +30,9 @@ func MarkRebasing(dir string) error {
 func MarkRebasingStale(dir string) error {
 	return os.WriteFile(filepath.Join(dir, ".git", "archiver", rebaseFile), []byte("1111111 2222222\n"), 0o644)
 }
+
+// KillGit leaves the mark of a git command that ran when archiver was
+// killed with it, as kill -9 of the process group would.
+func KillGit(dir string) error {
+	return os.WriteFile(filepath.Join(dir, ".git", "archiver", gitRunningFile), nil, 0o644)
+}

@@ -17,8 +17,9 @@ import (
 // library because it is what users have, it updates the index and refs
 // atomically (lock file and rename), and it is as fast as git gets.
 type git struct {
-	dir string
-	env []string
+	dir     string
+	env     []string
+	running string // a file that exists while a git command runs, if not ""
 }
 
 // ErrNoGit means the git command is not installed.
@@ -64,7 +65,7 @@ func (g *git) getenv(key string) string {
 
 // with returns a git with env added to its environment.
 func (g *git) with(env []string) *git {
-	return &git{dir: g.dir, env: append(slices.Clone(g.env), env...)}
+	return &git{dir: g.dir, env: append(slices.Clone(g.env), env...), running: g.running}
 }
 
 // run runs git with args, stdin as its input, and returns its output.
@@ -96,6 +97,12 @@ func (g *git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte,
 	cmd.SysProcAttr = childAttr()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if g.running != "" {
+		// Should archiver and its git be killed together (kill -9 of the
+		// container), the next run knows the locks made since are theirs.
+		os.WriteFile(g.running, nil, 0o644)
+		defer os.Remove(g.running)
+	}
 	if err := cmd.Run(); err != nil {
 		if ctx.Err() != nil { // killed, or never started: say why
 			return stdout.Bytes(), fmt.Errorf("git %s: %w", command(args), ctx.Err())

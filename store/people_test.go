@@ -400,3 +400,28 @@ func TestForgetBesideRemoteUnforget(t *testing.T) {
 		t.Errorf("forgotten %q, want a only", got)
 	}
 }
+
+// TestOpenLockOfKilledGit: a lock made by the git a killed run was killed
+// with (kill -9 of them both) does not stop the next run, however young;
+// a young lock with no such mark does.
+func TestOpenLockOfKilledGit(t *testing.T) {
+	for _, killed := range []bool{true, false} {
+		dir := archived(t)
+		if killed {
+			if err := store.KillGit(dir); err != nil {
+				t.Fatal(err)
+			}
+		}
+		storetest.WriteFile(t, filepath.Join(dir, ".git", "index.lock"), "")
+		s, err := store.Open(context.Background(), options(dir))
+		if killed && err != nil {
+			t.Errorf("Open after git was killed with archiver = %v, want the lock removed", err)
+		}
+		if !killed && (err == nil || !strings.Contains(err.Error(), "index.lock")) {
+			t.Errorf("Open with a young lock of nobody known = %v, want it left alone", err)
+		}
+		if s != nil {
+			s.Close()
+		}
+	}
+}

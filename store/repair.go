@@ -18,11 +18,12 @@ import (
 // stop, and into which a temporary file would be committed.
 //
 // A lock file is removed only when no live git can be holding it: no git
-// runs in the repository, and the lock is older than lockAge. A lock of a
+// runs in the repository, and the lock is older than lockAge, or was made
+// while the git of a killed run ran (gitRunningFile). A lock of a
 // person's git, which may run where archiver cannot see it (outside its
 // container), is left alone, and the pass fails until it is gone. (When
-// archiver is killed its git gets SIGTERM, on which git removes its own
-// locks: archiver rarely leaves one.)
+// archiver alone is killed its git gets SIGTERM, on which git removes its
+// own locks; killed together, git leaves them.)
 func (s *Store) removeLeftovers(ctx context.Context) error {
 	gitDir := filepath.Dir(s.meta)
 	var locks []string
@@ -71,6 +72,9 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 // leftover.
 const lockAge = 10 * time.Minute
 
+// gitRunningFile exists while archiver runs a git command.
+const gitRunningFile = "git-running"
+
 // lockHeld says who may hold a git lock file: a git running in the
 // repository, a gc that gc.pid names, or, for a lock younger than lockAge,
 // a git archiver cannot see. "" when nothing can.
@@ -84,6 +88,9 @@ func (s *Store) lockHeld(lock os.FileInfo) string {
 	}
 	if p := gcRunning(filepath.Dir(s.meta)); p != "" {
 		return "git gc (" + p + ", in gc.pid)"
+	}
+	if !s.killedGit.IsZero() && !lock.ModTime().Before(s.killedGit.Add(-2*time.Second)) {
+		return "" // made by the git a killed run was killed with
 	}
 	if age := time.Since(lock.ModTime()); age < lockAge {
 		return fmt.Sprintf("a git command that archiver cannot see, it seems: the lock is %s old (archiver takes a lock older than %s for a leftover)",

@@ -72,6 +72,9 @@ type Store struct {
 	head    string          // the commit of tree
 	pending []string        // Names written since the last commit
 	others  []string        // Names with uncommitted changes that archiver did not make
+	// killedGit is when the git command that the last run was killed
+	// with started, if it was.
+	killedGit time.Time
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
@@ -106,6 +109,10 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	if err := s.takeLock(ctx, opts.LockWait); err != nil {
 		return nil, err
+	}
+	g.running = filepath.Join(s.meta, gitRunningFile)
+	if st, err := os.Stat(g.running); err == nil {
+		s.killedGit = st.ModTime() // the last run was killed with its git
 	}
 	if err := s.prepare(ctx); err != nil {
 		s.lock.Unlock()
