@@ -2,8 +2,11 @@ package archiver
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"log/slog"
 	"slices"
+	"text/tabwriter"
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/config"
@@ -45,6 +48,30 @@ func Failures(ctx context.Context, cfg *config.Config) ([]FailureRecord, error) 
 	}
 	slices.SortFunc(recs, func(a, b FailureRecord) int { return a.First.Compare(b.First) })
 	return recs, nil
+}
+
+// WriteFailures writes failed articles as a table, as archiver failures
+// lists them.
+func WriteFailures(w io.Writer, recs []FailureRecord) error {
+	if len(recs) == 0 {
+		_, err := fmt.Fprintln(w, "failures: no failed articles")
+		return err
+	}
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "URL\tKIND\tFIRST\tLAST\tATTEMPTS\tNEXT\tREASON")
+	for _, r := range recs {
+		next := day(r.Next)
+		if !r.GaveUp.IsZero() {
+			next = "given up"
+		}
+		kind := string(r.Kind)
+		if r.Permanent {
+			kind += " (permanent)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.URL, kind, day(r.First), day(r.Last), r.Attempts, next, r.Reason)
+	}
+	return tw.Flush()
 }
 
 // RetryNow makes the failed articles of urls (all, when there is none) due

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"sync"
 	"time"
 
@@ -103,4 +104,16 @@ func (h *Health) Check(now time.Time) (bool, string) {
 		}
 	}
 	return true, msg
+}
+
+// ServeHTTP is /healthz: 200 and why the daemon is healthy, or 503 and
+// why not.
+func (h *Health) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	ok, msg := h.Check(time.Now())
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	fmt.Fprintln(w, msg)
 }

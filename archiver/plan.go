@@ -8,7 +8,6 @@ import (
 
 	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/feeds"
-	"github.com/rfa-archive/archiver/store"
 )
 
 // job is one article to archive.
@@ -189,52 +188,4 @@ func (pl *planner) queue(j job) {
 	} else {
 		pl.p.waiting = append(pl.p.waiting, j)
 	}
-}
-
-// postIndex maps each identity of each post in the store (the key of its
-// from: URL, of its guid) to its file name.
-type postIndex map[string]string
-
-// indexPosts indexes the posts of the store. A guid that two posts have is
-// no identity (a broken feed wrote it in every entry): it is left out.
-func indexPosts(st *store.Store) postIndex {
-	index := make(postIndex, st.Len()*2)
-	guids := map[string]string{} // guid key → the post, "" once two have it
-	st.Posts(func(post store.Post) {
-		if post.From != "" {
-			index[feeds.Key(post.From)] = post.Name
-		}
-		if g := feeds.GUIDKey(post.Feed, post.GUID); g != "" {
-			if other, seen := guids[g]; seen && other != post.Name {
-				guids[g] = ""
-			} else {
-				guids[g] = post.Name
-			}
-		}
-	})
-	for g, name := range guids {
-		if _, isFrom := index[g]; name != "" && !isFrom {
-			index[g] = name
-		}
-	}
-	return index
-}
-
-// resolve finds the post of an entry of keys whose link led to page
-// before: by its link, by that page, or by its guid. A guid alone is not
-// trusted (broken feeds repeat one in every entry): it comes back as guid,
-// for the fetch to tell whether the link leads to that post's page.
-func (ix postIndex) resolve(keys []string, page string) (name, guid string) {
-	if name := ix[keys[0]]; name != "" {
-		return name, ""
-	}
-	if name := ix[page]; page != "" && name != "" {
-		return name, ""
-	}
-	for _, k := range keys[1:] {
-		if name := ix[k]; name != "" {
-			return "", name
-		}
-	}
-	return "", ""
 }

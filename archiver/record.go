@@ -56,10 +56,8 @@ func (rc *recorder) record(r result) {
 	if name == "" {
 		name = fileName(rc.st, r.post, rc.loc)
 	} else if old, _ = rc.st.Read(name); old != nil {
-		// A post keeps the date in its file name, whatever the feed says
-		// now.
-		if fm, err := store.ParseFrontMatter(old); err == nil && !fm.Date.IsZero() {
-			r.post.Date = fm.Date
+		if fm, err := store.ParseFrontMatter(old); err == nil {
+			keep(r.post, fm)
 		}
 	}
 	data, err := renderChecked(r.post)
@@ -86,6 +84,20 @@ func (rc *recorder) record(r result) {
 	} else {
 		rc.sum.New = append(rc.sum.New, a)
 		rc.log.Info("archived", slog.String("title", a.Title), slog.String("url", a.URL), slog.String("file", name))
+	}
+}
+
+// keep carries into the new version of a post what its archived version
+// fm has that the page does not say: the date in its file name, whatever
+// the feed says now, and every URL it is known by.
+func keep(post *article.Post, fm *store.FrontMatter) {
+	if !fm.Date.IsZero() {
+		post.Date = fm.Date
+	}
+	for _, u := range append([]string{fm.From}, fm.Also...) {
+		if u != "" && feeds.Key(u) != feeds.Key(post.URL) && !slices.Contains(post.Also, u) {
+			post.Also = append(post.Also, u)
+		}
 	}
 }
 
@@ -132,17 +144,8 @@ var errSamePage = errors.New("the link leads to the page of another article")
 // remember remembers a failed article, to try it again. Its first failure
 // counts (a FAILED line, exit status 1); after that it is parked.
 func (rc *recorder) remember(j job, kind Kind, err error) {
-	key, now := j.keys[0], rc.sum.Start
-	fl := rc.state.Failures[key]
-	first := fl == nil
-	if first {
-		fl = &failed{First: now}
-		rc.state.Failures[key] = fl
-	}
-	fl.Item, fl.Update, fl.Due = j.item, j.update, false
-	fl.Attempts++
-	fl.Last = now
-	fl.Kind, fl.Error, fl.Permanent = kind, reason(err), permanent(err)
+	now := rc.sum.Start
+	fl, first := rc.state.fail(j.keys[0], j.item, j.update, kind, err, now)
 	f := Failure{URL: j.item.Link, Kind: kind, Reason: fl.Error, Permanent: fl.Permanent}
 	attrs := []any{slog.String("url", j.item.Link), slog.String("kind", string(kind)), slog.Bool("permanent", fl.Permanent),
 		slog.Int("attempts", fl.Attempts), slog.String("error", fl.Error)}

@@ -19,6 +19,9 @@ type state struct {
 	Feeds    map[string]feeds.Validators `json:"feeds"`    // by feed URL: for conditional GETs
 	Failures map[string]*failed          `json:"failures"` // by item key
 	Seen     map[string]seen             `json:"seen"`     // by seenKey
+	// Backfilled are the windows archiver backfill walked, by
+	// windowKey: when.
+	Backfilled map[string]time.Time `json:"backfilled,omitempty"`
 }
 
 // failed is an article that failed, kept with its feed entry so that it is
@@ -106,6 +109,23 @@ func (s *state) bound(log *slog.Logger) {
 	}
 }
 
+// fail remembers that the article of key, of the feed entry it, failed
+// now (its post update, for an edit), and reports whether that is its
+// first failure.
+func (s *state) fail(key string, it feeds.Item, update string, kind Kind, err error, now time.Time) (*failed, bool) {
+	fl := s.Failures[key]
+	first := fl == nil
+	if first {
+		fl = &failed{First: now}
+		s.Failures[key] = fl
+	}
+	fl.Item, fl.Update, fl.Due = it, update, false
+	fl.Attempts++
+	fl.Last = now
+	fl.Kind, fl.Error, fl.Permanent = kind, reason(err), permanent(err)
+	return fl, first
+}
+
 // seenKey is the key of an entry of a feed in state.Seen.
 func seenKey(feedURL, itemKey string) string { return feedURL + " " + itemKey }
 
@@ -142,6 +162,9 @@ func loadState(st *store.Store, log *slog.Logger) *state {
 	}
 	if s.Seen == nil {
 		s.Seen = map[string]seen{}
+	}
+	if s.Backfilled == nil {
+		s.Backfilled = map[string]time.Time{}
 	}
 	return &s
 }

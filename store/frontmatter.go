@@ -14,13 +14,15 @@ import (
 
 // FrontMatter is a post's YAML front matter.
 type FrontMatter struct {
-	Fields map[string]any
-	Title  string
-	From   string
-	GUID   string
-	Feed   string
-	Date   time.Time // zero if missing or not a date
-	Body   []byte    // what follows the front matter
+	Fields   map[string]any
+	Title    string
+	From     string
+	Also     []string // also_from: other URLs of the article
+	GUID     string
+	Feed     string
+	SourceID string
+	Date     time.Time // zero if missing or not a date
+	Body     []byte    // what follows the front matter
 }
 
 // ErrNoFrontMatter means a file does not start with a front matter block.
@@ -104,7 +106,14 @@ func decodeFrontMatter(head []byte) (*FrontMatter, error) {
 		s, _ := fm.Fields[key].(string)
 		return s
 	}
-	fm.Title, fm.From, fm.GUID, fm.Feed = str("title"), str("from"), str("guid"), str("feed")
+	fm.Title, fm.From, fm.GUID, fm.Feed, fm.SourceID = str("title"), str("from"), str("guid"), str("feed"), str("source_id")
+	if also, ok := fm.Fields[AlsoKey].([]any); ok {
+		for _, u := range also {
+			if u, ok := u.(string); ok && u != "" {
+				fm.Also = append(fm.Also, u)
+			}
+		}
+	}
 	switch d := fm.Fields["date"].(type) {
 	case time.Time:
 		fm.Date = d

@@ -26,7 +26,7 @@ type cache struct {
 	Posts   []Post
 }
 
-const cacheVersion = 2
+const cacheVersion = 3
 
 // loadPosts brings s.posts up to date with PostsDir at HEAD.
 func (s *Store) loadPosts(ctx context.Context) error {
@@ -161,7 +161,7 @@ func (s *Store) read(name string) {
 	p := Post{Name: name}
 	fm, err := readFrontMatter(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)))
 	if err == nil {
-		p.From, p.GUID, p.Feed = fm.From, fm.GUID, fm.Feed
+		p = postOf(name, fm)
 	} else if !os.IsNotExist(err) {
 		s.log.Warn("store: cannot read a post's front matter; run archiver verify",
 			slog.String("file", filepath.Join(PostsDir, name)), slog.String("error", err.Error()))

@@ -179,7 +179,7 @@ func (s *Store) removedBetween(ctx context.Context, from, to string) []Post {
 			continue
 		}
 		if fm, err := ParseFrontMatter(data); err == nil && fm.From != "" {
-			removed = append(removed, Post{Name: name, From: fm.From, GUID: fm.GUID, Feed: fm.Feed})
+			removed = append(removed, postOf(name, fm))
 		}
 	}
 	return removed

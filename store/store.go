@@ -46,10 +46,18 @@ type Options struct {
 // Post is what the store knows of one post: its file name in PostsDir and
 // its identity from its front matter.
 type Post struct {
-	Name string
-	From string
-	GUID string
-	Feed string
+	Name     string
+	From     string
+	Also     []string // other URLs of the article (front matter also_from)
+	GUID     string
+	Feed     string
+	SourceID string // the publisher's id of the story
+	Title    string
+}
+
+// postOf is the post name as its front matter fm describes it.
+func postOf(name string, fm *FrontMatter) Post {
+	return Post{Name: name, From: fm.From, Also: fm.Also, GUID: fm.GUID, Feed: fm.Feed, SourceID: fm.SourceID, Title: fm.Title}
 }
 
 // ErrBusy means another process holds the store's lock.
@@ -221,7 +229,7 @@ func (s *Store) Write(name string, data []byte) error {
 	if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	s.posts[name] = Post{Name: name, From: fm.From, GUID: fm.GUID, Feed: fm.Feed}
+	s.posts[name] = postOf(name, fm)
 	s.pending = append(s.pending, name)
 	return nil
 }

@@ -13,8 +13,14 @@ import (
 
 // ansStory is the part of an Arc XP ANS story that archiver reads.
 type ansStory struct {
-	ID        string `json:"_id"`
-	Type      string `json:"type"`
+	ID           string `json:"_id"`
+	Type         string `json:"type"`
+	CanonicalURL string `json:"canonical_url"`
+	WebsiteURL   string `json:"website_url"`
+	Website      string `json:"website"`
+	Websites     map[string]struct {
+		WebsiteURL string `json:"website_url"`
+	} `json:"websites"`
 	Headlines struct {
 		Basic string `json:"basic"`
 	} `json:"headlines"`
@@ -91,6 +97,38 @@ func extractANS(doc *goquery.Document, page *url.URL) (*Story, error) {
 	if a.Type != "" && a.Type != "story" {
 		return nil, fmt.Errorf("ANS content is a %q, not a story", a.Type)
 	}
+	return a.story(), nil
+}
+
+// ErrNotANSStory means content from an Arc content API is not a story
+// (a gallery, a video).
+var ErrNotANSStory = errors.New("not an ANS story")
+
+// FromANS reads a story of an Arc site's content API: its ANS, and the
+// URL of its page on site, whose website is the Arc site id.
+func FromANS(data []byte, site *url.URL, website string) (*Story, *url.URL, error) {
+	var a ansStory
+	if err := json.Unmarshal(data, &a); err != nil {
+		return nil, nil, fmt.Errorf("decoding ANS: %w", err)
+	}
+	if a.Type != "" && a.Type != "story" {
+		return nil, nil, fmt.Errorf("%w: a %q", ErrNotANSStory, a.Type)
+	}
+	path := firstNonEmpty(a.Websites[website].WebsiteURL, a.CanonicalURL, a.WebsiteURL)
+	if path == "" {
+		return nil, nil, fmt.Errorf("%w: it has no URL (ANS %s)", ErrNotANSStory, a.ID)
+	}
+	page, err := site.Parse(path)
+	if err != nil || page.Host == "" {
+		return nil, nil, fmt.Errorf("%w: its URL %q (ANS %s)", ErrNotANSStory, path, a.ID)
+	}
+	s := a.story()
+	s.Shape = "arc-api"
+	return s, page, nil
+}
+
+// story is the Story a decoded ANS story tells.
+func (a *ansStory) story() *Story {
 	s := &Story{
 		Title:       strings.TrimSpace(a.Headlines.Basic),
 		ID:          a.ID,
@@ -117,7 +155,7 @@ func extractANS(doc *goquery.Document, page *url.URL) (*Story, error) {
 		writeANS(&b, e)
 	}
 	s.Body = b.String()
-	return s, nil
+	return s
 }
 
 // writeANS writes one content element as HTML. Elements that are not the

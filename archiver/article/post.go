@@ -31,6 +31,7 @@ type Post struct {
 
 	Title       string
 	URL         string    // the article's canonical URL: front matter "from"
+	Also        []string  // other URLs it is known by (a story the site moved): "also_from"
 	Date        time.Time // publication
 	Modified    time.Time
 	Byline      string
@@ -117,6 +118,9 @@ func (p *Post) frontMatter() *yaml.Node {
 	optional("image", p.Image)
 	optional("audio", p.Audio)
 	optional("source_id", p.SourceID)
+	if len(p.Also) > 0 {
+		list("also_from", p.Also)
+	}
 	optional("guid", p.GUID)
 	optional("feed", p.Feed)
 	// Stories are text: {{ }} and {% %} in them are not Liquid.

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"regexp"
 	"strconv"
@@ -57,6 +58,9 @@ type Feed struct {
 	URL         string      `yaml:"url"`
 	Name        string      `yaml:"name"` // in logs and metrics; defaults to the URL's host and path
 	FrontMatter FrontMatter `yaml:"front_matter"`
+	// ArcWebsite is the Arc XP site id whose content API, on the feed's
+	// host, holds the feed's stories: archiver backfill reads it.
+	ArcWebsite string `yaml:"arc_website"`
 }
 
 // FrontMatter sets front matter values; what is left out is inherited (a
@@ -338,4 +342,20 @@ func (c *Config) StoreOptions() store.Options {
 		Remote: s.Remote, Branch: s.Branch, Credentials: s.Credentials,
 		LockWait: s.LockTimeout.Duration,
 	}
+}
+
+// HealthURL is the address of the daemon's /healthz as a client reaches
+// it: a wildcard host of listen is loopback.
+func (c *Config) HealthURL() string {
+	addr := c.Listen
+	if host, port, err := net.SplitHostPort(c.Listen); err == nil {
+		switch strings.Trim(host, "[]") {
+		case "", "0.0.0.0":
+			host = "127.0.0.1"
+		case "::":
+			host = "::1"
+		}
+		addr = net.JoinHostPort(host, port)
+	}
+	return "http://" + addr + "/healthz"
 }

@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -133,8 +134,15 @@ func validateFeeds(feeds []Feed, ck *checker) {
 			}
 		}
 		f.FrontMatter.validate(ck, "feeds", i, "front_matter")
+		if f.ArcWebsite != "" && !arcWebsite.MatchString(f.ArcWebsite) {
+			ck.fail(ck.line("feeds", i, "arc_website"), fmt.Sprintf("feeds[%d].arc_website", i),
+				"%q is not an Arc site id (such as rfa-mandarin: lower-case letters, digits and -)", f.ArcWebsite)
+		}
 	}
 }
+
+// arcWebsite is the form of an Arc site id.
+var arcWebsite = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,99}$`)
 
 // validate checks the front matter section at path (keys and indexes).
 func (fm *FrontMatter) validate(ck *checker, path ...any) {

@@ -50,12 +50,11 @@ type daemon struct {
 	metrics  *archiver.Metrics
 	health   *archiver.Health
 	interval time.Duration // between passes (the longest, for a cron schedule)
-	now      func() time.Time
 }
 
 func newDaemon(cfg *config.Config, log *slog.Logger, pass func(context.Context) (*archiver.Summary, error)) *daemon {
 	interval := cfg.Schedule.Interval(cfg.Location, time.Now())
-	return &daemon{cfg: cfg, log: log, passFunc: pass, metrics: archiver.NewMetrics(cfg), now: time.Now,
+	return &daemon{cfg: cfg, log: log, passFunc: pass, metrics: archiver.NewMetrics(cfg),
 		interval: interval, health: archiver.NewHealth(interval, time.Now())}
 }
 
@@ -124,7 +123,7 @@ func (d *daemon) pass(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	d.health.Started(d.now())
+	d.health.Started(time.Now())
 	defer func() {
 		// A bug, not a fault of the world: the daemon goes on, unhealthy
 		// until a pass succeeds, so that it is seen and reported.
@@ -135,7 +134,7 @@ func (d *daemon) pass(ctx context.Context) {
 	}()
 
 	sum, err := d.passFunc(ctx)
-	d.health.Ended(sum, err, d.now())
+	d.health.Ended(sum, err, time.Now())
 	d.metrics.Observe(sum, err)
 	switch {
 	case ctx.Err() != nil:
@@ -169,7 +168,7 @@ func (d *daemon) serve() (*http.Server, error) {
 		return nil, nil
 	}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", d.serveHealth)
+	mux.Handle("GET /healthz", d.health)
 	mux.Handle("GET /metrics", d.metrics.Handler())
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second, IdleTimeout: time.Minute}
 	go func() {

@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"text/tabwriter"
-	"time"
 
 	"github.com/rfa-archive/archiver/archiver"
 )
@@ -18,25 +16,7 @@ func runFailuresCommand(ctx context.Context, args []string, p proc) error {
 	if err != nil {
 		return err
 	}
-	if len(recs) == 0 {
-		fmt.Fprintln(p.stdout, "failures: no failed articles")
-		return nil
-	}
-	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
-	tw := tabwriter.NewWriter(p.stdout, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "URL\tKIND\tFIRST\tLAST\tATTEMPTS\tNEXT\tREASON")
-	for _, r := range recs {
-		next := day(r.Next)
-		if !r.GaveUp.IsZero() {
-			next = "given up"
-		}
-		kind := string(r.Kind)
-		if r.Permanent {
-			kind += " (permanent)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", r.URL, kind, day(r.First), day(r.Last), r.Attempts, next, r.Reason)
-	}
-	return tw.Flush()
+	return archiver.WriteFailures(p.stdout, recs)
 }
 
 func runRetryCommand(ctx context.Context, args []string, p proc) error {

@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
-	"strings"
 	"time"
 )
 
@@ -30,7 +28,7 @@ func runHealthcheckCommand(ctx context.Context, args []string, p proc) error {
 	if cfg.Listen == "off" {
 		return &healthError{fmt.Errorf("listen is off in %s: set listen (e.g. 127.0.0.1:9180) so that the daemon serves /healthz", *f.config)}
 	}
-	if err := askHealth(ctx, "http://"+dialable(cfg.Listen)+"/healthz", *timeout, p.stdout); err != nil {
+	if err := askHealth(ctx, cfg.HealthURL(), *timeout, p.stdout); err != nil {
 		return &healthError{err}
 	}
 	return nil
@@ -55,20 +53,4 @@ func askHealth(ctx context.Context, u string, timeout time.Duration, stdout io.W
 		return fmt.Errorf("%s answered %s", u, resp.Status)
 	}
 	return nil
-}
-
-// dialable is a listen address as a client reaches it: a wildcard host
-// becomes loopback.
-func dialable(listen string) string {
-	host, port, err := net.SplitHostPort(listen)
-	if err != nil {
-		return listen
-	}
-	switch strings.Trim(host, "[]") {
-	case "", "0.0.0.0":
-		host = "127.0.0.1"
-	case "::":
-		host = "::1"
-	}
-	return net.JoinHostPort(host, port)
 }

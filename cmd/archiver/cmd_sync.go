@@ -18,7 +18,7 @@ func runSyncCommand(ctx context.Context, args []string, p proc) error {
 	}
 	report := func(sum *archiver.Summary) { sum.Report(p.stderr) }
 	if f.json {
-		report = func(sum *archiver.Summary) { logSummary(log, sum) }
+		report = func(sum *archiver.Summary) { logReport(log, "sync finished", sum.LogAttrs(), sum.Failed) }
 	}
 	return runSync(ctx, cfg, log, report)
 }
@@ -49,11 +49,12 @@ func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, report f
 	return nil
 }
 
-// logSummary reports a pass in the log: for a log that is JSON, so that
-// all sync writes is.
-func logSummary(log *slog.Logger, sum *archiver.Summary) {
-	log.Info("sync finished", sum.LogAttrs()...)
-	for _, f := range sum.Failed {
+// logReport reports a run in the log, as msg with its numbers attrs and
+// a line for each failure: for a log that is JSON, so that all a command
+// writes is.
+func logReport(log *slog.Logger, msg string, attrs []any, failed []archiver.Failure) {
+	log.Info(msg, attrs...)
+	for _, f := range failed {
 		log.Error("FAILED", slog.String("url", f.URL), slog.String("reason", f.Reason),
 			slog.String("kind", string(f.Kind)), slog.Bool("permanent", f.Permanent))
 	}

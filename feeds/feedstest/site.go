@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -39,6 +40,7 @@ type Site struct {
 	agents      map[string]bool
 	latency     time.Duration
 	stories     int          // see ListStories
+	arcQueries  []url.Values // see SetArcStories
 	unreachable net.Listener // closed until HealAll; see Unreachable
 	unreachAddr string
 }

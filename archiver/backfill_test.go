@@ -1,0 +1,207 @@
+package archiver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
+)
+
+// The sample post's story (the earlier tool archived it under its Plone
+// URL) as the content API has it: under its Arc URL, published that day.
+var sampleStory = feedstest.ArcStory{
+	ID: "SAMPLESTORY0000000000000000", Title: "美中外长在东盟外交拼场 布林肯与王毅将会面",
+	Date: time.Date(2024, 7, 26, 12, 42, 1, 0, time.UTC), Paragraphs: []string{"东盟外长会议在老挝举行。", "第二段。"},
+}
+
+// arcStories are n stories, one every 3½ days from 2020-01-03, and the
+// sample's.
+func arcStories(n int) []feedstest.ArcStory {
+	var stories []feedstest.ArcStory
+	start := time.Date(2020, 1, 3, 8, 0, 0, 0, time.UTC)
+	for i := range n {
+		date := start.Add(time.Duration(i) * 84 * time.Hour)
+		stories = append(stories, feedstest.ArcStory{
+			ID: fmt.Sprintf("STORY%022d", i), Title: fmt.Sprintf("第%d篇存档报道", i), Date: date,
+			Path:       feedstest.ArcPath(date, fmt.Sprintf("story-%d", i)),
+			Paragraphs: []string{fmt.Sprintf("第%d篇的正文。", i), "<b>第二段</b>，有强调。"},
+		})
+	}
+	s := sampleStory
+	s.Path = feedstest.ArcPath(s.Date, "southeast-asian-diplomats-meet")
+	return append(stories, s)
+}
+
+// arcTest is an archiver of a site whose content API holds stories, over
+// an archive that holds the sample post of the earlier tool.
+func arcTest(t *testing.T, stories []feedstest.ArcStory) (*feedstest.Site, *Archiver, string) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.SetArcStories("rfa-mandarin", stories)
+	a, archive := newTest(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
+	storetest.WriteFile(t, filepath.Join(archive, store.PostsDir, samplePostName), storetest.SamplePost)
+	return site, a, archive
+}
+
+const samplePostName = "2024-07-26-hx2-southeast-asian-diplomats-meet-07262024084201.md"
+
+func backfillRange(t *testing.T, a *Archiver, ctx context.Context) (*BackfillSummary, error) {
+	t.Helper()
+	return a.Backfill(ctx, BackfillOptions{Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
+}
+
+// TestBackfill: every story once, in a commit per month oldest first; the
+// sample post is not archived again and gains the Arc URL; a second run
+// asks nothing and commits nothing.
+func TestBackfill(t *testing.T) {
+	stories := arcStories(300)
+	site, a, archive := arcTest(t, stories)
+	sum, err := backfillRange(t, a, context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.New != 300 || sum.Known != 1 || sum.Linked != 1 || len(sum.Failed) != 0 || sum.Windows != 60 {
+		t.Errorf("summary %+v", sum)
+	}
+	posts := storetest.Posts(t, archive)
+	if len(posts) != 301 {
+		t.Errorf("%d posts, want 301", len(posts))
+	}
+	for _, s := range stories[:300] {
+		if posts[site.URL+s.Path] == "" {
+			t.Errorf("%s is not archived", s.Path)
+		}
+	}
+	sample := storetest.ReadPost(t, archive, samplePostName)
+	arcURL := site.URL + feedstest.ArcPath(sampleStory.Date, "southeast-asian-diplomats-meet")
+	if sample.From != storetest.SampleFrom || !slices.Equal(sample.Also, []string{arcURL}) || sample.SourceID != sampleStory.ID {
+		t.Errorf("the sample post: from %q, also %q, source id %q", sample.From, sample.Also, sample.SourceID)
+	}
+	body := storetest.Bodies(t, archive)[site.URL+stories[7].Path]
+	if !strings.Contains(body, "第7篇的正文。") || !strings.Contains(body, "**第二段**") {
+		t.Errorf("a backfilled post's body:\n%s", body)
+	}
+	var backfills []string
+	for _, s := range slices.Backward(storetest.Subjects(t, archive)) {
+		if strings.HasPrefix(s, "Backfill ") {
+			backfills = append(backfills, s)
+		}
+	}
+	if len(backfills) < 36 || backfills[0] != "Backfill 2020-01: 9 posts" || !slices.IsSorted(backfills) {
+		t.Errorf("backfill commits, oldest first: %q", backfills)
+	}
+	if q := site.ArcQueries()[0]; q.Get("d") != feedstest.ArcDeployment || q.Get("_website") != "rfa-mandarin" {
+		t.Errorf("the first query: %v", q)
+	}
+	storetest.CheckRepo(t, archive)
+
+	head, asked := storetest.Git(t, archive, "rev-parse", "HEAD"), len(site.ArcQueries())
+	again, err := backfillRange(t, a, context.Background())
+	if err != nil || again.New != 0 || again.Before != 60 || again.Commits != 0 {
+		t.Errorf("run again: %+v, %v", again, err)
+	}
+	if storetest.Git(t, archive, "rev-parse", "HEAD") != head || len(site.ArcQueries()) != asked {
+		t.Errorf("run again: %d more queries, HEAD moved: %v", len(site.ArcQueries())-asked, storetest.Subjects(t, archive)[:2])
+	}
+}
+
+// TestBackfillResumes: a backfill stopped midway, run again, completes:
+// no story twice, none missing.
+func TestBackfillResumes(t *testing.T) {
+	stories := arcStories(120)
+	site, a, archive := arcTest(t, stories)
+	ctx, cancel := context.WithCancel(context.Background())
+	read := 0
+	opts := BackfillOptions{Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC),
+		Progress: func(p Progress) {
+			if read++; read == 50 {
+				cancel()
+			}
+		}}
+	if _, err := a.Backfill(ctx, opts); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Backfill stopped = %v", err)
+	}
+	storetest.CheckRepo(t, archive)
+	stopped := len(storetest.PostFiles(t, archive))
+	if stopped < 40 || stopped > 52 {
+		t.Errorf("%d posts after a stop at the 50th story", stopped)
+	}
+	opts.Progress = nil
+	sum, err := a.Backfill(context.Background(), opts)
+	if err != nil || len(sum.Failed) != 0 {
+		t.Fatalf("Backfill again = %+v, %v", sum, err)
+	}
+	posts := storetest.Posts(t, archive)
+	for _, s := range stories[:120] {
+		if posts[site.URL+s.Path] == "" {
+			t.Errorf("%s is missing", s.Path)
+		}
+	}
+	if len(posts) != 121 {
+		t.Errorf("%d posts, want 121", len(posts))
+	}
+	storetest.CheckRepo(t, archive)
+}
+
+// TestBackfillSplitsWindows: a month with more stories than the content
+// API pages through is walked in parts, each whole.
+func TestBackfillSplitsWindows(t *testing.T) {
+	defer func(old, oldSite int) { maxOffset, feedstest.ArcMaxOffset = old, oldSite }(maxOffset, feedstest.ArcMaxOffset)
+	maxOffset, feedstest.ArcMaxOffset = 40, 40
+	var stories []feedstest.ArcStory
+	for i := range 100 { // 100 in March 2021, some on one day
+		date := time.Date(2021, 3, 1+i%25, 1+i%20, i, 0, 0, time.UTC)
+		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("M%d", i), Title: fmt.Sprintf("三月第%d篇", i), Date: date,
+			Path: feedstest.ArcPath(date, fmt.Sprintf("march-%d", i)), Paragraphs: []string{"正文。"}})
+	}
+	_, a, archive := arcTest(t, stories)
+	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 3, 31, 0, 0, 0, 0, time.UTC)})
+	if err != nil || sum.New != 100 || len(sum.Failed) != 0 {
+		t.Errorf("Backfill = %+v, %v", sum, err)
+	}
+	if n := len(storetest.Posts(t, archive)); n != 101 {
+		t.Errorf("%d posts, want 101", n)
+	}
+}
+
+// TestBackfillIdentities: a story the content API lists twice under two
+// URLs (it moved) is one post, known by both; a story without a body is
+// a failure, kept to be tried again like any other.
+func TestBackfillIdentities(t *testing.T) {
+	date := time.Date(2022, 5, 4, 3, 0, 0, 0, time.UTC)
+	stories := []feedstest.ArcStory{
+		{ID: "MOVED", Title: "搬了家的报道", Date: date, Path: feedstest.ArcPath(date, "old-slug"), Paragraphs: []string{"正文。"}},
+		{ID: "MOVED", Title: "搬了家的报道（新）", Date: date.Add(time.Hour), Path: feedstest.ArcPath(date, "new-slug"), Paragraphs: []string{"正文。"}},
+		{ID: "EMPTY", Title: "没有正文", Date: date.Add(2 * time.Hour), Path: feedstest.ArcPath(date, "empty")},
+		{ID: "GALLERY", Title: "图集", Date: date.Add(3 * time.Hour), Path: feedstest.ArcPath(date, "gallery"), Type: "gallery"},
+	}
+	site, a, archive := arcTest(t, stories)
+	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date})
+	if err != nil || sum.New != 1 || sum.Known != 1 || sum.Linked != 1 || sum.Skipped != 1 || len(sum.Failed) != 1 {
+		t.Errorf("Backfill = %+v, %v", sum, err)
+	}
+	if len(sum.Failed) == 1 && sum.Failed[0].URL != site.URL+stories[2].Path {
+		t.Errorf("failed %+v, want the story without a body", sum.Failed)
+	}
+	posts := storetest.Posts(t, archive)
+	if len(posts) != 2 {
+		t.Errorf("posts %v", posts)
+	}
+	for from, name := range posts {
+		if fm := storetest.ReadPost(t, archive, name); fm.SourceID == "MOVED" && len(fm.Also) != 1 {
+			t.Errorf("%s: also %q", from, fm.Also)
+		}
+	}
+	failures, err := Failures(context.Background(), a.cfg)
+	if err != nil || len(failures) != 1 || failures[0].URL != site.URL+stories[2].Path {
+		t.Errorf("archiver failures: %+v, %v", failures, err)
+	}
+}

@@ -1,0 +1,155 @@
+package feedstest
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
+// A Site can answer Arc XP's content API, as www.rfa.org does: the stories
+// of a span of display dates, newest first, a page at a time, with the
+// count of all and the offset of the next page. Like the search behind the
+// real one, it refuses pages past ArcMaxOffset. Its front page carries the
+// site's deployment number.
+
+// ArcAPIPath is the path of the content API's story query.
+const ArcAPIPath = "/pf/api/v3/content/fetch/story-feed-query"
+
+// ArcDeployment is the deployment number the site's front page carries.
+const ArcDeployment = "1042"
+
+// ArcStory is a story of the content API.
+type ArcStory struct {
+	ID         string    // ANS _id
+	Path       string    // canonical_url: /mandarin/<section>/<yyyy>/<mm>/<dd>/<slug>/
+	Title      string    // headlines.basic
+	Date       time.Time // display_date
+	Paragraphs []string  // text elements; none: a story without a body
+	Images     []string  // URLs of inline images, after the first paragraph
+	Lead       string    // URL of the lead image (promo_items), if any
+	Type       string    // "" for a story
+}
+
+// ArcPath is the Arc URL path of a story of date with slug.
+func ArcPath(date time.Time, slug string) string {
+	return date.UTC().Format("/mandarin/shehui/2006/01/02/") + slug + "/"
+}
+
+// SetArcStories serves the content API of website with stories, and a
+// front page carrying the deployment.
+func (s *Site) SetArcStories(website string, stories []ArcStory) {
+	sorted := slices.Clone(stories)
+	slices.SortStableFunc(sorted, func(a, b ArcStory) int { return b.Date.Compare(a.Date) })
+	s.SetPage("/", `<!DOCTYPE html><html><head><script id="fusion-metadata" type="application/javascript">window.Fusion=window.Fusion||{};Fusion.arcSite="`+
+		website+`";Fusion.deployment="`+ArcDeployment+`";</script></head><body><h1>首页</h1></body></html>`)
+	s.Handle(ArcAPIPath, func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.arcQueries = append(s.arcQueries, r.URL.Query())
+		s.mu.Unlock()
+		serveArcQuery(w, r, website, sorted)
+	})
+}
+
+// ArcQueries are the queries the content API was asked, in order.
+func (s *Site) ArcQueries() []url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.arcQueries)
+}
+
+// ArcMaxOffset is how deep the content API pages: offset plus size past
+// it is refused.
+var ArcMaxOffset = 10_000
+
+var displayDate = regexp.MustCompile(`^display_date:\[(\d{4}-\d{2}-\d{2}) TO (\d{4}-\d{2})-(\d{2})\]$`)
+
+// serveArcQuery answers a story query.
+func serveArcQuery(w http.ResponseWriter, r *http.Request, website string, stories []ArcStory) {
+	var q struct {
+		Feature string `json:"feature"`
+		Offset  int    `json:"offset"`
+		Query   string `json:"query"`
+		Size    int    `json:"size"`
+	}
+	if err := json.Unmarshal([]byte(r.URL.Query().Get("query")), &q); err != nil || q.Feature != "results-list" {
+		http.Error(w, `{"error":"bad query"}`, http.StatusBadRequest)
+		return
+	}
+	m := displayDate.FindStringSubmatch(q.Query)
+	if r.URL.Query().Get("_website") != website || m == nil || q.Size < 1 || q.Size > 100 || q.Offset < 0 {
+		http.Error(w, `{"error":"bad query"}`, http.StatusBadRequest)
+		return
+	}
+	if q.Offset+q.Size > ArcMaxOffset {
+		http.Error(w, `{"error":"Result window is too large, from + size must be less than or equal to: [10000]"}`, http.StatusInternalServerError)
+		return
+	}
+	from, _ := time.Parse(time.DateOnly, m[1])
+	// Day 31 of any month is accepted: the end of the month.
+	month, _ := time.Parse("2006-01", m[2])
+	var day int
+	fmt.Sscan(m[3], &day)
+	to := month.AddDate(0, 0, day) // the day after the last
+	if next := month.AddDate(0, 1, 0); to.After(next) {
+		to = next
+	}
+	var in []ArcStory
+	for _, st := range stories {
+		if !st.Date.Before(from) && st.Date.Before(to) {
+			in = append(in, st)
+		}
+	}
+	answer := map[string]any{"type": "results", "count": len(in)}
+	var elements []any
+	for i := q.Offset; i < len(in) && i < q.Offset+q.Size; i++ {
+		elements = append(elements, in[i].ANS(website))
+	}
+	answer["content_elements"] = elements
+	if q.Offset+q.Size < len(in) {
+		answer["next"] = q.Offset + q.Size
+	}
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(answer)
+}
+
+// ANS is the story as Arc's content API gives it.
+func (st ArcStory) ANS(website string) map[string]any {
+	date := st.Date.UTC().Format("2006-01-02T15:04:05.000Z")
+	var elements []any
+	for i, p := range st.Paragraphs {
+		elements = append(elements, map[string]any{"type": "text", "_id": fmt.Sprintf("%s-p%d", st.ID, i), "content": p})
+		if i == 0 {
+			for j, img := range st.Images {
+				elements = append(elements, map[string]any{"type": "image", "_id": fmt.Sprintf("%s-i%d", st.ID, j), "url": img,
+					"caption": fmt.Sprintf("图%d：%s", j+1, st.Title), "credits": map[string]any{"by": []any{map[string]any{"name": "美联社"}}}})
+			}
+		}
+	}
+	ans := map[string]any{
+		"_id": st.ID, "type": cmpOr(st.Type, "story"), "version": "0.10.9", "language": "zh",
+		"canonical_website": website, "canonical_url": st.Path, "website": website, "website_url": st.Path,
+		"websites":     map[string]any{website: map[string]any{"website_url": st.Path}},
+		"display_date": date, "first_publish_date": date, "publish_date": date, "last_updated_date": date,
+		"headlines":        map[string]any{"basic": st.Title},
+		"description":      map[string]any{"basic": strings.TrimSpace(strings.Join(st.Paragraphs[:min(1, len(st.Paragraphs))], ""))},
+		"credits":          map[string]any{"by": []any{map[string]any{"type": "author", "name": "凯迪"}}},
+		"taxonomy":         map[string]any{"primary_section": map[string]any{"_id": "/mandarin/shehui", "name": "社会"}},
+		"content_elements": elements,
+	}
+	if st.Lead != "" {
+		ans["promo_items"] = map[string]any{"basic": map[string]any{"type": "image", "url": st.Lead, "caption": "题图：" + st.Title}}
+	}
+	return ans
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// AlsoKey is the front matter key of the other URLs an article is known
+// by: a story the site moved keeps its post, known by both URLs.
+const AlsoKey = "also_from"
+
+// AddURL makes the post name known by url too (AlsoKey), and by the
+// story's sourceID if it has none. The rest of the file stays as it is,
+// byte for byte: the post may be the earlier tool's. It reports whether
+// the post changed.
+func (s *Store) AddURL(name, url, sourceID string) (bool, error) {
+	data, err := s.Read(name)
+	if err != nil {
+		return false, err
+	}
+	fm, err := ParseFrontMatter(data)
+	if err != nil {
+		return false, fmt.Errorf("store: %s: %w", name, err)
+	}
+	if fm.From == url || slices.Contains(fm.Also, url) {
+		return false, nil
+	}
+	lines := []string{keyLine(AlsoKey, append(slices.Clone(fm.Also), url))}
+	if fm.SourceID == "" && sourceID != "" {
+		lines = append(lines, keyLine("source_id", sourceID))
+	}
+	edited, err := setFrontMatterLines(data, lines)
+	if err != nil {
+		return false, fmt.Errorf("store: %s: %w", name, err)
+	}
+	return true, s.Write(name, edited)
+}
+
+// keyLine is a front matter line: key and value in YAML, on one line.
+func keyLine(key string, value any) string {
+	v := &yaml.Node{}
+	v.Encode(value)
+	v.Style = yaml.FlowStyle
+	for _, c := range v.Content {
+		c.Style = yaml.DoubleQuotedStyle
+	}
+	if v.Kind == yaml.ScalarNode {
+		v.Style = yaml.DoubleQuotedStyle
+	}
+	out, _ := yaml.Marshal(&yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: key}, v}})
+	return strings.TrimRight(string(out), "\n")
+}
+
+// setFrontMatterLines puts lines ("key: value") into the front matter of
+// data: each replaces the line of its key, or goes at the end.
+func setFrontMatterLines(data []byte, lines []string) ([]byte, error) {
+	rest := data
+	var out bytes.Buffer
+	first, replacing := true, false
+	for len(rest) > 0 {
+		line, after, _ := bytes.Cut(rest, []byte("\n"))
+		rest = after
+		t := strings.TrimRight(string(line), " \t\r")
+		continued := strings.HasPrefix(t, " ") || strings.HasPrefix(t, "\t") || strings.HasPrefix(t, "-") && t != "---"
+		switch {
+		case first:
+			first = false
+		case replacing && continued:
+			continue // the rest of the value replaced
+		case t == "---" || t == "...":
+			for _, l := range lines {
+				if l != "" {
+					out.WriteString(l + "\n")
+				}
+			}
+			out.Write(line)
+			out.WriteString("\n")
+			out.Write(rest)
+			return out.Bytes(), nil
+		default:
+			replacing = false
+			if i := slices.IndexFunc(lines, func(l string) bool { k, _, _ := strings.Cut(l, ":"); return strings.HasPrefix(t, k+":") }); i >= 0 {
+				out.WriteString(lines[i] + "\n")
+				lines[i], replacing = "", true
+				continue
+			}
+		}
+		out.Write(line)
+		out.WriteString("\n")
+	}
+	return nil, ErrNoFrontMatter
+}
