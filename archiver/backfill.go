@@ -296,18 +296,31 @@ func (ww *windowWalk) story(raw json.RawMessage) error {
 		ww.sum.Known++
 		return nil
 	}
-	var ids []string // the other identities of the story
-	if story.ID != "" {
-		ids = append(ids, sourceKey(story.ID))
-	}
-	if !story.Published.IsZero() {
-		ids = append(ids, titleKey(story.Title, story.Published.In(ww.cfg.Location).Format(time.DateOnly)))
-	}
+	ids := ww.identities(story)
 	for _, k := range ids {
-		if name := ww.index[k]; k != "" && name != "" {
+		if name := ww.index[k]; name != "" {
 			return ww.link(name, from, story.ID)
 		}
 	}
+	return ww.archive(story, page, from, ids)
+}
+
+// identities are the keys of a story besides its URL's: its ANS id, its
+// title on its day.
+func (ww *windowWalk) identities(story *article.Story) []string {
+	var ids []string
+	if story.ID != "" {
+		ids = append(ids, sourceKey(story.ID))
+	}
+	if t := titleKey(story.Title, story.Published.In(ww.cfg.Location).Format(time.DateOnly)); t != "" && !story.Published.IsZero() {
+		ids = append(ids, t)
+	}
+	return ids
+}
+
+// archive writes the post of a story at page (from, cleaned), known by ids
+// too.
+func (ww *windowWalk) archive(story *article.Story, page *url.URL, from string, ids []string) error {
 	it := feeds.Item{Link: from, Title: story.Title, Published: story.Published, Updated: story.Modified, Feed: ww.site.feed.URL}
 	post, err := ww.maker.MakePost(story, it, page, ww.cfg.FrontMatterOf(ww.site.feed))
 	if err != nil {
@@ -323,6 +336,7 @@ func (ww *windowWalk) story(raw json.RawMessage) error {
 	if err := ww.st.Write(name, data); err != nil {
 		return err
 	}
+	key := feeds.Key(from)
 	for _, k := range append(ids, key, titleKey(post.Title, postDay(name))) {
 		if k != "" {
 			ww.index[k] = name

@@ -15,31 +15,6 @@ import (
 	"github.com/rfa-archive/archiver/store/storetest"
 )
 
-// The sample post's story (the earlier tool archived it under its Plone
-// URL) as the content API has it: under its Arc URL, published that day.
-var sampleStory = feedstest.ArcStory{
-	ID: "SAMPLESTORY0000000000000000", Title: "美中外长在东盟外交拼场 布林肯与王毅将会面",
-	Date: time.Date(2024, 7, 26, 12, 42, 1, 0, time.UTC), Paragraphs: []string{"东盟外长会议在老挝举行。", "第二段。"},
-}
-
-// arcStories are n stories, one every 3½ days from 2020-01-03, and the
-// sample's.
-func arcStories(n int) []feedstest.ArcStory {
-	var stories []feedstest.ArcStory
-	start := time.Date(2020, 1, 3, 8, 0, 0, 0, time.UTC)
-	for i := range n {
-		date := start.Add(time.Duration(i) * 84 * time.Hour)
-		stories = append(stories, feedstest.ArcStory{
-			ID: fmt.Sprintf("STORY%022d", i), Title: fmt.Sprintf("第%d篇存档报道", i), Date: date,
-			Path:       feedstest.ArcPath(date, fmt.Sprintf("story-%d", i)),
-			Paragraphs: []string{fmt.Sprintf("第%d篇的正文。", i), "<b>第二段</b>，有强调。"},
-		})
-	}
-	s := sampleStory
-	s.Path = feedstest.ArcPath(s.Date, "southeast-asian-diplomats-meet")
-	return append(stories, s)
-}
-
 // arcTest is an archiver of a site whose content API holds stories, over
 // an archive that holds the sample post of the earlier tool.
 func arcTest(t *testing.T, stories []feedstest.ArcStory) (*feedstest.Site, *Archiver, string) {
@@ -62,7 +37,7 @@ func backfillRange(t *testing.T, a *Archiver, ctx context.Context) (*BackfillSum
 // sample post is not archived again and gains the Arc URL; a second run
 // asks nothing and commits nothing.
 func TestBackfill(t *testing.T) {
-	stories := arcStories(300)
+	stories := feedstest.ArcStories(300)
 	site, a, archive := arcTest(t, stories)
 	sum, err := backfillRange(t, a, context.Background())
 	if err != nil {
@@ -81,8 +56,8 @@ func TestBackfill(t *testing.T) {
 		}
 	}
 	sample := storetest.ReadPost(t, archive, samplePostName)
-	arcURL := site.URL + feedstest.ArcPath(sampleStory.Date, "southeast-asian-diplomats-meet")
-	if sample.From != storetest.SampleFrom || !slices.Equal(sample.Also, []string{arcURL}) || sample.SourceID != sampleStory.ID {
+	arcURL := site.URL + feedstest.SampleStory.Path
+	if sample.From != storetest.SampleFrom || !slices.Equal(sample.Also, []string{arcURL}) || sample.SourceID != feedstest.SampleStory.ID {
 		t.Errorf("the sample post: from %q, also %q, source id %q", sample.From, sample.Also, sample.SourceID)
 	}
 	body := storetest.Bodies(t, archive)[site.URL+stories[7].Path]
@@ -116,7 +91,7 @@ func TestBackfill(t *testing.T) {
 // TestBackfillResumes: a backfill stopped midway, run again, completes:
 // no story twice, none missing.
 func TestBackfillResumes(t *testing.T) {
-	stories := arcStories(120)
+	stories := feedstest.ArcStories(120)
 	site, a, archive := arcTest(t, stories)
 	ctx, cancel := context.WithCancel(context.Background())
 	read := 0

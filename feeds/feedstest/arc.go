@@ -35,6 +35,32 @@ type ArcStory struct {
 	Type       string    // "" for a story
 }
 
+// SampleStory is the story of the sample post of the earlier tool
+// (storetest.SamplePost, archived under its Plone URL) as the content API
+// has it: published that day, under an Arc URL.
+var SampleStory = ArcStory{
+	ID: "SAMPLESTORY0000000000000000", Title: "美中外长在东盟外交拼场 布林肯与王毅将会面",
+	Date:       time.Date(2024, 7, 26, 12, 42, 1, 0, time.UTC),
+	Path:       ArcPath(time.Date(2024, 7, 26, 0, 0, 0, 0, time.UTC), "southeast-asian-diplomats-meet"),
+	Paragraphs: []string{"东盟外长会议在老挝举行。", "第二段。"},
+}
+
+// ArcStories are n stories, one every 3½ days from 2020-01-03, the i-th
+// titled 第i篇存档报道 with the text 第i篇的正文。, and SampleStory.
+func ArcStories(n int) []ArcStory {
+	var stories []ArcStory
+	start := time.Date(2020, 1, 3, 8, 0, 0, 0, time.UTC)
+	for i := range n {
+		date := start.Add(time.Duration(i) * 84 * time.Hour)
+		stories = append(stories, ArcStory{
+			ID: fmt.Sprintf("STORY%022d", i), Title: fmt.Sprintf("第%d篇存档报道", i), Date: date,
+			Path:       ArcPath(date, fmt.Sprintf("story-%d", i)),
+			Paragraphs: []string{fmt.Sprintf("第%d篇的正文。", i), "<b>第二段</b>，有强调。"},
+		})
+	}
+	return append(stories, SampleStory)
+}
+
 // ArcPath is the Arc URL path of a story of date with slug.
 func ArcPath(date time.Time, slug string) string {
 	return date.UTC().Format("/mandarin/shehui/2006/01/02/") + slug + "/"
