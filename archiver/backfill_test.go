@@ -180,3 +180,27 @@ func TestBackfillIdentities(t *testing.T) {
 		t.Errorf("archiver failures: %+v, %v", failures, err)
 	}
 }
+
+// TestBackfillServices: two services of a site in one store: stories of
+// the same day and slug keep posts of their own, with names of their own.
+func TestBackfillServices(t *testing.T) {
+	date := time.Date(2023, 9, 9, 9, 0, 0, 0, time.UTC)
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{{ID: "M1", Title: "同一天的报道", Date: date, Path: feedstest.ArcPath(date, "same-slug"), Paragraphs: []string{"普通话。"}}})
+	site.SetArcStories("rfa-cantonese", []feedstest.ArcStory{{ID: "C1", Title: "同一日嘅報道", Date: date, Path: "/cantonese/news/2023/09/09/same-slug/", Paragraphs: []string{"粵語。"}}})
+	a, archive := newTest(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n"+
+		"  - url: '"+site.URL+"/cantonese.xml'\n    arc_website: rfa-cantonese\n    front_matter: {author: 自由亞洲電台}\n", "")
+	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date})
+	if err != nil || sum.New != 2 {
+		t.Fatalf("Backfill = %+v, %v", sum, err)
+	}
+	posts := storetest.Posts(t, archive)
+	mandarin, cantonese := posts[site.URL+feedstest.ArcPath(date, "same-slug")], posts[site.URL+"/cantonese/news/2023/09/09/same-slug/"]
+	if mandarin == "" || cantonese == "" || mandarin == cantonese {
+		t.Fatalf("posts %v", posts)
+	}
+	if fm := storetest.ReadPost(t, archive, cantonese); fm.Fields["author"] != "自由亞洲電台" || !strings.Contains(string(fm.Body), "粵語。") {
+		t.Errorf("the Cantonese post: %v\n%s", fm.Fields, fm.Body)
+	}
+}

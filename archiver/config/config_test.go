@@ -1,8 +1,10 @@
 package config_test
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -159,5 +161,45 @@ func TestRemote(t *testing.T) {
 		if err != nil || c.Store.Remote != want {
 			t.Errorf("remote %q: %v %q, want %q", remote, err, c.Store.Remote, want)
 		}
+	}
+}
+
+// TestShippedServices: the shipped config.yaml reads as it is, and with
+// the other RFA services uncommented: ten services, each with its feed,
+// its Arc site and front matter in its language.
+func TestShippedServices(t *testing.T) {
+	data, err := os.ReadFile("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := config.Parse(data, "config.yaml")
+	if err != nil || len(c.Feeds) != 1 || c.Feeds[0].ArcWebsite != "rfa-mandarin" {
+		t.Fatalf("the shipped config: %v, %+v", err, c)
+	}
+	var lines []string
+	in := false
+	for _, line := range strings.Split(string(data), "\n") {
+		switch {
+		case strings.Contains(line, "# - url: https://www.rfa.org/arc/"):
+			in = true
+		case strings.Contains(line, "# The old Plone-era feeds"):
+			in = false
+		}
+		if in {
+			line = strings.Replace(line, "# ", "", 1)
+		}
+		lines = append(lines, line)
+	}
+	c, err = config.Parse([]byte(strings.Join(lines, "\n")), "config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sites, authors := map[string]bool{}, map[string]bool{}
+	for _, f := range c.Feeds {
+		sites[f.ArcWebsite] = true
+		authors[c.FrontMatterOf(&f).Author] = true
+	}
+	if len(c.Feeds) != 10 || len(sites) != 10 || len(authors) != 10 || !authors["自由亞洲電台"] {
+		t.Errorf("%d feeds, %d Arc sites, authors %q", len(c.Feeds), len(sites), slices.Collect(maps.Keys(authors)))
 	}
 }

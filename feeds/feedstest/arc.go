@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -66,18 +67,31 @@ func ArcPath(date time.Time, slug string) string {
 	return date.UTC().Format("/mandarin/shehui/2006/01/02/") + slug + "/"
 }
 
-// SetArcStories serves the content API of website with stories, and a
-// front page carrying the deployment.
+// SetArcStories serves the content API of the Arc site website (the site
+// may hold several) with stories, and a front page carrying the
+// deployment.
 func (s *Site) SetArcStories(website string, stories []ArcStory) {
 	sorted := slices.Clone(stories)
 	slices.SortStableFunc(sorted, func(a, b ArcStory) int { return b.Date.Compare(a.Date) })
+	s.mu.Lock()
+	if s.arcSites == nil {
+		s.arcSites = map[string][]ArcStory{}
+	}
+	s.arcSites[website] = sorted
+	s.mu.Unlock()
 	s.SetPage("/", `<!DOCTYPE html><html><head><script id="fusion-metadata" type="application/javascript">window.Fusion=window.Fusion||{};Fusion.arcSite="`+
 		website+`";Fusion.deployment="`+ArcDeployment+`";</script></head><body><h1>首页</h1></body></html>`)
 	s.Handle(ArcAPIPath, func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		s.arcQueries = append(s.arcQueries, r.URL.Query())
+		website := r.URL.Query().Get("_website")
+		stories, ok := s.arcSites[website]
 		s.mu.Unlock()
-		serveArcQuery(w, r, website, sorted)
+		if !ok {
+			http.Error(w, `{"error":"no such website"}`, http.StatusNotFound)
+			return
+		}
+		serveArcQuery(w, r, website, stories)
 	})
 }
 
@@ -107,7 +121,7 @@ func serveArcQuery(w http.ResponseWriter, r *http.Request, website string, stori
 		return
 	}
 	m := displayDate.FindStringSubmatch(q.Query)
-	if r.URL.Query().Get("_website") != website || m == nil || q.Size < 1 || q.Size > 100 || q.Offset < 0 {
+	if m == nil || q.Size < 1 || q.Size > 100 || q.Offset < 0 {
 		http.Error(w, `{"error":"bad query"}`, http.StatusBadRequest)
 		return
 	}
@@ -118,8 +132,7 @@ func serveArcQuery(w http.ResponseWriter, r *http.Request, website string, stori
 	from, _ := time.Parse(time.DateOnly, m[1])
 	// Day 31 of any month is accepted: the end of the month.
 	month, _ := time.Parse("2006-01", m[2])
-	var day int
-	fmt.Sscan(m[3], &day)
+	day, _ := strconv.Atoi(m[3])
 	to := month.AddDate(0, 0, day) // the day after the last
 	if next := month.AddDate(0, 1, 0); to.After(next) {
 		to = next

@@ -41,6 +41,7 @@ type Site struct {
 	latency     time.Duration
 	stories     int          // see ListStories
 	arcQueries  []url.Values // see SetArcStories
+	arcSites    map[string][]ArcStory
 	unreachable net.Listener // closed until HealAll; see Unreachable
 	unreachAddr string
 }
