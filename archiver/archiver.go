@@ -75,12 +75,13 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 	results := a.poll(ctx, s)
 	if ctx.Err() == nil {
 		forgotten := forgottenKeys(st)
-		pl := planner{cfg: a.cfg, state: s, index: index, forgotten: forgotten, trusted: a.client.Trusted, now: sum.Start}
+		pl := planner{cfg: a.cfg, state: s, index: index, forgotten: forgotten, trusted: a.client.Trusted, now: sum.Start,
+			holds: func(name string) bool { _, ok := st.Post(name); return ok }}
 		p := pl.plan(results)
 		a.begin(p, s, sum)
 		rc := &recorder{st: st, state: s, index: index, known: p.known, forgotten: forgotten,
 			sum: sum, log: a.log, loc: a.cfg.Location, giveUp: a.cfg.Retry.GiveUp.Duration}
-		a.run(ctx, p.jobs, rc.record)
+		a.run(ctx, p.jobs, a.newMediaFetcher(maps.Clone(st.Media())), rc.record)
 		if ctx.Err() == nil {
 			// Only a pass that handled every entry may let the next one
 			// skip an unchanged feed.

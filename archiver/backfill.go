@@ -194,7 +194,7 @@ func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
 		return b.walk(ctx, site, second)
 	}
 	ww := &windowWalk{backfill: b, site: site, window: w, st: st, state: s,
-		index: indexPosts(st), forgotten: forgottenKeys(st)}
+		index: indexPosts(st), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st.Media())}
 	complete := ww.pages(ctx, page, err)
 	return ww.finish(ctx, key, complete)
 }
@@ -215,6 +215,7 @@ type windowWalk struct {
 	state     *state
 	index     postIndex
 	forgotten map[string]bool
+	media     *mediaFetcher
 	titles    []string // of the posts made
 	linked    int
 	failed    bool // the content API failed: the window is walked again
@@ -238,7 +239,7 @@ func (ww *windowWalk) pages(ctx context.Context, page *feeds.StoryPage, err erro
 			if ctx.Err() != nil {
 				return false
 			}
-			if err := ww.story(raw); err != nil {
+			if err := ww.story(ctx, raw); err != nil {
 				ww.apiFailed(ww.st.Dir(), err)
 				return false
 			}
@@ -269,7 +270,7 @@ func (ww *windowWalk) apiFailed(where string, err error) {
 // its URL, its ANS id, or its title on its day (a story of the old site,
 // archived under its old URL). A post found another way than by URL is
 // known by this URL too from now on.
-func (ww *windowWalk) story(raw json.RawMessage) error {
+func (ww *windowWalk) story(ctx context.Context, raw json.RawMessage) error {
 	defer func() {
 		ww.progress.Read++
 		ww.progress.StoriesRead++
@@ -302,7 +303,7 @@ func (ww *windowWalk) story(raw json.RawMessage) error {
 			return ww.link(name, from, story.ID)
 		}
 	}
-	return ww.archive(story, page, from, ids)
+	return ww.archive(ctx, story, page, from, ids)
 }
 
 // identities are the keys of a story besides its URL's: its ANS id, its
@@ -320,7 +321,7 @@ func (ww *windowWalk) identities(story *article.Story) []string {
 
 // archive writes the post of a story at page (from, cleaned), known by ids
 // too.
-func (ww *windowWalk) archive(story *article.Story, page *url.URL, from string, ids []string) error {
+func (ww *windowWalk) archive(ctx context.Context, story *article.Story, page *url.URL, from string, ids []string) error {
 	it := feeds.Item{Link: from, Title: story.Title, Published: story.Published, Updated: story.Modified, Feed: ww.site.feed.URL}
 	post, err := ww.maker.MakePost(story, it, page, ww.cfg.FrontMatterOf(ww.site.feed))
 	if err != nil {
@@ -328,6 +329,10 @@ func (ww *windowWalk) archive(story *article.Story, page *url.URL, from string, 
 		return nil
 	}
 	name := fileName(ww.st, post, ww.cfg.Location)
+	if urls := ww.mediaOf(post); len(urls) > 0 {
+		local := keepMedia(ww.st, ww.state, name, post, ww.site.feed.URL, ww.media.fetch(ctx, urls), ww.sum.Start, ww.mediaFailed)
+		post.Body = article.LocalMedia(post.Body, local, post.Audio)
+	}
 	data, err := renderChecked(post)
 	if err != nil {
 		ww.storyFailed(it, err)
@@ -380,6 +385,14 @@ func (ww *windowWalk) storyFailed(it feeds.Item, err error) {
 	} else {
 		ww.log.Warn("parked article failed again", attrs...)
 	}
+}
+
+// mediaFailed reports a medium of a post that failed.
+func (ww *windowWalk) mediaFailed(f Failure, first bool) {
+	if first {
+		ww.sum.Failed = append(ww.sum.Failed, f)
+	}
+	logMediaFailure(ww.log, f, first)
 }
 
 // finish commits the window's posts and saves the state, the window

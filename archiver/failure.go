@@ -21,6 +21,7 @@ const (
 	KindFetch   Kind = "fetch"   // an article's page could not be fetched
 	KindGone    Kind = "gone"    // an article's page is gone (404, 410), and its feed does not carry the story
 	KindExtract Kind = "extract" // no story was found on an article's page
+	KindMedia   Kind = "media"   // an image or audio of a post could not be kept (the post links the original)
 	KindStore   Kind = "store"   // the store could not be written
 	KindPull    Kind = "pull"    // the store's remote could not be pulled
 	KindPush    Kind = "push"    // the store's remote could not be pushed to
@@ -29,7 +30,7 @@ const (
 )
 
 // Kinds are the kinds of failure, in the order the README lists them.
-var Kinds = []Kind{KindFeed, KindFetch, KindGone, KindExtract, KindStore, KindPull, KindPush, KindBusy, KindOther}
+var Kinds = []Kind{KindFeed, KindFetch, KindGone, KindExtract, KindMedia, KindStore, KindPull, KindPush, KindBusy, KindOther}
 
 // Outcome is how a feed answered a poll.
 type Outcome string

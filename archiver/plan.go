@@ -17,6 +17,7 @@ type job struct {
 	feed   *config.Feed // the feed that listed it
 	update string       // the post's file name when the article is archived: its entry changed
 	guid   string       // the post with the item's guid, when only the guid matched: the fetch tells
+	media  bool         // a medium (item.Link) of the post update, not an article
 	retry  *failed      // its earlier failure, if it failed before
 }
 
@@ -59,6 +60,7 @@ type planner struct {
 	index     postIndex
 	forgotten map[string]bool     // keys of articles not to archive again (see Forget)
 	trusted   func(*url.URL) bool // whether a link may be fetched
+	holds     func(string) bool   // whether the store has the post of that name
 	now       time.Time
 
 	p       *plan
@@ -77,6 +79,9 @@ func (pl *planner) plan(results []polled) *plan {
 	pl.retries()
 	pl.p.known = maps.Clone(pl.handled)
 	for _, fl := range pl.state.Failures {
+		if fl.Kind == KindMedia {
+			continue
+		}
 		for _, k := range fl.Item.Keys() {
 			pl.p.known[k] = true
 		}
@@ -166,6 +171,10 @@ func (pl *planner) retries() {
 		if pl.queued[key] || pl.givenUp(key) {
 			continue
 		}
+		if fl.Kind == KindMedia {
+			pl.retryMedia(key, fl)
+			continue
+		}
 		keys := fl.Item.Keys()
 		page := pl.state.Seen[seenKey(fl.Item.Feed, keys[0])].Page
 		name, guid := pl.index.resolve(keys, page)
@@ -177,6 +186,16 @@ func (pl *planner) retries() {
 		}
 		pl.queue(job{item: fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: name, guid: guid, retry: fl})
 	}
+}
+
+// retryMedia plans a medium of a post that failed: done with once the
+// post is gone, or media are no longer kept.
+func (pl *planner) retryMedia(key string, fl *failed) {
+	if !pl.holds(fl.Update) || !pl.cfg.Media.Images && !pl.cfg.Media.Audio {
+		pl.p.resolved = append(pl.p.resolved, key)
+		return
+	}
+	pl.queue(job{item: fl.Item, keys: []string{key}, feed: pl.cfg.FeedOf(fl.Item.Feed), update: fl.Update, media: true, retry: fl})
 }
 
 func (pl *planner) queue(j job) {

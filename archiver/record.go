@@ -30,25 +30,16 @@ type recorder struct {
 // record keeps the result of one job.
 func (rc *recorder) record(r result) {
 	j := r.job
-	if r.err != nil {
+	switch {
+	case j.media:
+		rc.recordMedia(r)
+		return
+	case r.err != nil:
 		rc.noPost(j, r.err)
 		return
 	}
-	page := feeds.Key(r.post.URL)
-	redirected := !slices.Contains(j.keys, page)
-	if redirected && rc.forgotten[page] {
-		rc.log.Info("the link leads to a story taken down from the archive; it is not archived again",
-			slog.String("url", j.item.Link), slog.String("page", r.post.URL))
-		rc.done(j, page)
-		return
-	}
-	owner := rc.index[page] // the post of the page, if it is archived
-	if j.guid != "" && owner == j.guid {
-		j.update = owner // the post with its guid: the same article
-	}
-	if redirected && (owner != "" && owner != j.update || owner == "" && rc.known[page]) {
-		// The link led to the page of another article: not this one's.
-		rc.remember(j, KindFetch, fmt.Errorf("%w (%s)", errSamePage, r.post.URL))
+	page, ok := rc.whose(&j, r.post)
+	if !ok {
 		return
 	}
 	name := j.update
@@ -59,6 +50,10 @@ func (rc *recorder) record(r result) {
 		if fm, err := store.ParseFrontMatter(old); err == nil {
 			keep(r.post, fm)
 		}
+	}
+	if len(r.media) > 0 {
+		local := keepMedia(rc.st, rc.state, name, r.post, j.feed.URL, r.media, rc.sum.Start, rc.mediaFailed)
+		r.post.Body = article.LocalMedia(r.post.Body, local, r.post.Audio)
 	}
 	data, err := renderChecked(r.post)
 	if err != nil {
@@ -85,6 +80,73 @@ func (rc *recorder) record(r result) {
 		rc.sum.New = append(rc.sum.New, a)
 		rc.log.Info("archived", slog.String("title", a.Title), slog.String("url", a.URL), slog.String("file", name))
 	}
+}
+
+// whose checks that the page a job fetched is its article's, and returns
+// its key. It is not when it is a page taken down, or another article's
+// (the job is done, or failed); a guid's post is the job's to update.
+func (rc *recorder) whose(j *job, post *article.Post) (string, bool) {
+	page := feeds.Key(post.URL)
+	redirected := !slices.Contains(j.keys, page)
+	if redirected && rc.forgotten[page] {
+		rc.log.Info("the link leads to a story taken down from the archive; it is not archived again",
+			slog.String("url", j.item.Link), slog.String("page", post.URL))
+		rc.done(*j, page)
+		return "", false
+	}
+	owner := rc.index[page] // the post of the page, if it is archived
+	if j.guid != "" && owner == j.guid {
+		j.update = owner // the post with its guid: the same article
+	}
+	if redirected && (owner != "" && owner != j.update || owner == "" && rc.known[page]) {
+		// The link led to the page of another article: not this one's.
+		rc.remember(*j, KindFetch, fmt.Errorf("%w (%s)", errSamePage, post.URL))
+		return "", false
+	}
+	return page, true
+}
+
+// recordMedia keeps a medium of a post that failed before: the post is
+// rewritten to show it from the archive.
+func (rc *recorder) recordMedia(r result) {
+	j := r.job
+	if r.err != nil {
+		rc.remember(j, KindMedia, r.err)
+		return
+	}
+	old, err := rc.st.Read(j.update)
+	if err != nil {
+		delete(rc.state.Failures, j.keys[0]) // the post is gone
+		return
+	}
+	local := keepMedia(rc.st, rc.state, j.update, &article.Post{Title: j.item.Title}, j.item.Feed, r.media, rc.sum.Start, rc.mediaFailed)
+	data, err := localize(old, local)
+	if err == nil && string(data) != string(old) {
+		err = rc.st.Write(j.update, data)
+	}
+	if err != nil {
+		rc.remember(j, KindStore, err)
+		return
+	}
+	a := Archived{Title: j.item.Title, URL: j.update, Feed: j.feed.Name}
+	if fm, err := store.ParseFrontMatter(data); err == nil {
+		a.URL = fm.From
+	}
+	if !slices.Contains(rc.sum.Updated, a) { // one post, however many of its media came
+		rc.sum.Updated = append(rc.sum.Updated, a)
+	}
+	rc.log.Info("a post shows a medium from the archive now", slog.String("file", j.update), slog.String("url", j.item.Link))
+}
+
+// mediaFailed reports a medium of a post that failed: the first time it
+// counts, as an article's.
+func (rc *recorder) mediaFailed(f Failure, first bool) {
+	if first {
+		rc.sum.Failed = append(rc.sum.Failed, f)
+	} else {
+		rc.sum.Parked = append(rc.sum.Parked, f)
+	}
+	logMediaFailure(rc.log, f, first)
 }
 
 // keep carries into the new version of a post what its archived version

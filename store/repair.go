@@ -184,13 +184,13 @@ func (s *Store) repair(ctx context.Context) error {
 	return s.clearJournal()
 }
 
-// changedPosts lists the files archiver writes (posts, ForgottenFile) that
+// changedPosts lists the files archiver writes (posts, media, ForgottenFile) that
 // differ from HEAD: staged, modified, removed or untracked, by their paths
 // in the store. A broken index, which git cannot read, is rebuilt from
 // HEAD first.
 func (s *Store) changedPosts(ctx context.Context) ([]string, error) {
 	status := func() ([]byte, error) {
-		return s.git.run(ctx, nil, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", PostsDir, ForgottenFile)
+		return s.git.run(ctx, nil, "status", "--porcelain=v1", "-z", "--untracked-files=all", "--no-renames", "--", PostsDir, ForgottenFile, MediaDir)
 	}
 	out, err := status()
 	if err != nil && strings.Contains(err.Error(), "index") {

@@ -78,11 +78,12 @@ type Store struct {
 	posts   map[string]Post // by Name
 	tree    string          // the tree of PostsDir at HEAD that posts reflects
 	head    string          // the commit of tree
-	pending []string        // Names written since the last commit
+	pending []string        // paths written since the last commit
 	others  []string        // Names with uncommitted changes that archiver did not make
 	// killedGit is when the git command that the last run was killed
 	// with started, if it was.
 	killedGit time.Time
+	media     map[string]string // see Media
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
@@ -230,7 +231,7 @@ func (s *Store) Write(name string, data []byte) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	s.posts[name] = postOf(name, fm)
-	s.pending = append(s.pending, name)
+	s.pending = append(s.pending, PostsDir+"/"+name)
 	return nil
 }
 
@@ -244,7 +245,7 @@ func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
 	if err := s.checkState(ctx); err != nil {
 		return false, err // a person's rebase or branch since Open: the posts wait in the journal
 	}
-	made, err := s.commitPaths(ctx, s.pending, message)
+	made, err := s.commitFiles(ctx, s.pending, message)
 	if err != nil {
 		return false, err
 	}
@@ -275,18 +276,9 @@ func (s *Store) Maintain(ctx context.Context) error {
 	return nil
 }
 
-// commitPaths commits the posts named, and nothing else: what a person
-// has staged stays staged, and out of the commit.
-func (s *Store) commitPaths(ctx context.Context, names []string, message string) (bool, error) {
-	paths := make([]string, len(names))
-	for i, n := range names {
-		paths[i] = PostsDir + "/" + n
-	}
-	return s.commitFiles(ctx, paths, message)
-}
-
 // commitFiles commits the files of paths (relative to the store; a file
-// removed is a file deleted), and nothing else.
+// removed is a file deleted), and nothing else: what a person has staged
+// stays staged, and out of the commit.
 func (s *Store) commitFiles(ctx context.Context, paths []string, message string) (bool, error) {
 	if _, err := s.git.run(ctx, pathList(paths), "add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
 		return false, fmt.Errorf("store: %w", err)

@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,11 +34,22 @@ type Config struct {
 	HTTP         HTTP        `yaml:"http"`
 	AllowedHosts []string    `yaml:"allowed_hosts"`
 	Retry        Retry       `yaml:"retry"`
+	Media        Media       `yaml:"media"`
 	Schedule     Schedule    `yaml:"schedule"` // the daemon's
 	Listen       string      `yaml:"listen"`   // the daemon's HTTP endpoint, or "off"
 
 	Location  *time.Location `yaml:"-"` // of Timezone
 	ListenSet bool           `yaml:"-"` // listen was given, not defaulted
+}
+
+// Media says whether posts keep copies of their images and audio in the
+// archive, and how they are fetched.
+type Media struct {
+	Images  bool     `yaml:"images"`
+	Audio   bool     `yaml:"audio"`
+	Hosts   []string `yaml:"hosts"`    // trusted for media besides the feeds' hosts and allowed_hosts
+	MaxSize ByteSize `yaml:"max_size"` // of one file
+	Width   int      `yaml:"width"`    // asked of an image resizer
 }
 
 // Store is where and how the archive is kept.
@@ -330,8 +342,17 @@ func (c *Config) FetchOptions() fetch.Options {
 		MaxBodySize:  c.HTTP.MaxBodySize.Bytes,
 		PerHost:      c.HTTP.PerHost,
 		HostInterval: c.HTTP.HostDelay.Duration,
-		AllowedHosts: c.AllowedHosts,
+		AllowedHosts: c.trustedHosts(),
 	}
+}
+
+// trustedHosts are the hosts fetched from besides the feeds': allowed_hosts,
+// and media.hosts when media are kept.
+func (c *Config) trustedHosts() []string {
+	if c.Media.Images || c.Media.Audio {
+		return append(slices.Clone(c.AllowedHosts), c.Media.Hosts...)
+	}
+	return c.AllowedHosts
 }
 
 // StoreOptions are the store's options.

@@ -46,6 +46,7 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 	c.HTTP.validate(ck)
 	validateHosts(c.AllowedHosts, ck)
 	c.Retry.GiveUp.parse(defaultGiveUp, "retry.give_up", ck)
+	c.Media.validate(ck)
 	c.validateDaemon(ck)
 	if len(ck.errs) > 0 {
 		return &Error{strings.Join(ck.errs, "\n")}
@@ -213,10 +214,13 @@ func (h *HTTP) validate(ck *checker) {
 	}
 }
 
-func validateHosts(hosts []string, ck *checker) {
+func validateHosts(hosts []string, ck *checker) { validateHostsAt(hosts, ck, "allowed_hosts") }
+
+// validateHostsAt checks a list of hosts at the key path.
+func validateHostsAt(hosts []string, ck *checker, path ...any) {
 	for i, h := range hosts {
 		if h = strings.TrimSpace(h); h == "" || strings.ContainsAny(h, "/ ") {
-			ck.fail(ck.line("allowed_hosts", i), fmt.Sprintf("allowed_hosts[%d]", i), "%q is not a host name (write example.com or example.com:8080)", h)
+			ck.fail(ck.line(append(path, i)...), fmt.Sprintf("%s[%d]", keyName(path), i), "%q is not a host name (write example.com or example.com:8080)", h)
 		}
 	}
 }
@@ -236,4 +240,22 @@ func (c *Config) validateDaemon(ck *checker) {
 			ck.fail(ck.line("listen"), "listen", "%q is not host:port with a port number (e.g. 127.0.0.1:9180, or :9180 for every interface) or off", c.Listen)
 		}
 	}
+}
+
+// Defaults of media.
+const (
+	defaultMediaMaxSize = 20 << 20
+	defaultMediaWidth   = 1280
+)
+
+// validate checks media.
+func (m *Media) validate(ck *checker) {
+	m.MaxSize.parse(defaultMediaMaxSize, "media.max_size", ck)
+	switch {
+	case m.Width == 0:
+		m.Width = defaultMediaWidth
+	case m.Width < 16 || m.Width > 10000:
+		ck.fail(ck.line("media", "width"), "media.width", "%d is not an image width: give pixels, between 16 and 10000", m.Width)
+	}
+	validateHostsAt(m.Hosts, ck, "media", "hosts")
 }

@@ -1,8 +1,11 @@
 package feedstest
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -191,4 +194,15 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// Image is a small PNG image, a different one for each n.
+func Image(n int) []byte {
+	img := image.NewRGBA(image.Rect(0, 0, 4, 3))
+	for i := range img.Pix {
+		img.Pix[i] = byte(n*7 + i)
+	}
+	var buf bytes.Buffer
+	png.Encode(&buf, img)
+	return buf.Bytes()
 }

@@ -105,6 +105,8 @@ type Request struct {
 	Accept       string
 	ETag         string
 	LastModified string
+	MaxSize      int64  // the largest body, if not Options.MaxBodySize
+	MaxSizeKey   string // the setting of MaxSize, named in its error
 }
 
 // Response is a successful GET: status 200 with the whole body, or 304.
@@ -282,7 +284,7 @@ func (c *Client) once(ctx context.Context, u *url.URL, req Request) (*Response, 
 		r.ContentType = ""
 		return r, nil
 	}
-	if r.Body, err = c.readBody(ctx, resp, final); err != nil {
+	if r.Body, err = c.readBody(ctx, resp, final, req); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -304,12 +306,16 @@ func statusError(resp *http.Response, final string) error {
 	return nil
 }
 
-// readBody reads the whole body, at most MaxBodySize bytes of it.
-func (c *Client) readBody(ctx context.Context, resp *http.Response, final string) ([]byte, error) {
-	limit := c.opts.MaxBodySize
+// readBody reads the whole body, at most req.MaxSize bytes of it
+// (MaxBodySize if 0).
+func (c *Client) readBody(ctx context.Context, resp *http.Response, final string, req Request) ([]byte, error) {
+	limit, key := req.MaxSize, req.MaxSizeKey
+	if limit <= 0 {
+		limit, key = c.opts.MaxBodySize, "http.max_body_size"
+	}
 	if resp.ContentLength > limit {
 		return nil, &Error{URL: final, StatusCode: resp.StatusCode,
-			Err: fmt.Errorf("%w: Content-Length %d > %d bytes (http.max_body_size)", ErrTooLarge, resp.ContentLength, limit)}
+			Err: fmt.Errorf("%w: Content-Length %d > %d bytes (%s)", ErrTooLarge, resp.ContentLength, limit, key)}
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
@@ -321,7 +327,7 @@ func (c *Client) readBody(ctx context.Context, resp *http.Response, final string
 	}
 	if int64(len(body)) > limit {
 		return nil, &Error{URL: final, StatusCode: resp.StatusCode,
-			Err: fmt.Errorf("%w: more than %d bytes (http.max_body_size)", ErrTooLarge, limit)}
+			Err: fmt.Errorf("%w: more than %d bytes (%s)", ErrTooLarge, limit, key)}
 	}
 	return body, nil
 }

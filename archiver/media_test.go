@@ -1,0 +1,146 @@
+package archiver
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
+)
+
+// mediaSite is a site whose stories show images: story i a lead image on
+// an image host (its own host, trusted by media.hosts) and an inline one
+// behind the site's resizer; stories 1 and 2 share their lead image.
+func mediaSite(t *testing.T, n int) (site, images *feedstest.Site, a *Archiver, archive string, resized *[]string) {
+	site, images = feedstest.NewSite(t), feedstest.NewSite(t)
+	site.ListStories(n)
+	resized = new([]string)
+	var mu sync.Mutex
+	site.Handle("/resizer/", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		*resized = append(*resized, r.URL.Query().Get("width")+" "+r.URL.Query().Get("auth"))
+		mu.Unlock()
+		var i int
+		fmt.Sscanf(r.URL.Path, "/resizer/v2/INLINE%d.png", &i)
+		w.Write(feedstest.Image(i))
+	})
+	for i := 1; i <= n; i++ {
+		lead := fmt.Sprintf("%s/radiofreeasia/lead-%d.png", images.URL, max(i, 2)) // 1 and 2 share one
+		page := `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="storypagemaincol"><h1>图片报道` + fmt.Sprint(i) + `</h1>
+<div id="headerimg"><img src="` + lead + `"><span class="lead_image_caption">头图说明` + fmt.Sprint(i) + `</span></div>
+<div id="storytext"><p>第一段。</p><figure><img src="/resizer/v2/INLINE` + fmt.Sprint(i) + `.png?auth=secret&amp;width=400" alt="正文图` + fmt.Sprint(i) + `"><figcaption>正文图` + fmt.Sprint(i) + `</figcaption></figure><p>第二段。</p></div></div></body></html>`
+		site.SetPage(feedstest.StoryPath(i), page)
+		images.SetFile(fmt.Sprintf("/radiofreeasia/lead-%d.png", max(i, 2)), "image/png", feedstest.Image(100+max(i, 2)))
+	}
+	a, archive = newTest(t, feedsYAML(site.StoriesURL())+"media: {images: true, hosts: ['"+strings.TrimPrefix(images.URL, "http://")+"']}\n", "")
+	return site, images, a, archive, resized
+}
+
+// mediaFiles lists the files of the archive's media directory.
+func mediaFiles(t *testing.T, archive string) []string {
+	entries, _ := os.ReadDir(filepath.Join(archive, store.MediaDir))
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	return names
+}
+
+// TestPassMedia: each distinct image once in the store, named by its hash,
+// committed with the posts, which show it from there and link the
+// original; the resizer is asked for a bounded width.
+func TestPassMedia(t *testing.T) {
+	site, images, a, archive, resized := mediaSite(t, 3)
+	sum := pass(t, a)
+	if got := counts(sum); got != "3 new, 0 updated, 0 failed, 0 parked" {
+		t.Fatalf("pass: %s %+v", got, sum.Failed)
+	}
+	files := mediaFiles(t, archive)
+	if len(files) != 5 { // 2 lead images, 3 inline
+		t.Errorf("media %q, want 5 distinct images", files)
+	}
+	if images.Hits("/radiofreeasia/lead-2.png") != 1 {
+		t.Errorf("the shared lead image was downloaded %d times", images.Hits("/radiofreeasia/lead-2.png"))
+	}
+	if !slices.Equal(*resized, []string{"1280 secret", "1280 secret", "1280 secret"}) {
+		t.Errorf("the resizer was asked %q", *resized)
+	}
+	body := storetest.Bodies(t, archive)[site.StoryURL(1)]
+	lead := store.MediaName(feedstest.Image(102), "png")
+	if !strings.Contains(body, "[![头图说明1](/media/"+lead+")]("+images.URL+"/radiofreeasia/lead-2.png)") {
+		t.Errorf("story 1 does not show its lead image from the archive:\n%s", body)
+	}
+	if n := strings.Count(body, "](/media/"); n != 2 {
+		t.Errorf("story 1 shows %d images from the archive, want 2:\n%s", n, body)
+	}
+	if committed := storetest.Git(t, archive, "ls-tree", "--name-only", "HEAD", "media/"); strings.Count(committed, "\n") != 5 {
+		t.Errorf("committed media:\n%s", committed)
+	}
+	storetest.CheckRepo(t, archive)
+}
+
+// TestPassMediaFails: an image that cannot be fetched does not hold its
+// post back; it is a failure, parked like an article's, and once it comes
+// the post shows it from the archive.
+func TestPassMediaFails(t *testing.T) {
+	site, images, a, archive, _ := mediaSite(t, 1)
+	images.Fail("/radiofreeasia/lead-2.png", feedstest.Status(http.StatusServiceUnavailable))
+	site.SetFile("/resizer/v2/INLINE1.png", "image/png", []byte("<html>not an image</html>"))
+	sum := pass(t, a)
+	if got := counts(sum); got != "1 new, 0 updated, 2 failed, 0 parked" {
+		t.Fatalf("pass: %s %+v", got, sum.Failed)
+	}
+	for _, f := range sum.Failed {
+		if f.Kind != KindMedia {
+			t.Errorf("failure %+v, want kind media", f)
+		}
+	}
+	body := storetest.Bodies(t, archive)[site.StoryURL(1)]
+	if strings.Contains(body, "/media/") || !strings.Contains(body, "("+images.URL+"/radiofreeasia/lead-2.png)") {
+		t.Errorf("the post does not link the original:\n%s", body)
+	}
+	if recs, _ := Failures(context.Background(), a.cfg); len(recs) != 2 {
+		t.Errorf("archiver failures: %+v", recs)
+	}
+
+	images.Heal("/radiofreeasia/lead-2.png")
+	site.SetFile("/resizer/v2/INLINE1.png", "image/png", feedstest.Image(1))
+	a.now = func() time.Time { return time.Now().Add(2 * time.Hour) } // both due again
+	sum = pass(t, a)
+	if got := counts(sum); got != "0 new, 1 updated, 0 failed, 0 parked" {
+		t.Errorf("the pass after: %s %+v %+v", got, sum.Failed, sum.Parked)
+	}
+	body = storetest.Bodies(t, archive)[site.StoryURL(1)]
+	if strings.Count(body, "](/media/") != 2 || len(mediaFiles(t, archive)) != 2 {
+		t.Errorf("the post once its images came:\n%s\nmedia %q", body, mediaFiles(t, archive))
+	}
+	if recs, _ := Failures(context.Background(), a.cfg); len(recs) != 0 {
+		t.Errorf("archiver failures: %+v", recs)
+	}
+	storetest.CheckRepo(t, archive)
+}
+
+// TestPassMediaLimits: an image over media.max_size is a failure that will
+// not heal by itself; one on a host that is not trusted stays a link, and
+// is no failure.
+func TestPassMediaLimits(t *testing.T) {
+	site, images, _, _, _ := mediaSite(t, 1)
+	a, archive := newTest(t, feedsYAML(site.StoriesURL())+"media: {images: true, max_size: 60}\n", "") // images.URL not trusted
+	sum := pass(t, a)
+	if len(sum.Failed) != 1 || !sum.Failed[0].Permanent || !strings.Contains(sum.Failed[0].Reason, "media.max_size") {
+		t.Errorf("failed %+v, want the inline image, too large", sum.Failed)
+	}
+	body := storetest.Bodies(t, archive)[site.StoryURL(1)]
+	if !strings.Contains(body, "("+images.URL+"/radiofreeasia/lead-2.png)") || images.Hits("/radiofreeasia/lead-2.png") != 0 {
+		t.Errorf("the image on an untrusted host was fetched (%d), or is not linked:\n%s", images.Hits("/radiofreeasia/lead-2.png"), body)
+	}
+}
