@@ -144,3 +144,27 @@ func TestPassMediaLimits(t *testing.T) {
 		t.Errorf("the image on an untrusted host was fetched (%d), or is not linked:\n%s", images.Hits("/radiofreeasia/lead-2.png"), body)
 	}
 }
+
+// TestPassAudio: with media.audio, a story's audio (Plone's og:audio) is
+// kept, and linked from its post; media.images off leaves images links.
+func TestPassAudio(t *testing.T) {
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.SetPage(feedstest.StoryPath(1), `<!DOCTYPE html><html><head><meta charset="utf-8"><meta property="og:audio" content="/audio/story1.mp3"></head><body>
+<div id="storypagemaincol"><h1>有声报道</h1><div id="storytext"><p>正文。</p><p><img src="/img/x.png" alt="图"></p></div></div></body></html>`)
+	mp3 := append([]byte("ID3\x03\x00\x00\x00\x00\x00\x00"), make([]byte, 200)...)
+	site.SetFile("/audio/story1.mp3", "audio/mpeg", mp3)
+	site.SetFile("/img/x.png", "image/png", feedstest.Image(1))
+	a, archive := newTest(t, feedsYAML(site.StoriesURL())+"media: {audio: true}\n", "")
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
+		t.Fatalf("pass: %s", got)
+	}
+	post := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(1)])
+	name := store.MediaName(mp3, "mp3")
+	if post.Fields["audio"] != site.URL+"/audio/story1.mp3" || !strings.Contains(string(post.Body), "](/media/"+name+")") {
+		t.Errorf("audio %v, body:\n%s", post.Fields["audio"], post.Body)
+	}
+	if !strings.Contains(string(post.Body), "![图]("+site.URL+"/img/x.png)") || len(mediaFiles(t, archive)) != 1 {
+		t.Errorf("with media.images off the image is not a link, or was kept (%q):\n%s", mediaFiles(t, archive), post.Body)
+	}
+}

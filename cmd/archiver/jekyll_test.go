@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"html"
 	"os"
 	"os/exec"
@@ -8,6 +9,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // TestJekyllBuild builds the archive of the fixture site with Debian's
@@ -98,4 +103,72 @@ func builtPage(t *testing.T, root, name string) string {
 		t.Fatal(err)
 	}
 	return string(data)
+}
+
+// TestJekyllMedia: an archive backfilled with media.images serves each
+// image of each page at the address the page uses, and each post shows
+// its images from the archive in a forge's file view too (a path from the
+// repository's root).
+func TestJekyllMedia(t *testing.T) {
+	t.Parallel()
+	jekyll, err := exec.LookPath("jekyll")
+	if err != nil {
+		t.Skip("jekyll is not installed (apt-get install jekyll); .ci/run installs it")
+	}
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	var stories []feedstest.ArcStory
+	for i, s := range feedstest.ArcStories(6)[:6] {
+		s.Lead = site.URL + fmt.Sprintf("/img/lead-%d.png", i%3) // three distinct, each on two stories
+		s.Images = []string{site.URL + fmt.Sprintf("/img/inline-%d.png", i)}
+		site.SetFile(fmt.Sprintf("/img/lead-%d.png", i%3), "image/png", feedstest.Image(100+i%3))
+		site.SetFile(fmt.Sprintf("/img/inline-%d.png", i), "image/png", feedstest.Image(i))
+		stories = append(stories, s)
+	}
+	site.SetArcStories("rfa-mandarin", stories)
+	dir := t.TempDir()
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"', arc_website: rfa-mandarin}]\nmedia: {images: true}\n")
+	if code, _, stderr := runBinary(t, dir, "backfill", "--since", "2020-01-01", "--until", "2020-02-01"); code != 0 {
+		t.Fatalf("backfill: exit %d\n%s", code, stderr)
+	}
+	archive := filepath.Join(dir, "archive")
+	if media, _ := os.ReadDir(filepath.Join(archive, store.MediaDir)); len(media) != 9 {
+		t.Errorf("%d media files, want 9 distinct images", len(media))
+	}
+	out := filepath.Join(dir, "site")
+	if log, err := exec.Command(jekyll, "build", "--source", archive, "--destination", out).CombinedOutput(); err != nil {
+		t.Fatalf("jekyll build: %v\n%s", err, log)
+	}
+	src := regexp.MustCompile(`<img[^>]* src="([^"]+)"`)
+	pages := 0
+	filepath.Walk(out, func(path string, info os.FileInfo, err error) error {
+		if err != nil || !strings.HasPrefix(info.Name(), "story-") {
+			return nil
+		}
+		pages++
+		data, _ := os.ReadFile(path)
+		imgs := src.FindAllStringSubmatch(string(data), -1)
+		if len(imgs) != 2 {
+			t.Errorf("%s shows %d images, want 2", path, len(imgs))
+		}
+		for _, m := range imgs {
+			if !strings.HasPrefix(m[1], "/media/") {
+				t.Errorf("%s shows %s, not the archive's copy", path, m[1])
+			} else if _, err := os.Stat(filepath.Join(out, m[1])); err != nil {
+				t.Errorf("%s shows %s, which the site does not serve", path, m[1])
+			}
+		}
+		return nil
+	})
+	if pages != 6 {
+		t.Errorf("%d story pages, want 6", pages)
+	}
+	for _, name := range storetest.PostFiles(t, archive) { // the forge's view: from the repository's root
+		body := string(storetest.ReadPost(t, archive, name).Body)
+		for _, m := range regexp.MustCompile(`!\[[^\]]*\]\((/media/[^ )]+)\)`).FindAllStringSubmatch(body, -1) {
+			if _, err := os.Stat(filepath.Join(archive, m[1])); err != nil {
+				t.Errorf("%s shows %s, which the repository does not hold", name, m[1])
+			}
+		}
+	}
 }
