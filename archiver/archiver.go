@@ -71,7 +71,7 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 	a.remote(ctx, KindPull, st.Pull, sum)
 
 	s := loadState(st, a.log)
-	index := indexPosts(st)
+	index := indexPosts(st, false)
 	results := a.poll(ctx, s)
 	if ctx.Err() == nil {
 		forgotten := forgottenKeys(st)

@@ -194,7 +194,7 @@ func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
 		return b.walk(ctx, site, second)
 	}
 	ww := &windowWalk{backfill: b, site: site, window: w, st: st, state: s,
-		index: indexPosts(st), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st.Media())}
+		index: indexPosts(st, true), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st.Media())}
 	complete := ww.pages(ctx, page, err)
 	return ww.finish(ctx, key, complete)
 }

@@ -43,7 +43,7 @@ func Forget(ctx context.Context, cfg *config.Config, urls []string, undo bool, l
 		clear(s.Feeds)
 		return n, st.SaveState(s)
 	}
-	index := indexPosts(st)
+	index := indexPosts(st, false)
 	var names, from []string
 	for _, u := range urls {
 		if clean, err := feeds.CleanURL(nil, u); err == nil {

@@ -20,12 +20,13 @@ import (
 // name.
 type postIndex map[string]string
 
-// indexPosts indexes the posts of the store. A guid or a title that two
-// posts have is no identity (a broken feed wrote it in every entry; two
-// stories of a day may share a headline): it is left out. The URL a post
-// is from comes before another's also_from.
-func indexPosts(st *store.Store) postIndex {
-	index := make(postIndex, st.Len()*3)
+// indexPosts indexes the posts of the store: by their URLs and guids, and
+// with all, by their source ids and titles too (what a backfill needs). A
+// guid or a title that two posts have is no identity (a broken feed wrote
+// it in every entry; two stories of a day may share a headline): it is
+// left out. The URL a post is from comes before another's also_from.
+func indexPosts(st *store.Store, all bool) postIndex {
+	index := make(postIndex, st.Len()+st.Len()/4)
 	shared := map[string]string{} // a guid or title key → the post, "" once two have it
 	share := func(key, name string) {
 		if other, seen := shared[key]; seen && other != name {
@@ -39,7 +40,7 @@ func indexPosts(st *store.Store) postIndex {
 		if post.From != "" {
 			index[feeds.Key(post.From)] = post.Name
 		}
-		if post.SourceID != "" {
+		if all && post.SourceID != "" {
 			index[sourceKey(post.SourceID)] = post.Name
 		}
 		if len(post.Also) > 0 {
@@ -47,6 +48,9 @@ func indexPosts(st *store.Store) postIndex {
 		}
 		if g := feeds.GUIDKey(post.Feed, post.GUID); g != "" {
 			share(g, post.Name)
+		}
+		if !all {
+			return
 		}
 		if t := titleKey(post.Title, postDay(post.Name)); t != "" {
 			share(t, post.Name)

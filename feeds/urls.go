@@ -70,6 +70,9 @@ const errNotHTTP = urlError("not an absolute http(s) URL")
 // trailing slash and the escaping of the path. An unparseable URL is its own
 // key.
 func Key(rawURL string) string {
+	if key, ok := plainKey(rawURL); ok {
+		return key
+	}
 	u, err := CleanURL(nil, rawURL)
 	if err != nil {
 		return "raw:" + rawURL
@@ -81,6 +84,43 @@ func Key(rawURL string) string {
 		key += "?" + u.Query().Encode() // sorted
 	}
 	return key
+}
+
+// plainKey is Key of a URL as CleanURL writes them, without parsing it: a
+// lower-case http(s) host without a port, a path of plain characters, no
+// query, no fragment. Indexing a large archive keys every post's URL.
+func plainKey(raw string) (string, bool) {
+	rest, ok := strings.CutPrefix(raw, "https://")
+	if !ok {
+		if rest, ok = strings.CutPrefix(raw, "http://"); !ok {
+			return "", false
+		}
+	}
+	host, path := rest, ""
+	if i := strings.IndexByte(rest, '/'); i >= 0 {
+		host, path = rest[:i], rest[i:]
+	}
+	if host == "" || !plain(host, false) || !plain(path, true) {
+		return "", false
+	}
+	if strings.Contains(path, "//") || strings.Contains(path+"/", "/./") || strings.Contains(path+"/", "/../") {
+		return "", false // dot segments, empty ones: CleanURL's business
+	}
+	return strings.TrimPrefix(host, "www.") + strings.TrimSuffix(path, "/"), true
+}
+
+// plain reports whether s is of lower-case letters, digits, . and -, and
+// of a path's upper-case letters, _, ~ and / too.
+func plain(s string, path bool) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', '0' <= c && c <= '9', c == '.', c == '-':
+		case path && ('A' <= c && c <= 'Z' || c == '_' || c == '~' || c == '/'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // GUIDKey is the identity of an item's guid. A guid that is a URL is keyed

@@ -8,7 +8,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
+	"sync/atomic"
 )
 
 // The store knows its posts by reading their front matter. Reading 100,000
@@ -69,6 +72,7 @@ func (s *Store) loadPosts(ctx context.Context) error {
 	}
 	s.tree, s.head = s.postsTree(ctx), s.headCommit(ctx)
 	s.writeCache()
+	s.cacheStale = false
 	return nil
 }
 
@@ -122,9 +126,9 @@ func (s *Store) applyDiff(ctx context.Context, from, to string) ([]Post, error) 
 	return removed, nil
 }
 
-// scan reads every post in PostsDir.
+// scan reads every post in PostsDir, several at a time.
 func (s *Store) scan() error {
-	s.posts = map[string]Post{}
+	var names []string
 	root := filepath.Join(s.dir, PostsDir)
 	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -139,34 +143,54 @@ func (s *Store) scan() error {
 			}
 			return nil
 		}
-		if !d.IsDir() {
-			rel, _ := filepath.Rel(root, path)
-			s.read(filepath.ToSlash(rel))
+		if rel, _ := filepath.Rel(root, path); !d.IsDir() && isPostFile(rel) {
+			names = append(names, filepath.ToSlash(rel))
 		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	posts := make([]Post, len(names))
+	errs := make([]error, len(names))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range max(4, 2*runtime.GOMAXPROCS(0)) { // reading waits on the disk as much as on the CPU
+		wg.Go(func() {
+			buf := make([]byte, 8<<10)
+			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
+				posts[i], errs[i] = readPost(filepath.Join(root, filepath.FromSlash(names[i])), names[i], buf)
+			}
+		})
+	}
+	wg.Wait()
+	s.posts = make(map[string]Post, len(names))
+	for i, name := range names {
+		s.keep(name, posts[i], errs[i])
+	}
 	s.log.Debug("store: read every post's front matter", slog.Int("posts", len(s.posts)))
 	return nil
 }
 
-// read records the post PostsDir/name; a file that is not a post is
-// recorded without identity, so that it is counted but matches nothing.
+// read records the post PostsDir/name.
 func (s *Store) read(name string) {
-	if !isPostFile(name) {
-		return
+	if isPostFile(name) {
+		p, err := readPost(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)), name, make([]byte, 8<<10))
+		s.keep(name, p, err)
 	}
-	p := Post{Name: name}
-	fm, err := readFrontMatter(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)))
-	if err == nil {
-		p = postOf(name, fm)
-	} else if !os.IsNotExist(err) {
+}
+
+// keep records the post name as read (p, or err); a file whose front
+// matter cannot be read is recorded without identity, so that it is
+// counted but matches nothing.
+func (s *Store) keep(name string, p Post, err error) {
+	switch {
+	case os.IsNotExist(err):
+		return
+	case err != nil:
 		s.log.Warn("store: cannot read a post's front matter; run archiver verify",
 			slog.String("file", filepath.Join(PostsDir, name)), slog.String("error", err.Error()))
-	} else {
-		return
+		p = Post{Name: name}
 	}
 	s.posts[name] = p
 }
@@ -218,6 +242,7 @@ func (s *Store) writeCache() {
 		c.Posts = append(c.Posts, p)
 	}
 	var buf bytes.Buffer
+	buf.Grow(len(s.posts) * 200)
 	if err := gob.NewEncoder(&buf).Encode(&c); err == nil {
 		err = writeAtomic(filepath.Join(s.meta, postsCache), buf.Bytes())
 		if err != nil {

@@ -49,12 +49,15 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 		}
 		s.log.Warn("store: removed a git lock file left by an interrupted run", slog.String("file", l))
 	}
-	for _, pattern := range []string{
-		filepath.Join(s.dir, PostsDir, tempPrefix+"*"),
+	patterns := []string{
 		filepath.Join(s.meta, tempPrefix+"*"),
 		filepath.Join(s.dir, tempPrefix+"*"),
 		filepath.Join(s.dir, "_layouts", tempPrefix+"*"), // seed's
-	} {
+	}
+	if !s.journalEmpty() { // listing a large archive's posts takes a while
+		patterns = append(patterns, filepath.Join(s.dir, PostsDir, tempPrefix+"*"), filepath.Join(s.dir, MediaDir, tempPrefix+"*"))
+	}
+	for _, pattern := range patterns {
 		tmps, _ := filepath.Glob(pattern)
 		for _, t := range tmps {
 			if initInProgress(t) {
@@ -147,6 +150,12 @@ func (s *Store) finishRebase(ctx context.Context) error {
 // not committed is a person's: left as it is, reported, and never
 // written over (see Write).
 func (s *Store) repair(ctx context.Context) error {
+	if s.journalEmpty() {
+		// Nothing of archiver's to commit. A person's changes need no
+		// git status of a large archive to be safe: Write asks git of
+		// each post it writes over (see theirs).
+		return nil
+	}
 	changed, err := s.changedPosts(ctx)
 	if err != nil {
 		return err

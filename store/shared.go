@@ -165,6 +165,14 @@ func (s *Store) journaled() map[string]string {
 	return paths
 }
 
+// journalEmpty reports whether the journal lists nothing: no run left
+// files it wrote uncommitted, or temporary files beside them (a file is
+// journaled before it is written).
+func (s *Store) journalEmpty() bool {
+	st, err := os.Stat(filepath.Join(s.meta, journalFile))
+	return err != nil || st.Size() == 0
+}
+
 // clearJournal empties the journal once what it lists is committed.
 func (s *Store) clearJournal() error {
 	err := os.Remove(filepath.Join(s.meta, journalFile))

@@ -16,7 +16,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"time"
 
@@ -84,6 +83,9 @@ type Store struct {
 	// with started, if it was.
 	killedGit time.Time
 	media     map[string]string // see Media
+	// cacheStale says the cache of posts is behind s.posts (see
+	// writeCache).
+	cacheStale bool
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
@@ -167,6 +169,9 @@ func (s *Store) prepare(ctx context.Context) error {
 
 // Close releases the store's lock.
 func (s *Store) Close() error {
+	if s.cacheStale {
+		s.writeCache()
+	}
 	return s.lock.Unlock()
 }
 
@@ -245,20 +250,23 @@ func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
 	if err := s.checkState(ctx); err != nil {
 		return false, err // a person's rebase or branch since Open: the posts wait in the journal
 	}
-	made, err := s.commitFiles(ctx, s.pending, message)
+	c, err := s.commitFiles(ctx, s.pending, message)
 	if err != nil {
 		return false, err
 	}
 	s.pending = nil
 	if err := s.clearJournal(); err != nil {
-		return made, err
+		return c != nil, err
 	}
-	if made {
-		if err := s.loadPosts(ctx); err != nil { // records the new tree
-			return true, err
-		}
+	if c == nil {
+		return false, nil
 	}
-	return made, nil
+	if c.parent == s.head && s.tree != "" {
+		// The posts are as written: only the tree they are of is new.
+		s.head, s.tree, s.cacheStale = c.id, c.postsTree, true
+		return true, nil
+	}
+	return true, s.loadPosts(ctx) // someone committed since Open
 }
 
 // Maintain packs the repository when git finds it is time (git gc
@@ -274,36 +282,6 @@ func (s *Store) Maintain(ctx context.Context) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
-}
-
-// commitFiles commits the files of paths (relative to the store; a file
-// removed is a file deleted), and nothing else: what a person has staged
-// stays staged, and out of the commit.
-func (s *Store) commitFiles(ctx context.Context, paths []string, message string) (bool, error) {
-	if _, err := s.git.run(ctx, pathList(paths), "add", "--all", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
-		return false, fmt.Errorf("store: %w", err)
-	}
-	out, err := s.git.run(ctx, nil, "diff", "--cached", "--name-only", "-z", "--no-renames")
-	if err != nil {
-		return false, fmt.Errorf("store: %w", err)
-	}
-	staged := map[string]bool{}
-	for _, p := range strings.Split(string(out), "\x00") {
-		staged[p] = true
-	}
-	changed := slices.DeleteFunc(slices.Clone(paths), func(p string) bool { return !staged[p] })
-	if len(changed) == 0 {
-		return false, nil // the files were unchanged
-	}
-	msg := filepath.Join(s.meta, "COMMIT_MSG")
-	if err := writeAtomic(msg, []byte(message)); err != nil {
-		return false, fmt.Errorf("store: %w", err)
-	}
-	if _, err := s.git.run(ctx, pathList(changed), "commit", "--quiet", "--no-verify", "--file="+msg,
-		"--only", "--pathspec-from-file=-", "--pathspec-file-nul"); err != nil {
-		return false, fmt.Errorf("store: %w", err)
-	}
-	return true, nil
 }
 
 // pathList is paths for git's --pathspec-from-file.
