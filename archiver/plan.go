@@ -171,11 +171,19 @@ func (pl *planner) retries() {
 		if pl.queued[key] || pl.givenUp(key) {
 			continue
 		}
+		keys := fl.Item.Keys()
+		if fl.Kind == KindMedia {
+			keys = []string{key}
+		}
+		if fl.next().After(pl.now) {
+			// Not due: what became of it is looked at when it is.
+			pl.queue(job{item: fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: fl.Update, retry: fl})
+			continue
+		}
 		if fl.Kind == KindMedia {
 			pl.retryMedia(key, fl)
 			continue
 		}
-		keys := fl.Item.Keys()
 		page := pl.state.Seen[seenKey(fl.Item.Feed, keys[0])].Page
 		name, guid := pl.index.resolve(keys, page)
 		if (fl.Update == "") != (name == "") || pl.taken(keys, page) {

@@ -140,7 +140,7 @@ func BenchmarkGitCommitOne(b *testing.B) {
 // BenchmarkOpenCold: Open after the cache is lost, reading every post.
 func BenchmarkOpenCold(b *testing.B) {
 	dir := bigStore(b)
-	cache := filepath.Join(dir, ".git", "archiver", "posts.gob")
+	cache := filepath.Join(dir, ".git", "archiver", "posts.cache")
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"context"
-	"encoding/gob"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -19,17 +18,6 @@ import (
 // directory together with the git tree of PostsDir it describes. At Open,
 // an unchanged tree means the cache is right; a changed one is brought up
 // to date from `git diff-tree`, which reads only what changed.
-
-const postsCache = "posts.gob"
-
-type cache struct {
-	Version int
-	Tree    string
-	Head    string // the commit of Tree
-	Posts   []Post
-}
-
-const cacheVersion = 3
 
 // loadPosts brings s.posts up to date with PostsDir at HEAD.
 func (s *Store) loadPosts(ctx context.Context) error {
@@ -204,23 +192,6 @@ func isPostFile(name string) bool {
 	return false
 }
 
-func (s *Store) readCache() (map[string]Post, string, string) {
-	f, err := os.Open(filepath.Join(s.meta, postsCache))
-	if err != nil {
-		return nil, "", ""
-	}
-	defer f.Close()
-	var c cache
-	if err := gob.NewDecoder(f).Decode(&c); err != nil || c.Version != cacheVersion {
-		return nil, "", ""
-	}
-	posts := make(map[string]Post, len(c.Posts))
-	for _, p := range c.Posts {
-		posts[p.Name] = p
-	}
-	return posts, c.Tree, c.Head
-}
-
 // headFile holds the commit of the cache apart from it: a cache that
 // cannot be read (lost, or of another version) still tells what commits
 // came since.
@@ -230,23 +201,4 @@ const headFile = "posts.head"
 func (s *Store) cachedHead() string {
 	data, _ := os.ReadFile(filepath.Join(s.meta, headFile))
 	return strings.TrimSpace(string(data))
-}
-
-// writeCache saves s.posts; failing to is only slower next time.
-func (s *Store) writeCache() {
-	if err := writeAtomic(filepath.Join(s.meta, headFile), []byte(s.head+"\n")); err != nil {
-		s.log.Warn("store: cannot save the post cache", slog.String("error", err.Error()))
-	}
-	c := cache{Version: cacheVersion, Tree: s.tree, Head: s.head, Posts: make([]Post, 0, len(s.posts))}
-	for _, p := range s.posts {
-		c.Posts = append(c.Posts, p)
-	}
-	var buf bytes.Buffer
-	buf.Grow(len(s.posts) * 200)
-	if err := gob.NewEncoder(&buf).Encode(&c); err == nil {
-		err = writeAtomic(filepath.Join(s.meta, postsCache), buf.Bytes())
-		if err != nil {
-			s.log.Warn("store: cannot save the post cache", slog.String("error", err.Error()))
-		}
-	}
 }

@@ -361,7 +361,7 @@ func TestTakedownCacheLost(t *testing.T) {
 	dir := archived(t)
 	storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
 	storetest.Git(t, dir, "commit", "--quiet", "-m", "Take a down")
-	os.Remove(filepath.Join(dir, ".git", "archiver", "posts.gob"))
+	os.Remove(filepath.Join(dir, ".git", "archiver", "posts.cache"))
 	if got := open(t, dir).Forgotten(); !slices.Equal(got, []string{"https://example.org/a"}) {
 		t.Errorf("forgotten %q, want the post taken down", got)
 	}

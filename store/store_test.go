@@ -387,7 +387,7 @@ func TestPostsCache(t *testing.T) {
 	}
 	s.Close()
 	archived := storetest.Head(t, dir)
-	cacheFile := filepath.Join(dir, ".git", "archiver", "posts.gob")
+	cacheFile := filepath.Join(dir, ".git", "archiver", "posts.cache")
 	if _, err := os.Stat(cacheFile); err != nil {
 		t.Fatalf("no cache: %v", err)
 	}

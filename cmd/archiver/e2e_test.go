@@ -50,13 +50,13 @@ func TestMain(m *testing.M) {
 
 // runBinary runs archiver with args in dir and returns its exit status
 // and what it printed.
-func runBinary(t *testing.T, dir string, args ...string) (int, string, string) {
+func runBinary(t testing.TB, dir string, args ...string) (int, string, string) {
 	t.Helper()
 	return runBinaryEnv(t, dir, nil, args...)
 }
 
 // runBinaryEnv is runBinary with the environment env (nil: the test's).
-func runBinaryEnv(t *testing.T, dir string, env []string, args ...string) (int, string, string) {
+func runBinaryEnv(t testing.TB, dir string, env []string, args ...string) (int, string, string) {
 	t.Helper()
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir

@@ -91,6 +91,15 @@ func (s *Site) AddEntries(path string, entries ...Entry) {
 	f.Entries = append(f.Entries, entries...)
 }
 
+// SetFeedTitle changes the title of the feed at path and nothing else:
+// the feed answers anew, with the same entries, as feeds do that stamp
+// the time they were made.
+func (s *Site) SetFeedTitle(path, title string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.feeds[path].Title = title
+}
+
 // SetPage serves an HTML page in UTF-8 at path.
 func (s *Site) SetPage(path, html string) {
 	s.SetFile(path, "text/html; charset=utf-8", []byte(html))
