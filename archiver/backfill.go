@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -299,7 +300,7 @@ func (ww *windowWalk) story(ctx context.Context, raw json.RawMessage) error {
 	}
 	ids := ww.identities(story)
 	for _, k := range ids {
-		if name := ww.index[k]; name != "" {
+		if name := ww.index[k]; name != "" && !ww.another(name, k, story.ID) {
 			return ww.link(name, from, story.ID)
 		}
 	}
@@ -307,16 +308,33 @@ func (ww *windowWalk) story(ctx context.Context, raw json.RawMessage) error {
 }
 
 // identities are the keys of a story besides its URL's: its ANS id, its
-// title on its day.
+// title on its day, the day in the configured time zone and in UTC (an
+// earlier tool may have named its files in either).
 func (ww *windowWalk) identities(story *article.Story) []string {
 	var ids []string
 	if story.ID != "" {
 		ids = append(ids, sourceKey(story.ID))
 	}
-	if t := titleKey(story.Title, story.Published.In(ww.cfg.Location).Format(time.DateOnly)); t != "" && !story.Published.IsZero() {
-		ids = append(ids, t)
+	if story.Published.IsZero() {
+		return ids
+	}
+	for _, day := range []string{story.Published.In(ww.cfg.Location).Format(time.DateOnly), story.Published.UTC().Format(time.DateOnly)} {
+		if t := titleKey(story.Title, day); t != "" && !slices.Contains(ids, t) {
+			ids = append(ids, t)
+		}
 	}
 	return ids
+}
+
+// another reports whether the post name, found by the story's title on its
+// day (key), is another story: one with an ANS id of its own. Two stories
+// of the same title on the same day are two stories.
+func (ww *windowWalk) another(name, key, id string) bool {
+	if !strings.HasPrefix(key, "title:") {
+		return false
+	}
+	post, ok := ww.st.Post(name)
+	return ok && post.SourceID != "" && post.SourceID != id
 }
 
 // archive writes the post of a story at page (from, cleaned), known by ids

@@ -204,3 +204,36 @@ func TestBackfillServices(t *testing.T) {
 		t.Errorf("the Cantonese post: %v\n%s", fm.Fields, fm.Body)
 	}
 }
+
+// TestBackfillSameTitles: two stories of one title on one day, with ANS
+// ids of their own (a daily column), are two posts; the sample post is
+// still recognised by its title on its day when the archive's time zone
+// puts the story on the next day.
+func TestBackfillSameTitles(t *testing.T) {
+	date := time.Date(2024, 7, 26, 2, 0, 0, 0, time.UTC)
+	sample := feedstest.SampleStory
+	sample.Date = time.Date(2024, 7, 26, 19, 35, 21, 0, time.UTC) // 2024-07-27 in Shanghai
+	stories := []feedstest.ArcStory{
+		{ID: "DAILY1", Title: "新闻简报", Date: date, Path: feedstest.ArcPath(date, "briefing-morning"), Paragraphs: []string{"早间。"}},
+		{ID: "DAILY2", Title: "新闻简报", Date: date.Add(10 * time.Hour), Path: feedstest.ArcPath(date, "briefing-evening"), Paragraphs: []string{"晚间。"}},
+		sample,
+	}
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.SetArcStories("rfa-mandarin", stories)
+	a, archive := newTest(t, "timezone: Asia/Shanghai\nfeeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
+	storetest.WriteFile(t, filepath.Join(archive, store.PostsDir, samplePostName), storetest.SamplePost)
+	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date.AddDate(0, 0, 2)})
+	if err != nil || sum.New != 2 || sum.Linked != 1 {
+		t.Errorf("Backfill = %+v, %v; want 2 new, the sample linked", sum, err)
+	}
+	posts := storetest.Posts(t, archive)
+	for _, s := range stories[:2] {
+		if posts[site.URL+s.Path] == "" {
+			t.Errorf("%s is not archived: %v", s.Path, posts)
+		}
+	}
+	if fm := storetest.ReadPost(t, archive, samplePostName); fm.SourceID != sample.ID {
+		t.Errorf("the sample post: source id %q, also %q", fm.SourceID, fm.Also)
+	}
+}
