@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -235,5 +236,21 @@ func TestBackfillSameTitles(t *testing.T) {
 	}
 	if fm := storetest.ReadPost(t, archive, samplePostName); fm.SourceID != sample.ID {
 		t.Errorf("the sample post: source id %q, also %q", fm.SourceID, fm.Also)
+	}
+}
+
+// TestBackfillNextNotPast: a content API whose next page is not past the
+// one it answered is a failure of the window, not a walk without end.
+func TestBackfillNextNotPast(t *testing.T) {
+	date := time.Date(2021, 3, 3, 3, 0, 0, 0, time.UTC)
+	site, a, _ := arcTest(t, nil)
+	asked := 0
+	site.Handle(feedstest.ArcAPIPath, func(w http.ResponseWriter, r *http.Request) {
+		asked++
+		fmt.Fprint(w, `{"content_elements":[],"count":40,"next":20}`)
+	})
+	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date})
+	if err != nil || len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].Reason, "next 20 after offset 20") || asked != 2 {
+		t.Errorf("Backfill = %+v, %v after %d questions; want the window failed after 2", sum, err, asked)
 	}
 }
