@@ -156,7 +156,8 @@ func TestBackfillIdentities(t *testing.T) {
 	stories := []feedstest.ArcStory{
 		{ID: "MOVED", Title: "搬了家的报道", Date: date, Path: feedstest.ArcPath(date, "old-slug"), Paragraphs: []string{"正文。"}},
 		{ID: "MOVED", Title: "搬了家的报道（新）", Date: date.Add(time.Hour), Path: feedstest.ArcPath(date, "new-slug"), Paragraphs: []string{"正文。"}},
-		{ID: "EMPTY", Title: "没有正文", Date: date.Add(2 * time.Hour), Path: feedstest.ArcPath(date, "empty")},
+		{ID: "EMPTY", Title: "没有正文", Date: date.Add(2 * time.Hour), Path: feedstest.ArcPath(date, "empty"),
+			Lead: "https://cloudfront-us-east-1.images.arcpublishing.com/radiofreeasia/EMPTY.jpg"}, // a lead image is no story
 		{ID: "GALLERY", Title: "图集", Date: date.Add(3 * time.Hour), Path: feedstest.ArcPath(date, "gallery"), Type: "gallery"},
 	}
 	site, a, archive := arcTest(t, stories)

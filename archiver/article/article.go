@@ -155,6 +155,9 @@ func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) 
 	if err := checkComplexity([]byte(s.Body)); err != nil {
 		return nil, &Error{URL: pageURL.String(), Err: err}
 	}
+	if !hasText(s.Body) {
+		return nil, &Error{URL: pageURL.String(), Err: ErrNoStory} // a lead image alone is no story
+	}
 	if s.Image == nil && s.Shape != "readability" && it.Image != nil {
 		s.Image = &Image{URL: it.Image.URL, Caption: it.Image.Caption, Credit: it.Image.Credit}
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 
 	"golang.org/x/net/html"
 )
@@ -42,6 +43,40 @@ func checkComplexity(doc []byte) error {
 			}
 			if elements > maxElements || attributes > maxAttributes {
 				return fmt.Errorf("%w (more than %d elements or %d attributes)", ErrTooComplex, maxElements, maxAttributes)
+			}
+		}
+	}
+}
+
+// hasText reports whether the HTML of a story's body has any text, or an
+// image or a player, outside scripts and styles.
+func hasText(body string) bool {
+	z := html.NewTokenizer(strings.NewReader(body))
+	hidden := 0 // depth in script, style, template
+	for {
+		switch tt := z.Next(); tt {
+		case html.ErrorToken:
+			return false
+		case html.StartTagToken, html.SelfClosingTagToken:
+			name, _ := z.TagName()
+			switch string(name) {
+			case "script", "style", "template":
+				if tt == html.StartTagToken {
+					hidden++
+				}
+			case "img", "video", "audio", "iframe", "picture":
+				if hidden == 0 {
+					return true
+				}
+			}
+		case html.EndTagToken:
+			switch name, _ := z.TagName(); string(name) {
+			case "script", "style", "template":
+				hidden = max(hidden-1, 0)
+			}
+		case html.TextToken:
+			if hidden == 0 && strings.TrimSpace(string(z.Text())) != "" {
+				return true
 			}
 		}
 	}
