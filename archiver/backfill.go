@@ -241,7 +241,9 @@ func (ww *windowWalk) pages(ctx context.Context, page *feeds.StoryPage, err erro
 				return false
 			}
 			if err := ww.story(ctx, raw); err != nil {
-				ww.apiFailed(ww.st.Dir(), err)
+				if ctx.Err() == nil {
+					ww.apiFailed(ww.st.Dir(), err)
+				}
 				return false
 			}
 		}
@@ -348,7 +350,11 @@ func (ww *windowWalk) archive(ctx context.Context, story *article.Story, page *u
 	}
 	name := fileName(ww.st, post, ww.cfg.Location)
 	if urls := ww.mediaOf(post); len(urls) > 0 {
-		local := keepMedia(ww.st, ww.state, name, post, ww.site.feed.URL, ww.media.fetch(ctx, urls), ww.sum.Start, ww.mediaFailed)
+		files := ww.media.fetch(ctx, urls)
+		if cutShort(ctx, files) {
+			return ctx.Err()
+		}
+		local := keepMedia(ww.st, ww.state, name, post, ww.site.feed.URL, files, ww.sum.Start, ww.mediaFailed)
 		post.Body = article.LocalMedia(post.Body, local, post.Audio)
 	}
 	data, err := renderChecked(post)
@@ -426,7 +432,7 @@ func (ww *windowWalk) finish(ctx context.Context, key string, complete bool) err
 	if made {
 		ww.sum.Commits++
 	}
-	if complete && !ww.failed {
+	if complete && !ww.failed && ctx.Err() == nil {
 		ww.state.Backfilled[key] = ww.now()
 		ww.sum.Windows++
 	}

@@ -255,3 +255,37 @@ func TestBackfillNextNotPast(t *testing.T) {
 		t.Errorf("Backfill = %+v, %v after %d questions; want the window failed after 2", sum, err, asked)
 	}
 }
+
+// TestBackfillStoppedInMedia: a backfill stopped while it fetches a
+// story's image records no failure, writes no post linking the original,
+// and leaves the window to walk again.
+func TestBackfillStoppedInMedia(t *testing.T) {
+	date := time.Date(2021, 3, 3, 3, 0, 0, 0, time.UTC)
+	site, images := feedstest.NewSite(t), feedstest.NewSite(t)
+	site.ListStories(1)
+	images.SetFile("/lead.png", "image/png", feedstest.Image(7))
+	story := feedstest.ArcStory{ID: "PICTURE", Title: "有图的报道", Date: date, Path: feedstest.ArcPath(date, "picture"),
+		Lead: images.URL + "/lead.png", Paragraphs: []string{"正文。"}}
+	site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{story})
+	a, archive := newTest(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n"+
+		"media: {images: true, hosts: ['"+strings.TrimPrefix(images.URL, "http://")+"']}\n", "")
+	release := images.Hold("/lead.png")
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for images.Hits("/lead.png") < 1 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	opts := BackfillOptions{Since: date, Until: date}
+	if sum, err := a.Backfill(ctx, opts); !errors.Is(err, context.Canceled) || len(sum.Failed) != 0 || sum.New != 0 || sum.Windows != 0 {
+		t.Errorf("the stopped backfill: %v, %+v", err, sum)
+	}
+	release()
+	if sum, err := a.Backfill(context.Background(), opts); err != nil || sum.New != 1 || len(sum.Failed) != 0 {
+		t.Errorf("the next backfill: %v, %+v", err, sum)
+	}
+	if body := storetest.Bodies(t, archive)[site.URL+story.Path]; !strings.Contains(body, "](/media/") {
+		t.Errorf("the post does not show its image from the archive:\n%s", body)
+	}
+}

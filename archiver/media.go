@@ -150,6 +150,12 @@ func mediaType(data []byte) string {
 	return ""
 }
 
+// cutShort reports whether ctx stopped the fetch of a post's files: such
+// a post is not written, but made again next time, whole.
+func cutShort(ctx context.Context, files []mediaFile) bool {
+	return ctx.Err() != nil && slices.ContainsFunc(files, func(f mediaFile) bool { return f.err != nil })
+}
+
 // mediaKey is the key of a post's medium that failed, in state.Failures.
 func mediaKey(post, url string) string { return "media " + post + " " + url }
 

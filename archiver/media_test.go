@@ -168,3 +168,32 @@ func TestPassAudio(t *testing.T) {
 		t.Errorf("with media.images off the image is not a link, or was kept (%q):\n%s", mediaFiles(t, archive), post.Body)
 	}
 }
+
+// TestPassStoppedInMedia: a pass stopped while it fetches a post's images
+// records no failure and writes no post linking the originals: the next
+// pass makes the post whole.
+func TestPassStoppedInMedia(t *testing.T) {
+	site, images, a, archive, _ := mediaSite(t, 1)
+	lead := "/radiofreeasia/lead-2.png"
+	release := images.Hold(lead)
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		for images.Hits(lead) < 1 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		cancel()
+	}()
+	if sum, err := a.Pass(ctx); err != context.Canceled || counts(sum) != "0 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("the stopped pass: %v, %s %+v", err, counts(sum), sum.Failed)
+	}
+	release()
+	if posts := storetest.Posts(t, archive); len(posts) != 0 {
+		t.Errorf("posts after the stopped pass: %v", posts)
+	}
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("the next pass: %s", got)
+	}
+	if body := storetest.Bodies(t, archive)[site.StoryURL(1)]; strings.Count(body, "](/media/") != 2 {
+		t.Errorf("the post does not show its images from the archive:\n%s", body)
+	}
+}

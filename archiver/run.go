@@ -35,6 +35,9 @@ func (a *Archiver) run(ctx context.Context, jobs []job, media *mediaFetcher, don
 					var err error
 					if r.post, err = a.maker.Make(ctx, j.item, a.cfg.FrontMatterOf(j.feed)); err == nil {
 						r.media = media.fetch(ctx, a.mediaOf(r.post))
+						if cutShort(ctx, r.media) {
+							return ctx.Err()
+						}
 					}
 					return err
 				})
