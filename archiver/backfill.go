@@ -180,7 +180,7 @@ func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
 	defer st.Close()
 	s := loadState(st, b.log)
 	key := w.key(site)
-	if at, ok := s.Backfilled[key]; ok && w.complete(at) {
+	if walked(s, site, w) {
 		b.sum.Before++
 		return nil
 	}
@@ -504,6 +504,19 @@ func (w window) days() int { return int(w.to.Sub(w.from).Hours()/24) + 1 }
 func (w window) split() (window, window) {
 	mid := w.from.AddDate(0, 0, w.days()/2-1)
 	return window{w.from, mid}, window{mid.AddDate(0, 0, 1), w.to}
+}
+
+// walked reports whether window w of site was walked whole before: itself,
+// or the halves it was split into.
+func walked(s *state, site *arcSite, w window) bool {
+	if at, ok := s.Backfilled[w.key(site)]; ok && w.complete(at) {
+		return true
+	}
+	if w.days() < 2 {
+		return false
+	}
+	first, second := w.split()
+	return walked(s, site, first) && walked(s, site, second)
 }
 
 // key is the window of a site in state.Backfilled.

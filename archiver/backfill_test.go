@@ -138,13 +138,18 @@ func TestBackfillSplitsWindows(t *testing.T) {
 		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("M%d", i), Title: fmt.Sprintf("三月第%d篇", i), Date: date,
 			Path: feedstest.ArcPath(date, fmt.Sprintf("march-%d", i)), Paragraphs: []string{"正文。"}})
 	}
-	_, a, archive := arcTest(t, stories)
-	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 3, 31, 0, 0, 0, 0, time.UTC)})
+	site, a, archive := arcTest(t, stories)
+	opts := BackfillOptions{Since: time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 3, 31, 0, 0, 0, 0, time.UTC)}
+	sum, err := a.Backfill(context.Background(), opts)
 	if err != nil || sum.New != 100 || len(sum.Failed) != 0 {
 		t.Errorf("Backfill = %+v, %v", sum, err)
 	}
 	if n := len(storetest.Posts(t, archive)); n != 101 {
 		t.Errorf("%d posts, want 101", n)
+	}
+	asked := len(site.ArcQueries())
+	if sum, err := a.Backfill(context.Background(), opts); err != nil || sum.Before != 1 || len(site.ArcQueries()) != asked {
+		t.Errorf("run again: %+v, %v, %d questions; want none, the month walked before in parts", sum, err, len(site.ArcQueries())-asked)
 	}
 }
 

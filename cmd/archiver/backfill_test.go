@@ -74,6 +74,9 @@ func TestBackfillCommand(t *testing.T) {
 	if code, _, stderr := runBinary(t, dir, "backfill"); code != 2 || !strings.Contains(stderr, "--since") {
 		t.Errorf("no --since: exit %d\n%s", code, stderr)
 	}
+	if code, _, stderr := runBinary(t, dir, "backfill", "--since", "2999-01-01"); code != 2 || !strings.Contains(stderr, "after today") {
+		t.Errorf("--since after today: exit %d\n%s", code, stderr)
+	}
 	os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n"), 0o644)
 	if code, _, stderr := runBinary(t, dir, args...); code != 2 || !strings.Contains(stderr, "arc_website") {
 		t.Errorf("no arc_website: exit %d\n%s", code, stderr)

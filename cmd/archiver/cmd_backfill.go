@@ -30,6 +30,8 @@ func runBackfillCommand(ctx context.Context, args []string, p proc) error {
 		if opts.Until, err = time.Parse(time.DateOnly, *until); err != nil || opts.Until.Before(opts.Since) {
 			return &usageError{fmt.Sprintf("backfill: --until %q: give the last day to archive as YYYY-MM-DD, not before --since", *until)}
 		}
+	} else if today := opts.Until.Format(time.DateOnly); *since > today {
+		return &usageError{fmt.Sprintf("backfill: --since %s is after today (%s): give a day that has come", *since, today)}
 	}
 	if bar != nil && !f.json {
 		opts.Progress = bar.Show
