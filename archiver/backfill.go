@@ -194,6 +194,7 @@ func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
 		}
 		return b.walk(ctx, site, second)
 	}
+	st.Label("Backfill " + w.name()) // should this run be killed, the next one commits the window's posts as that
 	ww := &windowWalk{backfill: b, site: site, window: w, st: st, state: s,
 		index: indexPosts(st, true), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st.Media())}
 	complete := ww.pages(ctx, page, err)

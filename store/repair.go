@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 )
@@ -182,8 +181,12 @@ func (s *Store) repair(ctx context.Context) error {
 	}
 	if len(recovered) > 0 {
 		msg := fmt.Sprintf("Recover %d %s an earlier archiver run wrote and did not commit\n", len(recovered), plural(len(recovered), "file", "files"))
-		if slices.IndexFunc(recovered, func(p string) bool { return !strings.HasPrefix(p, PostsDir+"/") }) < 0 {
+		if countPosts(recovered) == len(recovered) {
 			msg = fmt.Sprintf("Recover %d %s an earlier archiver run wrote and did not commit\n", len(recovered), plural(len(recovered), "post", "posts"))
+		}
+		if label := s.journalLabel(); label != "" {
+			n := countPosts(recovered)
+			msg = fmt.Sprintf("%s: %d %s (recovered: an earlier run was stopped before it committed them)\n", label, n, plural(n, "post", "posts"))
 		}
 		if _, err := s.commitFiles(ctx, recovered, msg); err != nil {
 			return err
@@ -191,6 +194,17 @@ func (s *Store) repair(ctx context.Context) error {
 		s.log.Info("store: committed what an interrupted run had written", slog.Int("files", len(recovered)))
 	}
 	return s.clearJournal()
+}
+
+// countPosts counts the posts among paths of the store.
+func countPosts(paths []string) int {
+	n := 0
+	for _, p := range paths {
+		if strings.HasPrefix(p, PostsDir+"/") {
+			n++
+		}
+	}
+	return n
 }
 
 // changedPosts lists the files archiver writes (posts, media, ForgottenFile) that

@@ -245,3 +245,22 @@ func stale(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// TestRepairLabelled: posts written under a label (a backfill's window)
+// and not committed when the run was killed are recovered in a commit that
+// says what they were for.
+func TestRepairLabelled(t *testing.T) {
+	s, dir := newStore(t)
+	s.Label("Backfill 2021-07")
+	for _, name := range []string{"2021-07-01-a.md", "2021-07-02-b.md"} {
+		if err := s.Write(name, post("https://example.org/"+name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Crash()
+	open(t, dir)
+	if m := storetest.LastMessage(t, dir); m != "Backfill 2021-07: 2 posts (recovered: an earlier run was stopped before it committed them)" {
+		t.Errorf("last commit %q, want the window's", m)
+	}
+	storetest.CheckRepo(t, dir)
+}

@@ -107,14 +107,25 @@ func (s *Store) resolveBranch(ctx context.Context) error {
 // the person's.
 const journalFile = "journal"
 
+// Label names what the files written from now on are for, in the words
+// of a commit's subject ("Backfill 2019-06"): should the run be killed
+// before it commits them, the commit that recovers them says so.
+func (s *Store) Label(subject string) { s.label, s.labelled = subject, false }
+
 // journal records path, with the bytes about to be written there (nil
-// for a removal), durably, before the work tree changes.
+// for a removal), durably, before the work tree changes. A line "#\t"
+// and a label (see Label) may come first.
 func (s *Store) journal(path string, data []byte) error {
 	f, err := os.OpenFile(filepath.Join(s.meta, journalFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
-	if _, err := fmt.Fprintf(f, "%s\t%s\n", path, contentHash(data)); err != nil {
+	line := fmt.Sprintf("%s\t%s\n", path, contentHash(data))
+	if s.label != "" && !s.labelled {
+		line = "#\t" + s.label + "\n" + line
+		s.labelled = true
+	}
+	if _, err := f.WriteString(line); err != nil {
 		f.Close()
 		return err
 	}
@@ -158,11 +169,24 @@ func (s *Store) journaled() map[string]string {
 	defer f.Close()
 	sc := bufio.NewScanner(f)
 	for sc.Scan() {
-		if path, hash, ok := strings.Cut(sc.Text(), "\t"); ok {
+		if path, hash, ok := strings.Cut(sc.Text(), "\t"); ok && path != "#" {
 			paths[path] = hash
 		}
 	}
 	return paths
+}
+
+// journalLabel is the label of the journal's files (see Label), "" if it
+// has none.
+func (s *Store) journalLabel() string {
+	data, _ := os.ReadFile(filepath.Join(s.meta, journalFile))
+	label := ""
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if l, ok := strings.CutPrefix(line, "#\t"); ok {
+			label = l
+		}
+	}
+	return label
 }
 
 // journalEmpty reports whether the journal lists nothing: no run left
@@ -175,6 +199,7 @@ func (s *Store) journalEmpty() bool {
 
 // clearJournal empties the journal once what it lists is committed.
 func (s *Store) clearJournal() error {
+	s.labelled = false
 	err := os.Remove(filepath.Join(s.meta, journalFile))
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("store: %w", err)

@@ -86,6 +86,8 @@ type Store struct {
 	// cacheStale says the cache of posts is behind s.posts (see
 	// writeCache).
 	cacheStale bool
+	label      string // see Label
+	labelled   bool   // the journal has the label
 }
 
 // Open opens the store at opts.Path, creating the repository if there is

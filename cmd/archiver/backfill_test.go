@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -65,6 +66,18 @@ func TestBackfillCommand(t *testing.T) {
 		t.Errorf("the sample post is known by %q", fm.Also)
 	}
 	storetest.CheckRepo(t, archive)
+	var windows []string // of the Backfill commits, oldest first
+	for _, subject := range slices.Backward(storetest.Subjects(t, archive)) {
+		if strings.HasPrefix(subject, "Recover") {
+			t.Errorf("a commit of the window the kill cut short does not say so: %q", subject)
+		}
+		if w, ok := strings.CutPrefix(subject, "Backfill "); ok {
+			windows = append(windows, w[:7])
+		}
+	}
+	if !slices.IsSorted(windows) {
+		t.Errorf("the windows' commits are not in order: %q", windows)
+	}
 
 	head, asked := storetest.Git(t, archive, "rev-parse", "HEAD"), len(site.ArcQueries())
 	code, _, stderr = runBinary(t, dir, args...)
