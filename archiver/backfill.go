@@ -196,7 +196,7 @@ func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
 	}
 	st.Label("Backfill " + w.name()) // should this run be killed, the next one commits the window's posts as that
 	ww := &windowWalk{backfill: b, site: site, window: w, st: st, state: s,
-		index: indexPosts(st, true), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st.Media())}
+		index: indexPosts(st, true), byTitle: indexTitles(st), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st.Media())}
 	complete := ww.pages(ctx, page, err)
 	return ww.finish(ctx, key, complete)
 }
@@ -218,6 +218,7 @@ type windowWalk struct {
 	index     postIndex
 	forgotten map[string]bool
 	media     *mediaFetcher
+	byTitle   titleIndex
 	titles    []string // of the posts made
 	linked    int
 	failed    bool // the content API failed: the window is walked again
@@ -301,48 +302,47 @@ func (ww *windowWalk) story(ctx context.Context, raw json.RawMessage) error {
 		ww.sum.Known++
 		return nil
 	}
-	ids := ww.identities(story)
-	for _, k := range ids {
-		if name := ww.index[k]; name != "" && !ww.another(name, k, story.ID) {
+	if name := ww.index[sourceKey(story.ID)]; story.ID != "" && name != "" {
+		return ww.link(name, from, story.ID)
+	}
+	for _, k := range ww.titleKeys(story) {
+		if name := ww.unclaimed(k); name != "" {
 			return ww.link(name, from, story.ID)
 		}
 	}
-	return ww.archive(ctx, story, page, from, ids)
+	return ww.archive(ctx, story, page, from)
 }
 
-// identities are the keys of a story besides its URL's: its ANS id, its
-// title on its day, the day in the configured time zone and in UTC (an
-// earlier tool may have named its files in either).
-func (ww *windowWalk) identities(story *article.Story) []string {
-	var ids []string
-	if story.ID != "" {
-		ids = append(ids, sourceKey(story.ID))
-	}
+// titleKeys are a story's title on its day, in the configured time zone
+// and in UTC (an earlier tool may have named its files in either).
+func (ww *windowWalk) titleKeys(story *article.Story) []string {
+	var keys []string
 	if story.Published.IsZero() {
-		return ids
+		return nil
 	}
 	for _, day := range []string{story.Published.In(ww.cfg.Location).Format(time.DateOnly), story.Published.UTC().Format(time.DateOnly)} {
-		if t := titleKey(story.Title, day); t != "" && !slices.Contains(ids, t) {
-			ids = append(ids, t)
+		if t := titleKey(story.Title, day); t != "" && !slices.Contains(keys, t) {
+			keys = append(keys, t)
 		}
 	}
-	return ids
+	return keys
 }
 
-// another reports whether the post name, found by the story's title on its
-// day (key), is another story: one with an ANS id of its own. Two stories
-// of the same title on the same day are two stories.
-func (ww *windowWalk) another(name, key, id string) bool {
-	if !strings.HasPrefix(key, "title:") {
-		return false
+// unclaimed is the first post of a title on a day (key) that is not
+// known as another story: one with no ANS id yet. Two stories of one
+// title on one day (a daily column) are two stories, each matched to a
+// post of its own.
+func (ww *windowWalk) unclaimed(key string) string {
+	for _, name := range ww.byTitle[key] {
+		if post, ok := ww.st.Post(name); ok && post.SourceID == "" {
+			return name
+		}
 	}
-	post, ok := ww.st.Post(name)
-	return ok && post.SourceID != "" && post.SourceID != id
+	return ""
 }
 
-// archive writes the post of a story at page (from, cleaned), known by ids
-// too.
-func (ww *windowWalk) archive(ctx context.Context, story *article.Story, page *url.URL, from string, ids []string) error {
+// archive writes the post of a story at page (from, cleaned).
+func (ww *windowWalk) archive(ctx context.Context, story *article.Story, page *url.URL, from string) error {
 	it := feeds.Item{Link: from, Title: story.Title, Published: story.Published, Updated: story.Modified, Feed: ww.site.feed.URL}
 	post, err := ww.maker.MakePost(story, it, page, ww.cfg.FrontMatterOf(ww.site.feed))
 	if err != nil {
@@ -367,10 +367,12 @@ func (ww *windowWalk) archive(ctx context.Context, story *article.Story, page *u
 		return err
 	}
 	key := feeds.Key(from)
-	for _, k := range append(ids, key, titleKey(post.Title, postDay(name))) {
-		if k != "" {
-			ww.index[k] = name
-		}
+	ww.index[key] = name
+	if story.ID != "" {
+		ww.index[sourceKey(story.ID)] = name
+	}
+	if t := titleKey(post.Title, postDay(name)); t != "" {
+		ww.byTitle[t] = append(ww.byTitle[t], name)
 	}
 	delete(ww.state.Failures, key)
 	ww.titles = append(ww.titles, post.Title)

@@ -213,7 +213,8 @@ func TestBackfillServices(t *testing.T) {
 }
 
 // TestBackfillSameTitles: two stories of one title on one day, with ANS
-// ids of their own (a daily column), are two posts; the sample post is
+// ids of their own (a daily column), are two posts, and two such posts of
+// the old archive are each matched to one of them; the sample post is
 // still recognised by its title on its day when the archive's time zone
 // puts the story on the next day.
 func TestBackfillSameTitles(t *testing.T) {
@@ -224,15 +225,25 @@ func TestBackfillSameTitles(t *testing.T) {
 		{ID: "DAILY1", Title: "新闻简报", Date: date, Path: feedstest.ArcPath(date, "briefing-morning"), Paragraphs: []string{"早间。"}},
 		{ID: "DAILY2", Title: "新闻简报", Date: date.Add(10 * time.Hour), Path: feedstest.ArcPath(date, "briefing-evening"), Paragraphs: []string{"晚间。"}},
 		sample,
+		{ID: "COLUMN1", Title: "每日评论", Date: date, Path: feedstest.ArcPath(date, "column-1"), Paragraphs: []string{"评论一。"}},
+		{ID: "COLUMN2", Title: "每日评论", Date: date.Add(time.Hour), Path: feedstest.ArcPath(date, "column-2"), Paragraphs: []string{"评论二。"}},
 	}
 	site := feedstest.NewSite(t)
 	site.ListStories(1)
 	site.SetArcStories("rfa-mandarin", stories)
 	a, archive := newTest(t, "timezone: Asia/Shanghai\nfeeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
 	storetest.WriteFile(t, filepath.Join(archive, store.PostsDir, samplePostName), storetest.SamplePost)
+	for i := 1; i <= 2; i++ { // the column's two posts of the day in the old archive
+		old := strings.Replace(string(storetest.SamplePost), "美中外长在东盟外交拼场 布林肯与王毅将会面", "每日评论", 1)
+		old = strings.ReplaceAll(old, "hx2-southeast-asian-diplomats-meet-07262024084201", fmt.Sprintf("column-%d-07262024", i))
+		storetest.WriteFile(t, filepath.Join(archive, store.PostsDir, fmt.Sprintf("2024-07-26-column-%d-07262024.md", i)), old)
+	}
 	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date.AddDate(0, 0, 2)})
-	if err != nil || sum.New != 2 || sum.Linked != 1 {
-		t.Errorf("Backfill = %+v, %v; want 2 new, the sample linked", sum, err)
+	if err != nil || sum.New != 2 || sum.Linked != 3 {
+		t.Errorf("Backfill = %+v, %v; want 2 new, the sample and the column's two linked", sum, err)
+	}
+	if posts := storetest.Posts(t, archive); len(posts) != 5 {
+		t.Errorf("%d posts, want 5: %v", len(posts), posts)
 	}
 	posts := storetest.Posts(t, archive)
 	for _, s := range stories[:2] {

@@ -1,6 +1,7 @@
 package archiver
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -21,10 +22,9 @@ import (
 type postIndex map[string]string
 
 // indexPosts indexes the posts of the store: by their URLs and guids, and
-// with all, by their source ids and titles too (what a backfill needs). A
-// guid or a title that two posts have is no identity (a broken feed wrote
-// it in every entry; two stories of a day may share a headline): it is
-// left out. The URL a post is from comes before another's also_from.
+// with all, by their source ids too (what a backfill needs). A guid that
+// two posts have is no identity (a broken feed wrote it in every entry):
+// it is left out. The URL a post is from comes before another's also_from.
 func indexPosts(st *store.Store, all bool) postIndex {
 	index := make(postIndex, st.Len()+st.Len()/4)
 	shared := map[string]string{} // a guid or title key → the post, "" once two have it
@@ -48,12 +48,6 @@ func indexPosts(st *store.Store, all bool) postIndex {
 		}
 		if g := feeds.GUIDKey(post.Feed, post.GUID); g != "" {
 			share(g, post.Name)
-		}
-		if !all {
-			return
-		}
-		if t := titleKey(post.Title, postDay(post.Name)); t != "" {
-			share(t, post.Name)
 		}
 	})
 	for _, post := range also {
@@ -88,6 +82,25 @@ func (ix postIndex) resolve(keys []string, page string) (name, guid string) {
 		}
 	}
 	return "", ""
+}
+
+// titleIndex maps a title on a day (titleKey) to the posts of that title
+// that day, oldest file name first: a daily column has several.
+type titleIndex map[string][]string
+
+// indexTitles indexes the posts of the store by their titles on their
+// days.
+func indexTitles(st *store.Store) titleIndex {
+	titles := titleIndex{}
+	st.Posts(func(post store.Post) {
+		if t := titleKey(post.Title, postDay(post.Name)); t != "" {
+			titles[t] = append(titles[t], post.Name)
+		}
+	})
+	for _, names := range titles {
+		slices.Sort(names)
+	}
+	return titles
 }
 
 // sourceKey is the identity of a story by the publisher's id of it (an
