@@ -96,18 +96,33 @@ func (a *Archiver) Backfill(ctx context.Context, opts BackfillOptions) (*Backfil
 		return sum, ErrNoArcSite
 	}
 	windows := months(opts.Since, opts.Until)
-	b := &backfill{Archiver: a, sum: sum, opts: opts,
+	b := &backfill{Archiver: a, sum: sum, opts: opts, failing: map[*arcSite]int{},
 		progress: Progress{Windows: len(windows) * len(sites), Start: sum.Start}}
+	left := map[*arcSite]int{} // windows not asked for: the site's content API is down
 	for _, w := range windows {
 		for _, site := range sites {
-			if err := b.walk(ctx, site, w); err != nil {
+			if b.failing[site] >= maxFailingWindows {
+				left[site]++
+			} else if err := b.walk(ctx, site, w); err != nil {
 				return sum, err
 			}
 			b.progress.WindowsDone++
 		}
 	}
+	for _, site := range sites {
+		if n := left[site]; n > 0 {
+			reason := fmt.Sprintf("the content API failed for %d windows in a row, so %d later %s not asked for: run archiver backfill again when it answers",
+				maxFailingWindows, n, plural(n, "window was", "windows were"))
+			sum.Failed = append(sum.Failed, Failure{URL: site.root.String() + feeds.ArcAPIPath, Kind: KindFeed, Reason: reason})
+			a.log.Error("backfill stopped asking a content API", slog.String("site", site.root.Host+" "+site.website), slog.String("error", reason))
+		}
+	}
 	return sum, nil
 }
+
+// maxFailingWindows is how many windows in a row a site's content API may
+// fail before a backfill stops asking it: it is down, or refuses us.
+const maxFailingWindows = 3
 
 // backfill is a backfill under way.
 type backfill struct {
@@ -115,6 +130,7 @@ type backfill struct {
 	sum      *BackfillSummary
 	opts     BackfillOptions
 	progress Progress
+	failing  map[*arcSite]int // windows failed in a row, by site
 }
 
 // arcSite is an Arc site to backfill from, and the feed its posts are of.
@@ -266,6 +282,7 @@ func (ww *windowWalk) pages(ctx context.Context, page *feeds.StoryPage, err erro
 // the next backfill.
 func (ww *windowWalk) apiFailed(where string, err error) {
 	ww.failed = true
+	ww.failing[ww.site]++
 	f := Failure{URL: where, Kind: KindFeed, Reason: reason(err)}
 	ww.sum.Failed = append(ww.sum.Failed, f)
 	ww.log.Error("backfill window failed", slog.String("window", ww.window.name()), slog.String("url", where), slog.String("error", f.Reason))
@@ -436,6 +453,7 @@ func (ww *windowWalk) finish(ctx context.Context, key string, complete bool) err
 		ww.sum.Commits++
 	}
 	if complete && !ww.failed && ctx.Err() == nil {
+		ww.failing[ww.site] = 0
 		ww.state.Backfilled[key] = ww.now()
 		ww.sum.Windows++
 	}

@@ -2,12 +2,14 @@ package archiver
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -303,5 +305,28 @@ func TestBackfillStoppedInMedia(t *testing.T) {
 	}
 	if body := storetest.Bodies(t, archive)[site.URL+story.Path]; !strings.Contains(body, "](/media/") {
 		t.Errorf("the post does not show its image from the archive:\n%s", body)
+	}
+}
+
+// TestBackfillAPIDown: a content API that fails window after window is not
+// asked for the rest, which is reported as failed, to ask again later.
+func TestBackfillAPIDown(t *testing.T) {
+	site, a, _ := arcTest(t, nil)
+	var mu sync.Mutex
+	windows := map[string]bool{}
+	site.Handle(feedstest.ArcAPIPath, func(w http.ResponseWriter, r *http.Request) {
+		var q struct{ Query string }
+		json.Unmarshal([]byte(r.URL.Query().Get("query")), &q)
+		mu.Lock()
+		windows[q.Query] = true
+		mu.Unlock()
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	})
+	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 12, 31, 0, 0, 0, 0, time.UTC)})
+	if err != nil || len(sum.Failed) != maxFailingWindows+1 || !strings.Contains(sum.Failed[maxFailingWindows].Reason, "9 later windows were not asked for") {
+		t.Errorf("Backfill = %+v, %v", sum, err)
+	}
+	if len(windows) != maxFailingWindows {
+		t.Errorf("asked for %d windows: %v", len(windows), windows)
 	}
 }

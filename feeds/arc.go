@@ -21,6 +21,9 @@ import (
 // plus size past it is refused, so a span must hold no more stories.
 const MaxOffset = 10_000
 
+// ArcAPIPath is where an Arc site answers story-feed-query.
+const ArcAPIPath = "/pf/api/v3/content/fetch/story-feed-query"
+
 // StoryQuery asks an Arc site's content API for the stories of a span of
 // days.
 type StoryQuery struct {
@@ -45,7 +48,7 @@ func (q StoryQuery) URL() string {
 		v.Set("d", q.Deployment)
 	}
 	v.Set("_website", q.Website)
-	u := url.URL{Scheme: q.Site.Scheme, Host: q.Site.Host, Path: "/pf/api/v3/content/fetch/story-feed-query", RawQuery: v.Encode()}
+	u := url.URL{Scheme: q.Site.Scheme, Host: q.Site.Host, Path: ArcAPIPath, RawQuery: v.Encode()}
 	return u.String()
 }
 
