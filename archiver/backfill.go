@@ -64,7 +64,11 @@ func (s *BackfillSummary) Report(w io.Writer) {
 	fmt.Fprintf(w, "backfill: %d new, %d already archived (%d gained a URL), %d skipped, %d failed; %d windows walked, %d walked before, %d commits in %s\n",
 		s.New, s.Known, s.Linked, s.Skipped, len(s.Failed), s.Windows, s.Before, s.Commits, s.Duration.Round(time.Millisecond))
 	for _, f := range s.Failed {
-		fmt.Fprintf(w, "FAILED %s: %s [%s; tried again at the next run]\n", f.URL, strings.TrimSpace(f.Reason), f.Kind)
+		next := "tried again at the next run"
+		if f.Kind == KindFeed {
+			next = "walked again by the next backfill"
+		}
+		fmt.Fprintf(w, "FAILED %s: %s [%s; %s]\n", f.URL, strings.TrimSpace(f.Reason), f.Kind, next)
 	}
 }
 

@@ -86,7 +86,7 @@ func (e *Error) Reason() string {
 		msg = e.Err.Error()
 	}
 	if e.Temporary {
-		msg += " (a temporary fault: tried again at the next run)"
+		msg += " (a temporary fault)"
 	}
 	return msg
 }
