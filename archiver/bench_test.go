@@ -90,6 +90,7 @@ func BenchmarkBackfill(b *testing.B) {
 			if p.WindowsDone > windows {
 				windows = p.WindowsDone
 				var m runtime.MemStats
+				runtime.GC() // the live heap, not what garbage is yet to be collected
 				runtime.ReadMemStats(&m)
 				heap = append(heap, m.HeapInuse>>20)
 			}
