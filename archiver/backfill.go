@@ -68,7 +68,7 @@ func (s *BackfillSummary) Report(w io.Writer) {
 		if f.Kind == KindFeed {
 			next = "walked again by the next backfill"
 		}
-		fmt.Fprintf(w, "FAILED %s: %s [%s; %s]\n", f.URL, strings.TrimSpace(f.Reason), f.Kind, next)
+		fmt.Fprintf(w, "FAILED %s: %s [%s; %s]\n", f.URL, strings.TrimSpace(f.Reason), f.Kind, f.whenAgain(next))
 	}
 }
 

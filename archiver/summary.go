@@ -72,12 +72,17 @@ func (s *Summary) Report(w io.Writer) {
 	}
 	fmt.Fprintln(w)
 	for _, f := range s.Failed {
-		next := "tried again at the next run"
-		if f.Permanent {
-			next = "will not heal without a change on the site; tried again less and less often (archiver failures)"
-		}
-		fmt.Fprintf(w, "FAILED %s: %s [%s; %s]\n", f.URL, strings.TrimSpace(f.Reason), f.Kind, next)
+		fmt.Fprintf(w, "FAILED %s: %s [%s; %s]\n", f.URL, strings.TrimSpace(f.Reason), f.Kind, f.whenAgain("tried again at the next run"))
 	}
+}
+
+// whenAgain says when the failure is tried again: next, unless it will
+// not heal by itself.
+func (f Failure) whenAgain(next string) string {
+	if f.Permanent {
+		return "will not heal without a change on the site; tried again less and less often (archiver failures)"
+	}
+	return next
 }
 
 // LogAttrs are the numbers of a pass, for its summary line in a log.
