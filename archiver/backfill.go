@@ -172,15 +172,19 @@ func (a *Archiver) arcSites(ctx context.Context) []*arcSite {
 // content API is asked with: from its front page, or else from the page of
 // the feed's newest story. "" if neither says.
 func (a *Archiver) deployment(ctx context.Context, site *arcSite) string {
-	pages := []string{site.root.String() + "/"}
-	if res, err := feeds.Poll(ctx, a.client, site.feed.URL, feeds.Validators{}); err == nil && len(res.Items) > 0 {
-		pages = append(pages, res.Items[0].Link)
+	newest := func() string { // the page of the feed's newest story, asked for only if need be
+		if res, err := feeds.Poll(ctx, a.client, site.feed.URL, feeds.Validators{}); err == nil && len(res.Items) > 0 {
+			return res.Items[0].Link
+		}
+		return ""
 	}
-	for _, page := range pages {
-		if resp, err := a.client.Get(ctx, fetch.Request{URL: page, Accept: "text/html"}); err == nil {
-			if d := feeds.Deployment(resp.Body); d != "" {
-				a.log.Debug("backfill: the site's deployment", slog.String("site", site.root.Host), slog.String("deployment", d))
-				return d
+	for _, page := range []func() string{func() string { return site.root.String() + "/" }, newest} {
+		if u := page(); u != "" {
+			if resp, err := a.client.Get(ctx, fetch.Request{URL: u, Accept: "text/html"}); err == nil {
+				if d := feeds.Deployment(resp.Body); d != "" {
+					a.log.Debug("backfill: the site's deployment", slog.String("site", site.root.Host), slog.String("deployment", d))
+					return d
+				}
 			}
 		}
 	}

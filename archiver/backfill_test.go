@@ -330,3 +330,26 @@ func TestBackfillAPIDown(t *testing.T) {
 		t.Errorf("asked for %d windows: %v", len(windows), windows)
 	}
 }
+
+// TestBackfillDeployment: the deployment number comes from the front page,
+// else from the page of the feed's newest story; with neither saying, the
+// content API is asked without one.
+func TestBackfillDeployment(t *testing.T) {
+	day := time.Date(2021, 3, 3, 0, 0, 0, 0, time.UTC)
+	site, a, _ := arcTest(t, nil)
+	site.SetPage("/", "<!DOCTYPE html><html><head><title>首页</title></head><body>首页</body></html>")
+	site.SetPage(feedstest.StoryPath(1), `<!DOCTYPE html><html><head><script id="fusion-metadata" type="application/javascript">window.Fusion=window.Fusion||{};Fusion.deployment="777";</script></head><body><p>正文。</p></body></html>`)
+	if _, err := a.Backfill(context.Background(), BackfillOptions{Since: day, Until: day}); err != nil {
+		t.Fatal(err)
+	}
+	if q := site.ArcQueries(); len(q) != 1 || q[0].Get("d") != "777" {
+		t.Errorf("asked %v, want d=777 from the newest story's page", q)
+	}
+	site.SetPage(feedstest.StoryPath(1), "<!DOCTYPE html><html><body><p>正文。</p></body></html>")
+	if _, err := a.Backfill(context.Background(), BackfillOptions{Since: day.AddDate(0, 0, 1), Until: day.AddDate(0, 0, 1)}); err != nil {
+		t.Fatal(err)
+	}
+	if q := site.ArcQueries(); len(q) != 2 || q[1].Has("d") {
+		t.Errorf("asked %v, want no d where no page says it", q)
+	}
+}
