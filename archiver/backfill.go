@@ -79,6 +79,24 @@ func (s *BackfillSummary) LogAttrs() []any {
 		slog.Int("commits", s.Commits), slog.String("duration", s.Duration.Round(time.Millisecond).String())}
 }
 
+// BackfillDays reads the days of archiver backfill's --since and --until
+// (YYYY-MM-DD; until "" for the day of now).
+func BackfillDays(since, until string, now time.Time) (BackfillOptions, error) {
+	opts := BackfillOptions{Until: now}
+	var err error
+	if opts.Since, err = time.Parse(time.DateOnly, since); err != nil {
+		return opts, fmt.Errorf("--since %q: give the first day to archive as YYYY-MM-DD", since)
+	}
+	if until != "" {
+		if opts.Until, err = time.Parse(time.DateOnly, until); err != nil || opts.Until.Before(opts.Since) {
+			return opts, fmt.Errorf("--until %q: give the last day to archive as YYYY-MM-DD, not before --since", until)
+		}
+	} else if today := now.Format(time.DateOnly); since > today {
+		return opts, fmt.Errorf("--since %s is after today (%s): give a day that has come", since, today)
+	}
+	return opts, nil
+}
+
 // ErrNoArcSite means no feed names an Arc site to backfill from.
 var ErrNoArcSite = errors.New("no feed has arc_website: set feeds[].arc_website to the Arc site id of the feed's site (rfa-mandarin for RFA's Mandarin service)")
 

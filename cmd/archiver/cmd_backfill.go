@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver"
@@ -22,16 +21,9 @@ func runBackfillCommand(ctx context.Context, args []string, p proc) error {
 	if err != nil {
 		return err
 	}
-	opts := archiver.BackfillOptions{Until: time.Now().In(cfg.Location)}
-	if opts.Since, err = time.Parse(time.DateOnly, *since); err != nil {
-		return &usageError{fmt.Sprintf("backfill: --since %q: give the first day to archive as YYYY-MM-DD", *since)}
-	}
-	if *until != "" {
-		if opts.Until, err = time.Parse(time.DateOnly, *until); err != nil || opts.Until.Before(opts.Since) {
-			return &usageError{fmt.Sprintf("backfill: --until %q: give the last day to archive as YYYY-MM-DD, not before --since", *until)}
-		}
-	} else if today := opts.Until.Format(time.DateOnly); *since > today {
-		return &usageError{fmt.Sprintf("backfill: --since %s is after today (%s): give a day that has come", *since, today)}
+	opts, err := archiver.BackfillDays(*since, *until, time.Now().In(cfg.Location))
+	if err != nil {
+		return &usageError{"backfill: " + err.Error()}
 	}
 	if bar != nil && !f.json {
 		opts.Progress = bar.Show
