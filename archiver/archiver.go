@@ -61,9 +61,7 @@ const remoteTimeout = 10 * time.Minute
 func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 	sum := &Summary{Start: a.now()}
 	defer func() { sum.Duration = time.Since(sum.Start) }()
-	opts := a.cfg.StoreOptions()
-	opts.Logger = a.log
-	st, err := store.Open(ctx, opts)
+	st, err := openStore(ctx, a.cfg, a.log)
 	if err != nil {
 		return sum, err
 	}
@@ -92,6 +90,13 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 		}
 	}
 	return sum, a.finish(ctx, st, s, sum)
+}
+
+// openStore opens the store of cfg, logging to log.
+func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger) (*store.Store, error) {
+	opts := cfg.StoreOptions()
+	opts.Logger = log
+	return store.Open(ctx, opts)
 }
 
 // needsIndex reports whether a pass has anything to look up in the index

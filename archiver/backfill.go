@@ -13,7 +13,6 @@ import (
 	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/feeds/fetch"
-	"github.com/rfa-archive/archiver/store"
 )
 
 // A feed only lists the last days' stories; archiver backfill reads the
@@ -212,7 +211,7 @@ func (a *Archiver) deployment(ctx context.Context, site *arcSite) string {
 // with more stories than the content API pages through is walked in two
 // halves.
 func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
-	st, err := b.openStore(ctx)
+	st, err := openStore(ctx, b.cfg, b.log)
 	if err != nil {
 		return err
 	}
@@ -238,11 +237,4 @@ func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
 		index: indexPosts(st, true), byTitle: indexTitles(st), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st.Media())}
 	complete := ww.pages(ctx, page, err)
 	return ww.finish(ctx, key, complete)
-}
-
-// openStore opens the store for a window.
-func (b *backfill) openStore(ctx context.Context) (*store.Store, error) {
-	opts := b.cfg.StoreOptions()
-	opts.Logger = b.log
-	return store.Open(ctx, opts)
 }

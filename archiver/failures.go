@@ -77,9 +77,7 @@ func WriteFailures(w io.Writer, recs []FailureRecord) error {
 // RetryNow makes the failed articles of urls (all, when there is none) due
 // at the next pass, those given up too, and reports how many there were.
 func RetryNow(ctx context.Context, cfg *config.Config, urls []string, log *slog.Logger) (int, error) {
-	opts := cfg.StoreOptions()
-	opts.Logger = log
-	st, err := store.Open(ctx, opts)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return 0, err
 	}

@@ -15,9 +15,7 @@ import (
 // a feed lists them. With undo, it takes them back: the next pass archives
 // them again. It reports how many articles it forgot or took back.
 func Forget(ctx context.Context, cfg *config.Config, urls []string, undo bool, log *slog.Logger) (int, error) {
-	opts := cfg.StoreOptions()
-	opts.Logger = log
-	st, err := store.Open(ctx, opts)
+	st, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return 0, err
 	}

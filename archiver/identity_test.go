@@ -3,13 +3,14 @@ package archiver
 import (
 	"context"
 	"fmt"
-	"github.com/rfa-archive/archiver/store"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rfa-archive/archiver/store"
 
 	"github.com/rfa-archive/archiver/feeds/feedstest"
 	"github.com/rfa-archive/archiver/store/storetest"
