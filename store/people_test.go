@@ -63,6 +63,25 @@ func writeCommit(t *testing.T, s *store.Store, name, from string) {
 	}
 }
 
+// pushedForgettingX is a store with a remote, that archived a and x,
+// forgot x, and pushed; it is closed.
+func pushedForgettingX(t *testing.T) (root, remote string, opts store.Options) {
+	t.Helper()
+	root, remote, opts = withRemote(t)
+	ctx := context.Background()
+	s := mustOpen(t, opts)
+	writeCommit(t, s, "2025-01-01-a.md", "https://example.org/a")
+	writeCommit(t, s, "2025-01-01-x.md", "https://example.org/x")
+	if err := s.Forget(ctx, []string{"https://example.org/x"}, []string{"2025-01-01-x.md"}, "Forget x\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	return root, remote, opts
+}
+
 // TestTakedownPulledInRebase: a post taken down on the forge, pulled by
 // a rebase (the store has a commit not pushed), is remembered.
 func TestTakedownPulledInRebase(t *testing.T) {
@@ -93,25 +112,15 @@ func TestTakedownPulledInRebase(t *testing.T) {
 // the list yet; it is taken down meanwhile, and remembered once the
 // person commits.
 func TestTakedownRememberedLater(t *testing.T) {
-	root, remote, opts := withRemote(t)
+	root, remote, opts := pushedForgettingX(t)
 	ctx := context.Background()
-	s := mustOpen(t, opts)
-	writeCommit(t, s, "2025-01-01-a.md", "https://example.org/a")
-	writeCommit(t, s, "2025-01-01-x.md", "https://example.org/x")
-	if err := s.Forget(ctx, []string{"https://example.org/x"}, []string{"2025-01-01-x.md"}, "Forget x\n"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Push(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
 	onTheForge(t, root, remote, func(clone string) { storetest.Git(t, clone, "rm", "--quiet", "_posts/2025-01-01-a.md") })
 	// A person takes x back by hand, not committed yet.
 	list := filepath.Join(opts.Path, store.ForgottenFile)
 	data, _ := os.ReadFile(list)
 	storetest.WriteFile(t, list, strings.ReplaceAll(string(data), "https://example.org/x\n", ""))
 
-	s = mustOpen(t, opts)
+	s := mustOpen(t, opts)
 	s.Pull(ctx)
 	if !slices.Contains(s.TakenDown(), "https://example.org/a") {
 		t.Errorf("taken down %q while the takedown waits, want a: a pass would archive it again", s.TakenDown())
@@ -371,24 +380,14 @@ func TestTakedownCacheLost(t *testing.T) {
 // its own, not pushed) while a person took x back on the forge: the pull
 // replays archiver's commit; the list keeps a and not x.
 func TestForgetBesideRemoteUnforget(t *testing.T) {
-	root, remote, opts := withRemote(t)
+	root, remote, opts := pushedForgettingX(t)
 	ctx := context.Background()
-	s := mustOpen(t, opts)
-	writeCommit(t, s, "2025-01-01-a.md", "https://example.org/a")
-	writeCommit(t, s, "2025-01-01-x.md", "https://example.org/x")
-	if err := s.Forget(ctx, []string{"https://example.org/x"}, []string{"2025-01-01-x.md"}, "Forget x\n"); err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Push(ctx); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
 	onTheForge(t, root, remote, func(clone string) {
 		list := filepath.Join(clone, store.ForgottenFile)
 		data, _ := os.ReadFile(list)
 		storetest.WriteFile(t, list, strings.ReplaceAll(string(data), "https://example.org/x\n", ""))
 	})
-	s = mustOpen(t, opts)
+	s := mustOpen(t, opts)
 	defer s.Close()
 	if err := s.Forget(ctx, []string{"https://example.org/a"}, []string{"2025-01-01-a.md"}, "Forget a\n"); err != nil {
 		t.Fatal(err)
