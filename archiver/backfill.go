@@ -13,6 +13,7 @@ import (
 	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store"
 )
 
 // A feed only lists the last days' stories; archiver backfill reads the
@@ -116,13 +117,22 @@ func (a *Archiver) Backfill(ctx context.Context, opts BackfillOptions) (*Backfil
 	windows := months(opts.Since, opts.Until)
 	b := &backfill{Archiver: a, sum: sum, opts: opts, failing: map[*arcSite]int{},
 		progress: Progress{Windows: len(windows) * len(sites), Start: sum.Start}}
+	var before state // what earlier backfills walked: skipped without opening the store, which takes a while in a large archive
+	if err := store.ReadState(ctx, a.cfg.Store.Path, &before); err != nil {
+		before = state{}
+	}
 	left := map[*arcSite]int{} // windows not asked for: the site's content API is down
 	for _, w := range windows {
 		for _, site := range sites {
-			if b.failing[site] >= maxFailingWindows {
+			switch {
+			case walked(&before, site, w):
+				sum.Before++
+			case b.failing[site] >= maxFailingWindows:
 				left[site]++
-			} else if err := b.walk(ctx, site, w); err != nil {
-				return sum, err
+			default:
+				if err := b.walk(ctx, site, w); err != nil {
+					return sum, err
+				}
 			}
 			b.progress.WindowsDone++
 		}
@@ -186,25 +196,29 @@ func (a *Archiver) arcSites(ctx context.Context) []*arcSite {
 // content API is asked with: from its front page, or else from the page of
 // the feed's newest story. "" if neither says.
 func (a *Archiver) deployment(ctx context.Context, site *arcSite) string {
-	newest := func() string { // the page of the feed's newest story, asked for only if need be
+	d := a.deploymentOf(ctx, site.root.String()+"/")
+	if d == "" {
 		if res, err := feeds.Poll(ctx, a.client, site.feed.URL, feeds.Validators{}); err == nil && len(res.Items) > 0 {
-			return res.Items[0].Link
+			d = a.deploymentOf(ctx, res.Items[0].Link)
 		}
-		return ""
 	}
-	for _, page := range []func() string{func() string { return site.root.String() + "/" }, newest} {
-		if u := page(); u != "" {
-			if resp, err := a.client.Get(ctx, fetch.Request{URL: u, Accept: "text/html"}); err == nil {
-				if d := feeds.Deployment(resp.Body); d != "" {
-					a.log.Debug("backfill: the site's deployment", slog.String("site", site.root.Host), slog.String("deployment", d))
-					return d
-				}
-			}
-		}
+	if d != "" {
+		a.log.Debug("backfill: the site's deployment", slog.String("site", site.root.Host), slog.String("deployment", d))
+		return d
 	}
 	a.log.Warn("backfill: no page of the site says its deployment (Fusion.deployment); the content API is asked without it",
 		slog.String("site", site.root.Host))
 	return ""
+}
+
+// deploymentOf is the deployment number the page says, "" if it says none
+// or cannot be fetched.
+func (a *Archiver) deploymentOf(ctx context.Context, page string) string {
+	resp, err := a.client.Get(ctx, fetch.Request{URL: page, Accept: "text/html"})
+	if err != nil {
+		return ""
+	}
+	return feeds.Deployment(resp.Body)
 }
 
 // walk archives the stories of site in window w, in one commit. A window
@@ -218,7 +232,7 @@ func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
 	defer st.Close()
 	s := loadState(st, b.log)
 	key := w.key(site)
-	if walked(s, site, w) {
+	if walked(s, site, w) { // by another backfill since this one began
 		b.sum.Before++
 		return nil
 	}

@@ -44,9 +44,7 @@ func Forget(ctx context.Context, cfg *config.Config, urls []string, undo bool, l
 	index := indexPosts(st, false)
 	var names, from []string
 	for _, u := range urls {
-		if clean, err := feeds.CleanURL(nil, u); err == nil {
-			u = clean.String()
-		}
+		u = feeds.Clean(u)
 		if name := index[feeds.Key(u)]; name != "" {
 			names = append(names, name)
 			if p, ok := st.Post(name); ok && p.From != "" {

@@ -102,10 +102,7 @@ func (ww *windowWalk) story(ctx context.Context, raw json.RawMessage) error {
 		ww.log.Debug("backfill: content skipped", slog.String("window", ww.window.name()), slog.String("reason", err.Error()))
 		return nil
 	}
-	from := page.String()
-	if u, err := feeds.CleanURL(nil, from); err == nil {
-		from = u.String()
-	}
+	from := feeds.Clean(page.String())
 	key := feeds.Key(from)
 	if ww.forgotten[key] {
 		ww.sum.Skipped++ // taken down

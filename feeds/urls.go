@@ -13,6 +13,15 @@ var trackingParams = map[string]bool{
 	"mc_cid": true, "mc_eid": true, "_ga": true, "igshid": true, "spm": true,
 }
 
+// Clean is rawURL as CleanURL writes it, or as it is when it is no
+// absolute http(s) URL.
+func Clean(rawURL string) string {
+	if u, err := CleanURL(nil, rawURL); err == nil {
+		return u.String()
+	}
+	return rawURL
+}
+
 // CleanURL returns rawURL resolved against base (which may be nil), with
 // scheme and host in lower case, the default port, the fragment and tracking
 // parameters removed. It is the form an article's URL is shown and stored in.

@@ -176,10 +176,7 @@ func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) 
 	// The article's URL is where its page is, after redirects. Not the
 	// canonical URL the page declares: a page may declare anything, and
 	// identical pages at two URLs are still two articles.
-	from := pageURL.String()
-	if u, err := feeds.CleanURL(nil, from); err == nil {
-		from = u.String()
-	}
+	from := feeds.Clean(pageURL.String())
 	guid := firstNonEmpty(it.GUID, it.Link)
 	if feeds.Key(guid) == feeds.Key(from) {
 		guid = "" // says nothing from: does not
