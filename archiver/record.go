@@ -206,23 +206,32 @@ var errSamePage = errors.New("the link leads to the page of another article")
 // remember remembers a failed article, to try it again. Its first failure
 // counts (a FAILED line, exit status 1); after that it is parked.
 func (rc *recorder) remember(j job, kind Kind, err error) {
-	now := rc.sum.Start
-	fl, first := rc.state.fail(j.keys[0], j.item, j.update, kind, err, now)
-	f := Failure{URL: j.item.Link, Kind: kind, Reason: fl.Error, Permanent: fl.Permanent}
-	attrs := []any{slog.String("url", j.item.Link), slog.String("kind", string(kind)), slog.Bool("permanent", fl.Permanent),
+	f, first := failArticle(rc.state, rc.log, j.keys[0], j.item, j.update, kind, err, rc.sum.Start, rc.giveUp)
+	if first {
+		rc.sum.Failed = append(rc.sum.Failed, f)
+	} else {
+		rc.sum.Parked = append(rc.sum.Parked, f)
+	}
+}
+
+// failArticle remembers in s that the article of key (it; update, the post
+// it is an edit of) failed, gives it up once it has failed for giveUp, and
+// logs it. It reports the failure, and whether it is the first.
+func failArticle(s *state, log *slog.Logger, key string, it feeds.Item, update string, kind Kind, err error, now time.Time, giveUp time.Duration) (Failure, bool) {
+	fl, first := s.fail(key, it, update, kind, err, now)
+	f := Failure{URL: it.Link, Kind: kind, Reason: fl.Error, Permanent: fl.Permanent}
+	attrs := []any{slog.String("url", it.Link), slog.String("kind", string(kind)), slog.Bool("permanent", fl.Permanent),
 		slog.Int("attempts", fl.Attempts), slog.String("error", fl.Error)}
 	switch {
 	case first:
-		rc.sum.Failed = append(rc.sum.Failed, f)
-		rc.log.Error("article failed", attrs...)
-	case rc.giveUp > 0 && now.Sub(fl.First) >= rc.giveUp:
+		log.Error("article failed", attrs...)
+	case giveUp > 0 && now.Sub(fl.First) >= giveUp:
 		fl.GaveUp = now
-		rc.sum.Parked = append(rc.sum.Parked, f)
-		rc.log.Warn("article given up: it has failed since "+fl.First.UTC().Format(time.DateOnly)+"; archiver failures lists it, archiver retry URL tries it again", attrs...)
+		log.Warn("article given up: it has failed since "+fl.First.UTC().Format(time.DateOnly)+"; archiver failures lists it, archiver retry URL tries it again", attrs...)
 	default:
-		rc.sum.Parked = append(rc.sum.Parked, f)
-		rc.log.Warn("parked article failed again", append(attrs, slog.Time("next", fl.next()))...)
+		log.Warn("parked article failed again", append(attrs, slog.Time("next", fl.next()))...)
 	}
+	return f, first
 }
 
 // fileName is the name for a new post: its own, unless another article

@@ -213,14 +213,9 @@ func (ww *windowWalk) link(name, from, id string) error {
 // (one without a body, say): a failed article, tried again from its page
 // by the next passes, as any other.
 func (ww *windowWalk) storyFailed(it feeds.Item, err error) {
-	kind := kindOf(err)
-	fl, first := ww.state.fail(feeds.Key(it.Link), it, "", kind, err, ww.sum.Start)
-	attrs := []any{slog.String("url", it.Link), slog.String("kind", string(kind)), slog.String("error", fl.Error)}
+	f, first := failArticle(ww.state, ww.log, feeds.Key(it.Link), it, "", kindOf(err), err, ww.sum.Start, ww.cfg.Retry.GiveUp.Duration)
 	if first {
-		ww.sum.Failed = append(ww.sum.Failed, Failure{URL: it.Link, Kind: kind, Reason: fl.Error, Permanent: fl.Permanent})
-		ww.log.Error("article failed", attrs...)
-	} else {
-		ww.log.Warn("parked article failed again", attrs...)
+		ww.sum.Failed = append(ww.sum.Failed, f)
 	}
 }
 
