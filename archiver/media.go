@@ -52,14 +52,14 @@ func (a *Archiver) mediaOf(post *article.Post) []string {
 	})
 }
 
-// mediaFetcher downloads media during a pass, each once, several
-// workers at a time.
+// mediaFetcher downloads media during a pass (a window of a backfill),
+// each once, several workers at a time.
 type mediaFetcher struct {
 	*Archiver
 	known map[string]string // the store's media by URL, when the pass began: read only
 
 	mu   sync.Mutex
-	done map[string]*mediaDownload // this pass's downloads
+	done map[string]*mediaDownload // this pass's downloads; their bytes only until they are kept
 }
 
 type mediaDownload struct {
@@ -100,6 +100,17 @@ func (m *mediaFetcher) fetch(ctx context.Context, urls []string) []mediaFile {
 	return files
 }
 
+// kept lets go of the bytes of f, in the store now: a later post of the
+// pass that shows it finds it there. Those waiting for its download have
+// them still.
+func (m *mediaFetcher) kept(f mediaFile) {
+	ready := make(chan struct{})
+	close(ready)
+	m.mu.Lock()
+	m.done[f.url] = &mediaDownload{ready: ready, file: mediaFile{url: f.url, name: f.name}}
+	m.mu.Unlock()
+}
+
 // ErrNotMedia means what a media URL gave is no image (no audio).
 var ErrNotMedia = errors.New("not an image or audio file")
 
@@ -132,14 +143,18 @@ func (m *mediaFetcher) resized(raw string) string {
 	return u.String()
 }
 
+// mediaTypes are the file extensions of the media types
+// http.DetectContentType tells that archiver keeps.
+var mediaTypes = map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "image/bmp": "bmp",
+	"audio/mpeg": "mp3", "audio/wave": "wav", "audio/aiff": "aiff", "application/ogg": "ogg"}
+
 // mediaType is the file extension of data by its bytes, "" when it is
 // no image or audio archiver keeps.
 func mediaType(data []byte) string {
-	types := map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "image/bmp": "bmp",
-		"audio/mpeg": "mp3", "audio/wave": "wav", "audio/aiff": "aiff", "application/ogg": "ogg"}
+	if ext := mediaTypes[http.DetectContentType(data)]; ext != "" {
+		return ext
+	}
 	switch {
-	case types[http.DetectContentType(data)] != "":
-		return types[http.DetectContentType(data)]
 	case len(data) > 12 && string(data[4:12]) == "ftypavif":
 		return "avif"
 	case len(data) > 12 && bytes.HasPrefix(data[4:], []byte("ftypM4A")):
@@ -159,16 +174,18 @@ func cutShort(ctx context.Context, files []mediaFile) bool {
 // mediaKey is the key of a post's medium that failed, in state.Failures.
 func mediaKey(post, url string) string { return "media " + post + " " + url }
 
-// keepMedia writes the media files of the post name (made from the feed
+// keep writes the media files of the post name (made from the feed
 // entry of feedURL) to st, and returns the path of each kept file by its
 // URL; those that failed are remembered in s as failures (failed says
 // each, and whether it is the first failure).
-func keepMedia(st *store.Store, s *state, name string, post *article.Post, feedURL string, files []mediaFile, now time.Time,
+func (m *mediaFetcher) keep(st *store.Store, s *state, name string, post *article.Post, feedURL string, files []mediaFile, now time.Time,
 	failed func(Failure, bool)) map[string]string {
 	local := map[string]string{}
 	for _, f := range files {
 		if f.err == nil && f.data != nil {
-			f.err = st.WriteMedia(f.url, f.name, f.data)
+			if f.err = st.WriteMedia(f.url, f.name, f.data); f.err == nil {
+				m.kept(f)
+			}
 		}
 		key := mediaKey(name, f.url)
 		if f.err != nil {

@@ -25,6 +25,7 @@ type recorder struct {
 	sum       *Summary
 	log       *slog.Logger
 	loc       *time.Location // of the dates in file names
+	media     *mediaFetcher  // the pass's
 }
 
 // record keeps the result of one job.
@@ -52,7 +53,7 @@ func (rc *recorder) record(r result) {
 		}
 	}
 	if len(r.media) > 0 {
-		local := keepMedia(rc.st, rc.state, name, r.post, j.feed.URL, r.media, rc.sum.Start, rc.mediaFailed)
+		local := rc.media.keep(rc.st, rc.state, name, r.post, j.feed.URL, r.media, rc.sum.Start, rc.mediaFailed)
 		r.post.Body = article.LocalMedia(r.post.Body, local, r.post.Audio)
 	}
 	data, err := renderChecked(r.post)
@@ -119,7 +120,7 @@ func (rc *recorder) recordMedia(r result) {
 		delete(rc.state.Failures, j.keys[0]) // the post is gone
 		return
 	}
-	local := keepMedia(rc.st, rc.state, j.update, &article.Post{Title: j.item.Title}, j.item.Feed, r.media, rc.sum.Start, rc.mediaFailed)
+	local := rc.media.keep(rc.st, rc.state, j.update, &article.Post{Title: j.item.Title}, j.item.Feed, r.media, rc.sum.Start, rc.mediaFailed)
 	data, err := localize(old, local)
 	if err == nil && string(data) != string(old) {
 		err = rc.st.Write(j.update, data)

@@ -165,7 +165,7 @@ func (ww *windowWalk) archive(ctx context.Context, story *article.Story, page *u
 		if cutShort(ctx, files) {
 			return ctx.Err()
 		}
-		local := keepMedia(ww.st, ww.state, name, post, ww.site.feed.URL, files, ww.sum.Start, ww.mediaFailed)
+		local := ww.media.keep(ww.st, ww.state, name, post, ww.site.feed.URL, files, ww.sum.Start, ww.mediaFailed)
 		post.Body = article.LocalMedia(post.Body, local, post.Audio)
 	}
 	data, err := renderChecked(post)
