@@ -81,8 +81,11 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 		p := pl.plan(results)
 		a.begin(p, s, sum)
 		rc := &recorder{st: st, state: s, index: index, known: p.known, forgotten: forgotten,
-			sum: sum, log: a.log, loc: a.cfg.Location, giveUp: a.cfg.Retry.GiveUp.Duration, media: a.newMediaFetcher(maps.Clone(st.Media()))}
-		a.run(ctx, p.jobs, rc.media, rc.record)
+			sum: sum, log: a.log, loc: a.cfg.Location, giveUp: a.cfg.Retry.GiveUp.Duration}
+		if len(p.jobs) > 0 {
+			rc.media = a.newMediaFetcher(st)
+			a.run(ctx, p.jobs, rc.media, rc.record)
+		}
 		if ctx.Err() == nil {
 			// Only a pass that handled every entry may let the next one
 			// skip an unchanged feed.

@@ -248,7 +248,7 @@ func (b *backfill) walk(ctx context.Context, site *arcSite, w window) error {
 	}
 	st.Label("Backfill " + w.name()) // should this run be killed, the next one commits the window's posts as that
 	ww := &windowWalk{backfill: b, site: site, window: w, st: st, state: s,
-		index: indexPosts(st, true), byTitle: indexTitles(st), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st.Media())}
+		index: indexPosts(st, true), byTitle: indexTitles(st), forgotten: forgottenKeys(st), media: b.newMediaFetcher(st)}
 	complete := ww.pages(ctx, page, err)
 	return ww.finish(ctx, key, complete)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -56,6 +57,7 @@ func (a *Archiver) mediaOf(post *article.Post) []string {
 // each once, several workers at a time.
 type mediaFetcher struct {
 	*Archiver
+	st    *store.Store
 	known map[string]string // the store's media by URL, when the pass began: read only
 
 	mu   sync.Mutex
@@ -67,15 +69,22 @@ type mediaDownload struct {
 	file  mediaFile
 }
 
-func (a *Archiver) newMediaFetcher(known map[string]string) *mediaFetcher {
-	return &mediaFetcher{Archiver: a, known: known, done: map[string]*mediaDownload{}}
+// newMediaFetcher is the media fetcher of a pass (a window) on st. It
+// reads what media st has only when media are kept: in a large archive
+// that takes a while.
+func (a *Archiver) newMediaFetcher(st *store.Store) *mediaFetcher {
+	known := map[string]string{}
+	if a.cfg.Media.Images || a.cfg.Media.Audio {
+		known = maps.Clone(st.Media()) // the store's changes as the pass writes media
+	}
+	return &mediaFetcher{Archiver: a, st: st, known: known, done: map[string]*mediaDownload{}}
 }
 
 // fetch returns the media files of urls.
 func (m *mediaFetcher) fetch(ctx context.Context, urls []string) []mediaFile {
 	var files []mediaFile
 	for _, u := range urls {
-		if name := m.known[u]; name != "" {
+		if name := m.known[u]; name != "" && m.st.HasMedia(name) {
 			files = append(files, mediaFile{url: u, name: name})
 			continue
 		}

@@ -197,3 +197,22 @@ func TestPassStoppedInMedia(t *testing.T) {
 		t.Errorf("the post does not show its images from the archive:\n%s", body)
 	}
 }
+
+// TestPassMediaRemoved: an image a person removed from the store is
+// downloaded again for the next post that shows it.
+func TestPassMediaRemoved(t *testing.T) {
+	site, images, a, archive, _ := mediaSite(t, 1)
+	pass(t, a)
+	lead := store.MediaName(feedstest.Image(102), "png")
+	storetest.Git(t, archive, "rm", "--quiet", store.MediaDir+"/"+lead)
+	storetest.Git(t, archive, "commit", "--quiet", "-m", "Not this picture")
+	site.ListStories(2) // with story 1's lead image
+	site.SetPage(feedstest.StoryPath(2), `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="storypagemaincol"><h1>图片报道2</h1>
+<div id="headerimg"><img src="`+images.URL+`/radiofreeasia/lead-2.png"></div><div id="storytext"><p>第一段。</p></div></div></body></html>`)
+	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("the second pass: %s", got)
+	}
+	if _, err := os.Stat(filepath.Join(archive, store.MediaDir, lead)); err != nil || images.Hits("/radiofreeasia/lead-2.png") != 2 {
+		t.Errorf("the removed image is not kept again for story 2 (%v; downloaded %d times)", err, images.Hits("/radiofreeasia/lead-2.png"))
+	}
+}

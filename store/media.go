@@ -52,7 +52,9 @@ func (s *Store) WriteMedia(url, name string, data []byte) error {
 // downloads, nothing else.
 const mediaIndex = "media.tsv"
 
-// Media are the media files of the store by the URL each came from.
+// Media are the media files of the store by the URL each came from, as
+// archiver wrote them: a file a person removed since is still listed (see
+// HasMedia). The map is the store's: it changes as media are written.
 func (s *Store) Media() map[string]string {
 	if s.media != nil {
 		return s.media
@@ -66,12 +68,18 @@ func (s *Store) Media() map[string]string {
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		url, name, ok := strings.Cut(sc.Text(), "\t")
-		if _, err := os.Stat(filepath.Join(s.dir, MediaDir, name)); ok && err == nil {
+		if url, name, ok := strings.Cut(sc.Text(), "\t"); ok {
 			s.media[url] = name
 		}
 	}
 	return s.media
+}
+
+// HasMedia reports whether the media file name is in the work tree. It
+// may be asked from several goroutines.
+func (s *Store) HasMedia(name string) bool {
+	_, err := os.Stat(filepath.Join(s.dir, MediaDir, name))
+	return validMedia.MatchString(name) && err == nil
 }
 
 func (s *Store) rememberMedia(url, name string) error {
