@@ -3,19 +3,19 @@ package archiver
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
-	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/archiver/posts"
+	"github.com/rfa-archive/archiver/archiver/retry"
+	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/feeds"
-	"github.com/rfa-archive/archiver/store"
 )
 
 // Forget records the articles of urls as removed from the archive: their
 // posts, if archived, are removed, and no pass archives them again while
 // a feed lists them. With undo, it takes them back: the next pass archives
 // them again. It reports how many articles it forgot or took back.
-func Forget(ctx context.Context, cfg *config.Config, urls []string, undo bool, log *slog.Logger) (int, error) {
-	st, err := openStore(ctx, cfg, log)
+func (a *Archiver) Forget(ctx context.Context, urls []string, undo bool) (int, error) {
+	st, err := wire.OpenStore(ctx, a.Config, a.Log)
 	if err != nil {
 		return 0, err
 	}
@@ -31,21 +31,19 @@ func Forget(ctx context.Context, cfg *config.Config, urls []string, undo bool, l
 				forgotten = append(forgotten, u)
 			}
 		}
-		n, err := st.Unforget(ctx, forgotten, fmt.Sprintf("Archive again %d forgotten %s\n\n", len(forgotten), plural(len(forgotten), "article", "articles")))
+		n, err := st.Unforget(ctx, forgotten, fmt.Sprintf("Archive again %d forgotten %s\n\n", len(forgotten), posts.Plural(len(forgotten), "article", "articles")))
 		if err != nil || n == 0 {
 			return n, err
 		}
 		// The next pass reads every feed in full, not a 304: the articles
 		// taken back are in them.
-		s := loadState(st, log)
-		clear(s.Feeds)
-		return n, st.SaveState(s)
+		return n, st.SaveState(map[string]any{feedsSection: map[string]any{}})
 	}
-	index := indexPosts(st, false)
+	index := posts.NewIndex(st, false)
 	var names, from []string
 	for _, u := range urls {
 		u = feeds.Clean(u)
-		if name := index[feeds.Key(u)]; name != "" {
+		if name := index.Get(feeds.Key(u)); name != "" {
 			names = append(names, name)
 			if p, ok := st.Post(name); ok && p.From != "" {
 				u = p.From // as the post says it, so that its removal is not remembered again
@@ -53,16 +51,25 @@ func Forget(ctx context.Context, cfg *config.Config, urls []string, undo bool, l
 		}
 		from = append(from, u)
 	}
-	msg := fmt.Sprintf("Forget %d %s, removing %d %s\n\n", len(from), plural(len(from), "article", "articles"), len(names), plural(len(names), "post", "posts"))
+	msg := fmt.Sprintf("Forget %d %s, removing %d %s\n\n", len(from), posts.Plural(len(from), "article", "articles"), len(names), posts.Plural(len(names), "post", "posts"))
 	return len(from), st.Forget(ctx, from, names, msg)
 }
 
-// forgottenKeys are the keys of the articles the store does not take
-// again.
-func forgottenKeys(st *store.Store) map[string]bool {
-	keys := map[string]bool{}
-	for _, u := range st.TakenDown() {
-		keys[feeds.Key(u)] = true
+// RetryNow makes the failures of urls (all, when there is none) due at the
+// next pass, those given up too, and reports how many there were.
+func (a *Archiver) RetryNow(ctx context.Context, urls []string) (int, error) {
+	st, err := a.Open(ctx)
+	if err != nil {
+		return 0, err
 	}
-	return keys
+	defer st.Close()
+	book, err := retry.Load(st, 0, a.Log)
+	if err != nil {
+		return 0, err
+	}
+	n := book.RetryNow(urls)
+	if n == 0 {
+		return 0, nil
+	}
+	return n, st.SaveState(map[string]any{retry.Section: book})
 }

@@ -7,29 +7,31 @@ import (
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/archiver/posts"
+	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds"
 )
 
-// job is one article to archive.
+// job is one article to archive, or a medium of a post to keep.
 type job struct {
 	item   feeds.Item
-	keys   []string     // item.Keys()
+	keys   []string     // item.Keys(); a medium's: its failure's key
 	feed   *config.Feed // the feed that listed it
 	update string       // the post's file name when the article is archived: its entry changed
 	guid   string       // the post with the item's guid, when only the guid matched: the fetch tells
-	media  bool         // a medium (item.Link) of the post update, not an article
-	retry  *failed      // its earlier failure, if it failed before
+	retry  *retry.Failure
 }
 
 // due reports whether the job is to be done now: a new article is, a
 // failed one once its retry delay has passed.
-func (j job) due(now time.Time) bool { return j.retry == nil || !j.retry.next().After(now) }
+func (j job) due(now time.Time) bool { return j.retry == nil || !j.retry.Next().After(now) }
 
-// givenUp reports whether the article of keys failed for so long that it
-// was given up: it is not tried again, unless archiver retry says so.
-func (pl *planner) givenUp(key string) bool {
-	f := pl.state.Failures[key]
-	return f != nil && !f.GaveUp.IsZero()
+// medium reports whether the job is a medium of a post, not an article.
+func (j job) medium() bool { return j.retry != nil && j.retry.Medium != nil }
+
+// story is the job as the writer knows it.
+func (j job) story() posts.Story {
+	return posts.Story{Item: j.item, Keys: j.keys, Feed: j.feed.Name, Update: j.update}
 }
 
 // plan is what a pass is to do, decided from the feeds' answers, the saved
@@ -38,9 +40,9 @@ type plan struct {
 	jobs        []job // due now, newest first
 	waiting     []job // failed earlier and not due yet
 	polls       []Poll
-	notModified int       // feeds that answered 304
-	failed      []Failure // feeds that failed
-	skipped     []skip    // entries not fetched
+	notModified int             // feeds that answered 304
+	failed      []retry.Failure // feeds that failed
+	skipped     []skip          // entries not fetched
 	validators  map[string]feeds.Validators
 	seen        map[string]seen // entries to remember as seen now (an edited one is seen once its edit is archived)
 	resolved    []string        // keys of failures done with: archived meanwhile, or their post is gone
@@ -57,7 +59,8 @@ type skip struct {
 type planner struct {
 	cfg       *config.Config
 	state     *state
-	index     postIndex
+	book      *retry.Book
+	index     *posts.Index
 	forgotten map[string]bool     // keys of articles not to archive again (see Forget)
 	trusted   func(*url.URL) bool // whether a link may be fetched
 	holds     func(string) bool   // whether the store has the post of that name
@@ -78,8 +81,8 @@ func (pl *planner) plan(results []polled) *plan {
 	}
 	pl.retries()
 	pl.p.known = maps.Clone(pl.handled)
-	for _, fl := range pl.state.Failures {
-		if fl.Kind == KindMedia {
+	for _, fl := range pl.book.All {
+		if fl.Item == nil {
 			continue
 		}
 		for _, k := range fl.Item.Keys() {
@@ -97,7 +100,7 @@ func (pl *planner) feed(r polled) {
 	f, p := r.feed, pl.p
 	if r.err != nil {
 		p.polls = append(p.polls, Poll{f.Name, PollError})
-		p.failed = append(p.failed, Failure{URL: f.URL, Kind: KindFeed, Reason: reason(r.err)})
+		p.failed = append(p.failed, retry.Failure{URL: f.URL, Kind: retry.KindFeed, Reason: retry.Reason(r.err)})
 		return
 	}
 	p.validators[f.URL] = r.res.Validators
@@ -136,7 +139,7 @@ func (pl *planner) entry(f *config.Feed, it feeds.Item) (job, bool) {
 	if pl.taken(keys, prev.Page) {
 		return job{}, false // taken down, or forgotten
 	}
-	name, guid := pl.index.resolve(keys, prev.Page)
+	name, guid := pl.index.Resolve(keys, prev.Page)
 	if u, err := url.Parse(it.Link); err != nil || !pl.trusted(u) {
 		if name == "" {
 			pl.p.skipped = append(pl.p.skipped, skip{f.Name, it.Link,
@@ -145,11 +148,11 @@ func (pl *planner) entry(f *config.Feed, it feeds.Item) (job, bool) {
 		return job{}, false
 	}
 	now := seen{Hash: hash, At: pl.now, Page: prev.Page}
-	if pl.givenUp(keys[0]) {
+	if pl.book.GivenUp(keys[0]) {
 		pl.p.seen[key] = now
 		return job{}, false
 	}
-	j := job{item: it, keys: keys, feed: f, guid: guid, retry: pl.state.Failures[keys[0]]}
+	j := job{item: it, keys: keys, feed: f, guid: guid, retry: pl.book.Get(keys[0])}
 	if name != "" && wasSeen && prev.Hash != hash {
 		j.update = name // the story may have been edited
 		return j, true
@@ -167,43 +170,41 @@ func (pl *planner) taken(keys []string, page string) bool {
 // retries plans the earlier failures that the feeds do not list now (or
 // answered 304 for).
 func (pl *planner) retries() {
-	for key, fl := range pl.state.Failures {
-		if pl.queued[key] || pl.givenUp(key) {
+	for key, fl := range pl.book.All {
+		if pl.queued[key] || pl.book.GivenUp(key) {
+			continue
+		}
+		if fl.Medium != nil {
+			pl.retryMedium(key, fl)
 			continue
 		}
 		keys := fl.Item.Keys()
-		if fl.Kind == KindMedia {
-			keys = []string{key}
-		}
-		if fl.next().After(pl.now) {
+		if fl.Next().After(pl.now) {
 			// Not due: what became of it is looked at when it is.
-			pl.queue(job{item: fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: fl.Update, retry: fl})
-			continue
-		}
-		if fl.Kind == KindMedia {
-			pl.retryMedia(key, fl)
+			pl.queue(job{item: *fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: fl.Post, retry: fl})
 			continue
 		}
 		page := pl.state.Seen[seenKey(fl.Item.Feed, keys[0])].Page
-		name, guid := pl.index.resolve(keys, page)
-		if (fl.Update == "") != (name == "") || pl.taken(keys, page) {
+		name, guid := pl.index.Resolve(keys, page)
+		if (fl.Post == "") != (name == "") || pl.taken(keys, page) {
 			// A new article archived meanwhile from another feed, or an
 			// edit of a post that is gone from the store.
 			pl.p.resolved = append(pl.p.resolved, key)
 			continue
 		}
-		pl.queue(job{item: fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: name, guid: guid, retry: fl})
+		pl.queue(job{item: *fl.Item, keys: keys, feed: pl.cfg.FeedOf(fl.Item.Feed), update: name, guid: guid, retry: fl})
 	}
 }
 
-// retryMedia plans a medium of a post that failed: done with once the
+// retryMedium plans a medium of a post that failed: done with once the
 // post is gone, or media are no longer kept.
-func (pl *planner) retryMedia(key string, fl *failed) {
-	if !pl.holds(fl.Update) || !pl.cfg.Media.Images && !pl.cfg.Media.Audio {
+func (pl *planner) retryMedium(key string, fl *retry.Failure) {
+	j := job{keys: []string{key}, feed: pl.cfg.FeedOf(fl.Medium.Feed), update: fl.Post, retry: fl}
+	if j.due(pl.now) && (!pl.holds(fl.Post) || !pl.cfg.Media.Images && !pl.cfg.Media.Audio) {
 		pl.p.resolved = append(pl.p.resolved, key)
 		return
 	}
-	pl.queue(job{item: fl.Item, keys: []string{key}, feed: pl.cfg.FeedOf(fl.Item.Feed), update: fl.Update, media: true, retry: fl})
+	pl.queue(j)
 }
 
 func (pl *planner) queue(j job) {

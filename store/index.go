@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/rfa-archive/archiver/store/jekyll"
+
 	"bytes"
 	"context"
 	"io/fs"
@@ -158,6 +160,16 @@ func (s *Store) scan() error {
 	}
 	s.log.Debug("store: read every post's front matter", slog.Int("posts", len(s.posts)))
 	return nil
+}
+
+// readPost reads the identity of the post at path, named name; buf is a
+// buffer to read into.
+func readPost(path, name string, buf []byte) (Post, error) {
+	fm, err := jekyll.ReadHead(path, buf)
+	if err != nil {
+		return Post{}, err
+	}
+	return PostOf(name, fm), nil
 }
 
 // read records the post PostsDir/name.

@@ -19,6 +19,9 @@ const MediaDir = "media"
 // validMedia is the form of a media file's name: MediaName's.
 var validMedia = regexp.MustCompile(`^[0-9a-f]{32}\.[a-z0-9]{2,5}$`)
 
+// ValidMediaName reports whether WriteMedia takes a file of that name.
+func ValidMediaName(name string) bool { return validMedia.MatchString(name) }
+
 // MediaName is the name of the media file of data, of type ext (jpg).
 func MediaName(data []byte, ext string) string {
 	sum := sha256.Sum256(data)

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/rfa-archive/archiver/store/jekyll"
+
 	"bytes"
 	"cmp"
 	"context"
@@ -178,8 +180,8 @@ func (s *Store) removedBetween(ctx context.Context, from, to string) []Post {
 		if err != nil {
 			continue
 		}
-		if fm, err := ParseFrontMatter(data); err == nil && fm.From != "" {
-			removed = append(removed, postOf(name, fm))
+		if fm, err := jekyll.Parse(data); err == nil && fm.From != "" {
+			removed = append(removed, PostOf(name, fm))
 		}
 	}
 	return removed

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/rfa-archive/archiver/store/jekyll"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -166,7 +168,7 @@ func (s *Store) repair(ctx context.Context) error {
 			continue
 		}
 		if data, err := os.ReadFile(filepath.Join(s.dir, path)); err == nil && strings.HasPrefix(path, PostsDir+"/") {
-			if _, err := ParseFrontMatter(data); err != nil {
+			if _, err := jekyll.Parse(data); err != nil {
 				s.log.Warn("store: a post an interrupted run wrote does not read back; it is left uncommitted: run archiver verify",
 					slog.String("file", path), slog.String("reason", err.Error()))
 				s.others = append(s.others, path)

@@ -7,6 +7,10 @@
 package store
 
 import (
+	"encoding/json"
+
+	"github.com/rfa-archive/archiver/store/jekyll"
+
 	"cmp"
 	"context"
 	"errors"
@@ -54,8 +58,8 @@ type Post struct {
 	Title    string
 }
 
-// postOf is the post name as its front matter fm describes it.
-func postOf(name string, fm *FrontMatter) Post {
+// PostOf is the post name as its front matter fm describes it.
+func PostOf(name string, fm *jekyll.FrontMatter) Post {
 	return Post{Name: name, From: fm.From, Also: fm.Also, GUID: fm.GUID, Feed: fm.Feed, SourceID: fm.SourceID, Title: fm.Title}
 }
 
@@ -86,8 +90,9 @@ type Store struct {
 	// cacheStale says the cache of posts is behind s.posts (see
 	// writeCache).
 	cacheStale bool
-	label      string // see Label
-	labelled   bool   // the journal has the label
+	label      string                     // see Label
+	labelled   bool                       // the journal has the label
+	state      map[string]json.RawMessage // the saved state by section, once read (see LoadState)
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
@@ -212,6 +217,9 @@ func (s *Store) Read(name string) ([]byte, error) {
 // post with a plain ASCII slug. Nothing else can reach the file system.
 var validName = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9][a-z0-9-]{0,120}\.md$`)
 
+// ValidPostName reports whether Write takes a post of that name.
+func ValidPostName(name string) bool { return validName.MatchString(name) }
+
 // Write writes a post to PostsDir/name atomically: a reader, or a crash,
 // sees the old file or the new one, never part of one. It refuses a post
 // that has changes of a person's not yet committed.
@@ -223,7 +231,7 @@ func (s *Store) Write(name string, data []byte) error {
 		return fmt.Errorf("store: %s/%s has changes that someone made and did not commit: commit or discard them, "+
 			"and archiver writes it at the next pass", PostsDir, name)
 	}
-	fm, err := ParseFrontMatter(data)
+	fm, err := jekyll.Parse(data)
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", name, err)
 	}
@@ -237,7 +245,7 @@ func (s *Store) Write(name string, data []byte) error {
 	if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	s.posts[name] = postOf(name, fm)
+	s.posts[name] = PostOf(name, fm)
 	s.pending = append(s.pending, PostsDir+"/"+name)
 	return nil
 }

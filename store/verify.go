@@ -1,6 +1,8 @@
 package store
 
 import (
+	"github.com/rfa-archive/archiver/store/jekyll"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -27,9 +29,6 @@ func (p Problem) String() string {
 	}
 	return p.File + ": " + p.Message
 }
-
-// requiredKeys are the front matter keys every post has.
-var requiredKeys = []string{"layout", "title", "date", "from"}
 
 // jekyllPostName is the file name form Jekyll reads as a post; it skips
 // any other file in _posts without a word.
@@ -104,20 +103,20 @@ func (v *verifier) post(rel string, data []byte) {
 	} else if i := bytes.IndexFunc(data, func(r rune) bool { return unicode.Is(unicode.Cc, r) && r != '\n' && r != '\t' && r != '\r' }); i >= 0 {
 		v.add(rel, "the file holds a control character (%q at byte %d)", data[i], i)
 	}
-	fm, err := ParseFrontMatter(data)
+	fm, err := jekyll.Parse(data)
 	if err != nil {
 		v.add(rel, "%v", err)
 		return
 	}
-	for _, k := range requiredKeys {
+	for _, k := range jekyll.Required {
 		if val, ok := fm.Fields[k]; !ok || val == nil || val == "" {
 			v.add(rel, "front matter lacks %q", k)
 		}
 	}
-	switch d := fm.Fields["date"].(type) {
+	switch d := fm.Fields[jekyll.KeyDate].(type) {
 	case nil, time.Time:
 	case string:
-		if _, err := parseDate(d); err != nil {
+		if _, err := jekyll.ParseDate(d); err != nil {
 			v.add(rel, "%v", err)
 		}
 	default:

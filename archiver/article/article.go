@@ -21,6 +21,7 @@ import (
 
 	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
 // Maker makes posts. It is safe for concurrent use.
@@ -60,7 +61,7 @@ const acceptPages = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 // 410) is archived from the feed when the feed carries the story; any
 // other failure is an error, never a post made from a feed's teaser: a
 // failed fetch's wraps a *fetch.Error, any other is an *Error.
-func (m *Maker) Make(ctx context.Context, it feeds.Item, d Defaults) (*Post, error) {
+func (m *Maker) Make(ctx context.Context, it feeds.Item, d jekyll.Defaults) (*jekyll.Post, error) {
 	resp, err := m.client.Get(ctx, fetch.Request{URL: it.Link, Accept: acceptPages})
 	switch {
 	case err == nil:
@@ -77,7 +78,7 @@ func (m *Maker) Make(ctx context.Context, it feeds.Item, d Defaults) (*Post, err
 }
 
 // fromPage makes the post of a fetched page.
-func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d Defaults) (*Post, error) {
+func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d jekyll.Defaults) (*jekyll.Post, error) {
 	moved := feeds.Key(resp.URL) != feeds.Key(it.Link)
 	fail := func(err error) error { return &Error{URL: resp.URL, Moved: moved, Err: err} }
 	if moved && above(resp.URL, it.Link) {
@@ -151,7 +152,7 @@ const maxDescription = 300
 // Each value comes from the best source that has it: the page (its
 // embedded data, markup, JSON-LD, meta) before the feed, except the
 // publication time, which the feed's pubDate gives first.
-func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) (*Post, error) {
+func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d jekyll.Defaults) (*jekyll.Post, error) {
 	if err := checkComplexity([]byte(s.Body)); err != nil {
 		return nil, &Error{URL: pageURL.String(), Err: err}
 	}
@@ -181,7 +182,7 @@ func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) 
 	if feeds.Key(guid) == feeds.Key(from) {
 		guid = "" // says nothing from: does not
 	}
-	p := &Post{
+	p := &jekyll.Post{
 		Defaults:    d,
 		Title:       firstNonEmpty(s.Title, it.Title, from),
 		URL:         from,
@@ -201,7 +202,7 @@ func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d Defaults) 
 	if s.Image != nil {
 		p.Image = absolute(pageURL, s.Image.URL)
 	}
-	p.clean()
+	p.Clean()
 	return p, nil
 }
 

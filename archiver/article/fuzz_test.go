@@ -3,15 +3,13 @@ package article
 import (
 	"net/url"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/feeds/feedstest"
 	"github.com/rfa-archive/archiver/feeds/fetch"
-	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
 // The fuzz tests run in CI for a while (see .ci/run); a crasher found is
@@ -83,29 +81,13 @@ func FuzzFeedToPost(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Render: %v", err)
 			}
-			fm, err := store.ParseFrontMatter(out)
+			fm, err := jekyll.Parse(out)
 			if err != nil {
 				t.Fatalf("the post does not parse back: %v\n%s", err, out)
 			}
 			if fm.Title != post.Title || fm.From != post.URL {
 				t.Fatalf("round trip: title %q → %q, from %q → %q", post.Title, fm.Title, post.URL, fm.From)
 			}
-			if name := post.FileName(time.UTC); strings.ContainsAny(name, `/\`) || !utf8.ValidString(name) {
-				t.Fatalf("file name %q", name)
-			}
 		}
-	})
-}
-
-// FuzzTitle: any title round-trips through the front matter.
-func FuzzTitle(f *testing.F) {
-	for _, title := range hostileTitles {
-		f.Add(title)
-	}
-	f.Fuzz(func(t *testing.T, title string) {
-		if !utf8.ValidString(title) {
-			return // feeds are decoded to valid UTF-8 before a title exists
-		}
-		checkRoundTrip(t, title, "https://www.rfa.org/mandarin/x/")
 	})
 }

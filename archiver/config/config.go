@@ -13,16 +13,11 @@ import (
 	"net"
 	"os"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/rfa-archive/archiver/archiver/article"
-	"github.com/rfa-archive/archiver/feeds/fetch"
-	"github.com/rfa-archive/archiver/store"
 )
 
 // Config is config.yaml. README.md documents every key; keep them in step.
@@ -60,9 +55,17 @@ type Store struct {
 	Remote      string   `yaml:"remote"` // a git URL or path to pull from and push to
 	Branch      string   `yaml:"branch"` // the branch, here and at the remote; "" for the one checked out
 
-	AuthorName  string            `yaml:"-"` // of Author
-	AuthorEmail string            `yaml:"-"`
-	Credentials store.Credentials `yaml:"-"` // for Remote, from the environment
+	AuthorName  string      `yaml:"-"` // of Author
+	AuthorEmail string      `yaml:"-"`
+	Credentials Credentials `yaml:"-"` // for Remote, from the environment
+}
+
+// Credentials reach the store's remote; they come from the environment,
+// never from the file.
+type Credentials struct {
+	Token  string // $ARCHIVER_GIT_TOKEN, for an HTTPS remote
+	User   string // $ARCHIVER_GIT_USER, sent with Token
+	SSHKey string // $ARCHIVER_SSH_KEY, a private key file for an SSH remote
 }
 
 // Feed is one feed.
@@ -106,17 +109,33 @@ type Retry struct {
 
 // Defaults of the configuration.
 const (
-	DefaultListen      = "127.0.0.1:9180"
-	defaultAuthor      = "archiver <archiver@localhost>"
-	defaultConcurrency = 4
-	defaultLockTimeout = time.Minute
-	defaultSchedule    = 15 * time.Minute
-	defaultGiveUp      = 30 * 24 * time.Hour
-	minSchedule        = 10 * time.Millisecond
+	DefaultListen       = "127.0.0.1:9180"
+	defaultAuthor       = "archiver <archiver@localhost>"
+	defaultConcurrency  = 4
+	defaultPerHost      = 2
+	defaultAttempts     = 3
+	defaultTimeout      = 30 * time.Second
+	defaultBackoff      = time.Second
+	defaultMaxRetryWait = time.Minute
+	defaultMaxBodySize  = 10 << 20
+	defaultLockTimeout  = time.Minute
+	defaultSchedule     = 15 * time.Minute
+	defaultGiveUp       = 30 * 24 * time.Hour
+	minSchedule         = 10 * time.Millisecond
 )
 
+// PostDefaults are the front matter values every post of a feed gets,
+// its own or inherited (see FrontMatterOf).
+type PostDefaults struct {
+	Layout     string
+	Author     string
+	Tags       []string
+	Categories []string
+	Comments   bool
+}
+
 // defaultFrontMatter is the earlier tool's.
-var defaultFrontMatter = article.Defaults{
+var defaultFrontMatter = PostDefaults{
 	Layout:     "post",
 	Author:     "自由亚洲电台",
 	Tags:       []string{"自由亚洲电台"},
@@ -132,8 +151,8 @@ func (e *Error) Error() string { return e.Msg }
 
 // Env is what archiver takes from its environment.
 type Env struct {
-	ConfigPath  string            // $ARCHIVER_CONFIG: the configuration file when --config is not given
-	Credentials store.Credentials // $ARCHIVER_GIT_TOKEN, $ARCHIVER_GIT_USER, $ARCHIVER_SSH_KEY
+	ConfigPath  string      // $ARCHIVER_CONFIG: the configuration file when --config is not given
+	Credentials Credentials // $ARCHIVER_GIT_TOKEN, $ARCHIVER_GIT_USER, $ARCHIVER_SSH_KEY
 }
 
 // ReadEnv reads archiver's settings from the environment through getenv
@@ -142,7 +161,7 @@ type Env struct {
 func ReadEnv(getenv func(string) string) Env {
 	return Env{
 		ConfigPath: getenv("ARCHIVER_CONFIG"),
-		Credentials: store.Credentials{
+		Credentials: Credentials{
 			Token:  getenv("ARCHIVER_GIT_TOKEN"),
 			User:   getenv("ARCHIVER_GIT_USER"),
 			SSHKey: getenv("ARCHIVER_SSH_KEY"),
@@ -299,7 +318,7 @@ func goKind(t string) string {
 
 // FrontMatterOf is the front matter defaults for feed f: f's own values,
 // else the configuration's, else the earlier tool's.
-func (c *Config) FrontMatterOf(f *Feed) article.Defaults {
+func (c *Config) FrontMatterOf(f *Feed) PostDefaults {
 	d := defaultFrontMatter
 	for _, fm := range []*FrontMatter{&c.FrontMatter, &f.FrontMatter} {
 		if fm.Layout != nil {
@@ -329,40 +348,6 @@ func (c *Config) FeedOf(u string) *Feed {
 		}
 	}
 	return &Feed{URL: u, Name: u}
-}
-
-// FetchOptions are the HTTP client's options.
-func (c *Config) FetchOptions() fetch.Options {
-	return fetch.Options{
-		UserAgent:    c.HTTP.UserAgent,
-		Timeout:      c.HTTP.Timeout.Duration,
-		Attempts:     c.HTTP.Attempts,
-		Backoff:      c.HTTP.RetryBackoff.Duration,
-		MaxRetryWait: c.HTTP.MaxRetryWait.Duration,
-		MaxBodySize:  c.HTTP.MaxBodySize.Bytes,
-		PerHost:      c.HTTP.PerHost,
-		HostInterval: c.HTTP.HostDelay.Duration,
-		AllowedHosts: c.trustedHosts(),
-	}
-}
-
-// trustedHosts are the hosts fetched from besides the feeds': allowed_hosts,
-// and media.hosts when media are kept.
-func (c *Config) trustedHosts() []string {
-	if c.Media.Images || c.Media.Audio {
-		return append(slices.Clone(c.AllowedHosts), c.Media.Hosts...)
-	}
-	return c.AllowedHosts
-}
-
-// StoreOptions are the store's options.
-func (c *Config) StoreOptions() store.Options {
-	s := &c.Store
-	return store.Options{
-		Path: s.Path, Name: s.AuthorName, Email: s.AuthorEmail,
-		Remote: s.Remote, Branch: s.Branch, Credentials: s.Credentials,
-		LockWait: s.LockTimeout.Duration,
-	}
 }
 
 // HealthURL is the address of the daemon's /healthz as a client reaches

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/config"
-	"github.com/rfa-archive/archiver/store"
 )
 
 const minimal = "store: {path: archive}\nfeeds: [{url: 'https://www.rfa.org/arc/outboundfeeds/mandarin/rss/'}]\n"
@@ -60,7 +59,7 @@ func TestEnv(t *testing.T) {
 	env := config.ReadEnv(func(k string) string {
 		return map[string]string{"ARCHIVER_CONFIG": "/c.yaml", "ARCHIVER_GIT_TOKEN": "tok", "ARCHIVER_SSH_KEY": "/k"}[k]
 	})
-	if env.Path() != "/c.yaml" || (env.Credentials != store.Credentials{Token: "tok", SSHKey: "/k"}) {
+	if env.Path() != "/c.yaml" || (env.Credentials != config.Credentials{Token: "tok", SSHKey: "/k"}) {
 		t.Errorf("ReadEnv: %+v", env)
 	}
 	if p := (config.Env{}).Path(); p != "config.yaml" {
@@ -74,7 +73,7 @@ func TestEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Store.Credentials != env.Credentials || c.StoreOptions().Credentials != env.Credentials {
+	if c.Store.Credentials != env.Credentials {
 		t.Errorf("the store's credentials are not the environment's: %+v", c.Store.Credentials)
 	}
 	if _, err := config.Load(filepath.Join(t.TempDir(), "none.yaml"), env); err == nil || !strings.Contains(err.Error(), "not found") {

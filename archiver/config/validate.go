@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
-
-	"github.com/rfa-archive/archiver/feeds/fetch"
 )
 
 // checker collects the mistakes of one configuration file.
@@ -191,11 +189,11 @@ func (h *HTTP) validate(ck *checker) {
 	if h.UserAgent == "" {
 		h.UserAgent = UserAgent()
 	}
-	h.Timeout.parse(fetch.DefaultTimeout, "http.timeout", ck)
+	h.Timeout.parse(defaultTimeout, "http.timeout", ck)
 	h.HostDelay.parse(0, "http.host_delay", ck)
-	h.RetryBackoff.parse(fetch.DefaultBackoff, "http.retry_backoff", ck)
-	h.MaxRetryWait.parse(time.Minute, "http.max_retry_wait", ck)
-	h.MaxBodySize.parse(fetch.DefaultMaxBodySize, "http.max_body_size", ck)
+	h.RetryBackoff.parse(defaultBackoff, "http.retry_backoff", ck)
+	h.MaxRetryWait.parse(defaultMaxRetryWait, "http.max_retry_wait", ck)
+	h.MaxBodySize.parse(defaultMaxBodySize, "http.max_body_size", ck)
 	for _, n := range []struct {
 		key   string
 		v     *int
@@ -203,8 +201,8 @@ func (h *HTTP) validate(ck *checker) {
 		lower int
 	}{
 		{"concurrency", &h.Concurrency, defaultConcurrency, 1},
-		{"per_host", &h.PerHost, fetch.DefaultPerHost, 1},
-		{"attempts", &h.Attempts, fetch.DefaultAttempts, 1},
+		{"per_host", &h.PerHost, defaultPerHost, 1},
+		{"attempts", &h.Attempts, defaultAttempts, 1},
 	} {
 		if *n.v == 0 {
 			*n.v = n.def

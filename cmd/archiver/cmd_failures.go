@@ -3,8 +3,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
 
 	"github.com/rfa-archive/archiver/archiver"
+	"github.com/rfa-archive/archiver/archiver/retry"
+	"github.com/rfa-archive/archiver/archiver/wire"
+	"github.com/rfa-archive/archiver/store"
 )
 
 func runFailuresCommand(ctx context.Context, args []string, p proc) error {
@@ -12,11 +18,39 @@ func runFailuresCommand(ctx context.Context, args []string, p proc) error {
 	if err != nil {
 		return err
 	}
-	recs, err := archiver.Failures(ctx, cfg)
+	state, err := store.ReadState(ctx, cfg.Store.Path)
 	if err != nil {
 		return err
 	}
-	return archiver.WriteFailures(p.stdout, recs)
+	book, err := retry.Load(state, 0, discardLog)
+	if err != nil {
+		return err
+	}
+	return writeFailures(p.stdout, book.List())
+}
+
+// writeFailures writes failures as a table, as archiver failures lists
+// them.
+func writeFailures(w io.Writer, list []retry.Failure) error {
+	if len(list) == 0 {
+		_, err := fmt.Fprintln(w, "failures: no failed articles")
+		return err
+	}
+	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "URL\tKIND\tFIRST\tLAST\tATTEMPTS\tNEXT\tREASON")
+	for _, f := range list {
+		next := day(f.Next())
+		if !f.GaveUp.IsZero() {
+			next = "given up"
+		}
+		kind := string(f.Kind)
+		if f.Permanent {
+			kind += " (permanent)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.URL, kind, day(f.First), day(f.Last), f.Attempts, next, f.Reason)
+	}
+	return tw.Flush()
 }
 
 func runRetryCommand(ctx context.Context, args []string, p proc) error {
@@ -26,7 +60,11 @@ func runRetryCommand(ctx context.Context, args []string, p proc) error {
 	if err != nil {
 		return err
 	}
-	n, err := archiver.RetryNow(ctx, cfg, f.fs.Args(), discardLog)
+	tools, err := wire.New(cfg, discardLog)
+	if err != nil {
+		return err
+	}
+	n, err := archiver.New(tools).RetryNow(ctx, f.fs.Args())
 	if err != nil {
 		return err
 	}
@@ -48,7 +86,11 @@ func runForgetCommand(ctx context.Context, args []string, p proc) error {
 	if f.fs.NArg() == 0 {
 		return &usageError{"forget: name the articles' URLs"}
 	}
-	n, err := archiver.Forget(ctx, cfg, f.fs.Args(), *undo, discardLog)
+	tools, err := wire.New(cfg, discardLog)
+	if err != nil {
+		return err
+	}
+	n, err := archiver.New(tools).Forget(ctx, f.fs.Args(), *undo)
 	if err == nil && *undo {
 		fmt.Fprintf(p.stdout, "forget: %d articles are archived again while a feed lists them\n", n)
 	} else if err == nil {

@@ -3,9 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
+
+	"github.com/rfa-archive/archiver/archiver/daemon"
 )
 
 // healthError is why a daemon is not known to be healthy: exit status 1,
@@ -28,29 +28,8 @@ func runHealthcheckCommand(ctx context.Context, args []string, p proc) error {
 	if cfg.Listen == "off" {
 		return &healthError{fmt.Errorf("listen is off in %s: set listen (e.g. 127.0.0.1:9180) so that the daemon serves /healthz", *f.config)}
 	}
-	if err := askHealth(ctx, cfg.HealthURL(), *timeout, p.stdout); err != nil {
+	if err := daemon.AskHealth(ctx, cfg.HealthURL(), *timeout, p.stdout); err != nil {
 		return &healthError{err}
-	}
-	return nil
-}
-
-// askHealth gets /healthz at u and prints its answer.
-func askHealth(ctx context.Context, u string, timeout time.Duration, stdout io.Writer) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("no answer from the daemon at %s: %w", u, err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	fmt.Fprint(stdout, string(body))
-	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("%s answered %s", u, resp.Status)
 	}
 	return nil
 }

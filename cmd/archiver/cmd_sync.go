@@ -7,6 +7,7 @@ import (
 
 	"github.com/rfa-archive/archiver/archiver"
 	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/store"
 )
 
@@ -16,7 +17,7 @@ func runSyncCommand(ctx context.Context, args []string, p proc) error {
 	if err != nil {
 		return err
 	}
-	report := func(sum *archiver.Summary) { sum.Report(p.stderr) }
+	report := func(sum *archiver.Summary) { reportSync(p.stderr, sum) }
 	if f.json {
 		report = func(sum *archiver.Summary) { logReport(log, "sync finished", sum.LogAttrs(), sum.Failed) }
 	}
@@ -25,11 +26,11 @@ func runSyncCommand(ctx context.Context, args []string, p proc) error {
 
 // runSync makes one pass and reports it.
 func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, report func(*archiver.Summary)) error {
-	a, err := archiver.New(cfg, log)
+	tools, err := wire.New(cfg, log)
 	if err != nil {
 		return err
 	}
-	sum, err := a.Pass(ctx)
+	sum, err := archiver.New(tools).Pass(ctx)
 	if errors.Is(err, store.ErrUnusable) {
 		return err // nothing was done: one line says why
 	}
@@ -47,15 +48,4 @@ func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, report f
 		return errFailed
 	}
 	return nil
-}
-
-// logReport reports a run in the log, as msg with its numbers attrs and
-// a line for each failure: for a log that is JSON, so that all a command
-// writes is.
-func logReport(log *slog.Logger, msg string, attrs []any, failed []archiver.Failure) {
-	log.Info(msg, attrs...)
-	for _, f := range failed {
-		log.Error("FAILED", slog.String("url", f.URL), slog.String("reason", f.Reason),
-			slog.String("kind", string(f.Kind)), slog.Bool("permanent", f.Permanent))
-	}
 }

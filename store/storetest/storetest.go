@@ -1,10 +1,14 @@
-// Package storetest looks at an archive as its users do, for tests: with
-// the git CLI, and by reading its posts. Every package's tests use it;
-// none writes git helpers of its own.
+// Package storetest is the archive, for tests. It looks at an archive as
+// its users do, with the git CLI and by reading its posts; it has a store
+// in memory (Memory) for the tests of what writes one; and Suite checks
+// that a store behaves as archiver needs, the git store and Memory alike.
+// Every package's tests use it; none writes git helpers of its own.
 package storetest
 
 import (
 	_ "embed"
+	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
 // Git runs git in dir, as a person beside the archiver would (with an
@@ -44,12 +49,6 @@ func git(dir string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// Head is the commit at HEAD in dir.
-func Head(t testing.TB, dir string) string {
-	t.Helper()
-	return strings.TrimSpace(Git(t, dir, "rev-parse", "HEAD"))
-}
-
 // BranchHead is the commit of a branch in dir (a bare repository too), ""
 // if there is none.
 func BranchHead(dir, branch string) string {
@@ -60,16 +59,6 @@ func BranchHead(dir, branch string) string {
 	return out
 }
 
-// CheckRepo fails the test unless the repository at dir passes `git fsck
-// --strict` and its work tree is clean.
-func CheckRepo(t testing.TB, dir string) {
-	t.Helper()
-	Git(t, dir, "fsck", "--strict", "--no-progress")
-	if st := Git(t, dir, "status", "--porcelain", "--untracked-files=all"); st != "" {
-		t.Errorf("work tree of %s is not clean:\n%s", dir, st)
-	}
-}
-
 // Commits is the number of commits on HEAD, 0 without one.
 func Commits(dir string) int {
 	out, err := TryGit(dir, "rev-list", "--count", "HEAD")
@@ -78,18 +67,6 @@ func Commits(dir string) int {
 	}
 	n, _ := strconv.Atoi(out)
 	return n
-}
-
-// Subjects are the subjects of the commits on HEAD, newest first.
-func Subjects(t testing.TB, dir string) []string {
-	t.Helper()
-	return strings.Split(strings.TrimSpace(Git(t, dir, "log", "--format=%s")), "\n")
-}
-
-// LastMessage is the message of the commit at HEAD.
-func LastMessage(t testing.TB, dir string) string {
-	t.Helper()
-	return strings.TrimSpace(Git(t, dir, "log", "-1", "--format=%B"))
 }
 
 // HeadFiles lists the files committed at HEAD.
@@ -106,64 +83,6 @@ func Committed(dir string) int {
 		return -1
 	}
 	return strings.Count(out+"\n", ".md\n")
-}
-
-// PostFiles lists the posts of the archive at dir, sorted.
-func PostFiles(t testing.TB, dir string) []string {
-	t.Helper()
-	entries, err := os.ReadDir(filepath.Join(dir, store.PostsDir))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-// ReadPost reads the post of that name in the archive at dir.
-func ReadPost(t testing.TB, dir, name string) *store.FrontMatter {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, store.PostsDir, name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	fm, err := store.ParseFrontMatter(data)
-	if err != nil {
-		t.Fatalf("%s: %v", name, err)
-	}
-	return fm
-}
-
-// Posts maps the from: URL of each post of the archive at dir to its file
-// name, failing the test for an article archived twice.
-func Posts(t testing.TB, dir string) map[string]string {
-	t.Helper()
-	froms := map[string]string{}
-	for _, name := range PostFiles(t, dir) {
-		fm := ReadPost(t, dir, name)
-		if other, dup := froms[fm.From]; dup {
-			t.Errorf("%s archived twice: %s and %s", fm.From, other, name)
-		}
-		froms[fm.From] = name
-	}
-	return froms
-}
-
-// Bodies maps the from: URL of each post of the archive at dir to its
-// text after the front matter.
-func Bodies(t testing.TB, dir string) map[string]string {
-	t.Helper()
-	out := map[string]string{}
-	for _, name := range PostFiles(t, dir) {
-		fm := ReadPost(t, dir, name)
-		out[fm.From] = string(fm.Body)
-	}
-	return out
 }
 
 // WriteFile writes data to path, making its directory.
@@ -216,3 +135,185 @@ var SamplePost string
 
 // SampleFrom is the article of SamplePost, on RFA's Plone-era site.
 const SampleFrom = "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html"
+
+// Archive is an archive the helpers below look at: the directory of a git
+// store, or a Memory.
+type Archive interface{ string | *Memory }
+
+// view is how a helper looks at an Archive.
+type view interface {
+	postFiles(t testing.TB) []string
+	file(t testing.TB, path string) []byte // nil if there is none
+	messages(t testing.TB) []string        // of the commits on HEAD, newest first
+	head(t testing.TB) string
+	check(t testing.TB)
+}
+
+func viewOf[A Archive](a A) view {
+	if m, ok := any(a).(*Memory); ok {
+		return memoryView{m}
+	}
+	return gitView(any(a).(string))
+}
+
+// Head is the commit at HEAD.
+func Head[A Archive](t testing.TB, a A) string {
+	t.Helper()
+	return viewOf(a).head(t)
+}
+
+// CheckRepo fails the test unless the archive is sound and everything in
+// it committed: for a git store, `git fsck --strict` passes and the work
+// tree is clean.
+func CheckRepo[A Archive](t testing.TB, a A) {
+	t.Helper()
+	viewOf(a).check(t)
+}
+
+// Subjects are the subjects of the commits on HEAD, newest first.
+func Subjects[A Archive](t testing.TB, a A) []string {
+	t.Helper()
+	var subjects []string
+	for _, m := range viewOf(a).messages(t) {
+		s, _, _ := strings.Cut(m, "\n")
+		subjects = append(subjects, s)
+	}
+	return subjects
+}
+
+// LastMessage is the message of the commit at HEAD.
+func LastMessage[A Archive](t testing.TB, a A) string {
+	t.Helper()
+	return strings.TrimSpace(viewOf(a).messages(t)[0])
+}
+
+// PostFiles lists the posts of the archive, sorted.
+func PostFiles[A Archive](t testing.TB, a A) []string {
+	t.Helper()
+	return viewOf(a).postFiles(t)
+}
+
+// ReadPost reads the post of that name in the archive.
+func ReadPost[A Archive](t testing.TB, a A, name string) *jekyll.FrontMatter {
+	t.Helper()
+	data := viewOf(a).file(t, store.PostsDir+"/"+name)
+	if data == nil {
+		t.Fatalf("no post %s", name)
+	}
+	fm, err := jekyll.Parse(data)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	return fm
+}
+
+// Posts maps the from: URL of each post of the archive to its file name,
+// failing the test for an article archived twice.
+func Posts[A Archive](t testing.TB, a A) map[string]string {
+	t.Helper()
+	froms := map[string]string{}
+	for _, name := range PostFiles(t, a) {
+		fm := ReadPost(t, a, name)
+		if other, dup := froms[fm.From]; dup {
+			t.Errorf("%s archived twice: %s and %s", fm.From, other, name)
+		}
+		froms[fm.From] = name
+	}
+	return froms
+}
+
+// Bodies maps the from: URL of each post of the archive to its text after
+// the front matter.
+func Bodies[A Archive](t testing.TB, a A) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for _, name := range PostFiles(t, a) {
+		fm := ReadPost(t, a, name)
+		out[fm.From] = string(fm.Body)
+	}
+	return out
+}
+
+// gitView looks at a git store's directory with the git CLI.
+type gitView string
+
+func (dir gitView) postFiles(t testing.TB) []string {
+	entries, err := os.ReadDir(filepath.Join(string(dir), store.PostsDir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			names = append(names, e.Name())
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func (dir gitView) file(t testing.TB, path string) []byte {
+	data, err := os.ReadFile(filepath.Join(string(dir), filepath.FromSlash(path)))
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
+func (dir gitView) messages(t testing.TB) []string {
+	return strings.Split(strings.TrimSuffix(Git(t, string(dir), "log", "--format=%B%x00"), "\x00\n"), "\x00\n")
+}
+
+func (dir gitView) head(t testing.TB) string {
+	return strings.TrimSpace(Git(t, string(dir), "rev-parse", "HEAD"))
+}
+
+func (dir gitView) check(t testing.TB) {
+	t.Helper()
+	Git(t, string(dir), "fsck", "--strict", "--no-progress")
+	if st := Git(t, string(dir), "status", "--porcelain", "--untracked-files=all"); st != "" {
+		t.Errorf("work tree of %s is not clean:\n%s", dir, st)
+	}
+}
+
+// memoryView looks at a Memory.
+type memoryView struct{ m *Memory }
+
+func (v memoryView) postFiles(t testing.TB) []string {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	return slices.Sorted(maps.Keys(v.m.posts))
+}
+
+func (v memoryView) file(t testing.TB, path string) []byte {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	return v.m.work[path]
+}
+
+func (v memoryView) messages(t testing.TB) []string {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	var msgs []string
+	for _, c := range slices.Backward(v.m.commits) {
+		msgs = append(msgs, c.message)
+	}
+	return msgs
+}
+
+func (v memoryView) head(t testing.TB) string {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	return fmt.Sprintf("memory-%d", len(v.m.commits))
+}
+
+func (v memoryView) check(t testing.TB) {
+	t.Helper()
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	for path, data := range v.m.work {
+		if string(v.m.head[path]) != string(data) {
+			t.Errorf("%s is not committed", path)
+		}
+	}
+}

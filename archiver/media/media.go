@@ -1,0 +1,189 @@
+// Package media downloads the images and audio that posts show, when the
+// archive keeps them (media.images, media.audio): only from trusted
+// hosts, each at most once a batch, within media.max_size, and only what
+// its bytes say is an image or audio. Keeping a downloaded file in the
+// store, and showing it in its post, is the writer's (archiver/posts).
+package media
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/jekyll"
+)
+
+// Options say which media are kept, and how they are fetched.
+type Options struct {
+	Images  bool  // media.images
+	Audio   bool  // media.audio
+	MaxSize int64 // of one file
+	Width   int   // asked of an image resizer
+}
+
+// File is a medium of a post: downloaded, known already, or failed.
+type File struct {
+	URL  string // as the post has it
+	Name string // in store.MediaDir
+	Data []byte // nil when the store has it
+	Err  error
+}
+
+// Store is what a Fetcher needs of the store: the media it has.
+type Store interface {
+	Media() map[string]string // by the URL each came from
+	HasMedia(name string) bool
+}
+
+// Fetcher downloads media during a batch (a pass, a window of a
+// backfill), each once, several workers at a time.
+type Fetcher struct {
+	client *fetch.Client
+	opts   Options
+	st     Store
+	known  map[string]string // the store's media by URL, when the batch began: read only
+
+	mu   sync.Mutex
+	done map[string]*download // this batch's downloads; their bytes only until they are kept
+}
+
+type download struct {
+	ready chan struct{}
+	file  File
+}
+
+// NewFetcher is the media fetcher of a batch on st. It reads what media st
+// has only when media are kept: in a large archive that takes a while.
+func NewFetcher(client *fetch.Client, st Store, opts Options) *Fetcher {
+	known := map[string]string{}
+	if opts.Images || opts.Audio {
+		known = maps.Clone(st.Media()) // the store's changes as the batch writes media
+	}
+	return &Fetcher{client: client, opts: opts, st: st, known: known, done: map[string]*download{}}
+}
+
+// Of lists the media of a post that the archive keeps: on a trusted host
+// (the feeds', allowed_hosts, media.hosts); any other stays a link.
+func (m *Fetcher) Of(post *jekyll.Post) []string {
+	var urls []string
+	if m.opts.Images {
+		urls = append(urls, jekyll.Images(post.Body)...)
+	}
+	if m.opts.Audio && post.Audio != "" {
+		urls = append(urls, post.Audio)
+	}
+	return slices.DeleteFunc(urls, func(raw string) bool {
+		u, err := url.Parse(jekyll.MarkdownURL(raw))
+		return err != nil || !m.client.Trusted(u)
+	})
+}
+
+// Fetch returns the media files of urls.
+func (m *Fetcher) Fetch(ctx context.Context, urls []string) []File {
+	var files []File
+	for _, u := range urls {
+		if name := m.known[u]; name != "" && m.st.HasMedia(name) {
+			files = append(files, File{URL: u, Name: name})
+			continue
+		}
+		m.mu.Lock()
+		d, started := m.done[u]
+		if !started {
+			d = &download{ready: make(chan struct{})}
+			m.done[u] = d
+		}
+		m.mu.Unlock()
+		if !started {
+			d.file = m.download(ctx, u)
+			close(d.ready)
+		}
+		select {
+		case <-d.ready:
+			files = append(files, d.file)
+		case <-ctx.Done():
+			files = append(files, File{URL: u, Err: ctx.Err()})
+		}
+	}
+	return files
+}
+
+// Kept lets go of the bytes of f, in the store now: a later post of the
+// batch that shows it finds it there. Those waiting for its download have
+// them still.
+func (m *Fetcher) Kept(f File) {
+	ready := make(chan struct{})
+	close(ready)
+	m.mu.Lock()
+	m.done[f.URL] = &download{ready: ready, file: File{URL: f.URL, Name: f.Name}}
+	m.mu.Unlock()
+}
+
+// CutShort reports whether ctx stopped the fetch of a post's files: such
+// a post is not written, but made again next time, whole.
+func CutShort(ctx context.Context, files []File) bool {
+	return ctx.Err() != nil && slices.ContainsFunc(files, func(f File) bool { return f.Err != nil })
+}
+
+// ErrNotMedia means what a media URL gave is no image (no audio).
+var ErrNotMedia = errors.New("not an image or audio file")
+
+// download downloads one medium, its URL as a post has it.
+func (m *Fetcher) download(ctx context.Context, raw string) File {
+	u := m.resized(jekyll.MarkdownURL(raw))
+	resp, err := m.client.Get(ctx, fetch.Request{URL: u, Accept: "image/*,audio/*;q=0.9,*/*;q=0.5", MaxSize: m.opts.MaxSize, MaxSizeKey: "media.max_size"})
+	if err != nil {
+		return File{URL: raw, Err: err}
+	}
+	ext := fileType(resp.Body)
+	if ext == "" {
+		return File{URL: raw, Err: &fetch.Error{URL: resp.URL, StatusCode: resp.StatusCode,
+			Err: fmt.Errorf("%w: its bytes are %s", ErrNotMedia, http.DetectContentType(resp.Body))}}
+	}
+	return File{URL: raw, Name: store.MediaName(resp.Body, ext), Data: resp.Body}
+}
+
+// resized is the URL of an image on Arc's resizer (/resizer/) at a bounded
+// width; any other URL as it is.
+func (m *Fetcher) resized(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || !strings.Contains(u.Path, "/resizer/") {
+		return raw
+	}
+	q := u.Query()
+	q.Set("width", strconv.Itoa(m.opts.Width))
+	q.Del("height")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// fileTypes are the file extensions of the media types
+// http.DetectContentType tells that the archive keeps.
+var fileTypes = map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "image/bmp": "bmp",
+	"audio/mpeg": "mp3", "audio/wave": "wav", "audio/aiff": "aiff", "application/ogg": "ogg"}
+
+// fileType is the file extension of data by its bytes, "" when it is no
+// image or audio the archive keeps.
+func fileType(data []byte) string {
+	if ext := fileTypes[http.DetectContentType(data)]; ext != "" {
+		return ext
+	}
+	switch {
+	case len(data) > 12 && string(data[4:12]) == "ftypavif":
+		return "avif"
+	case len(data) > 12 && bytes.HasPrefix(data[4:], []byte("ftypM4A")):
+		return "m4a"
+	case len(data) > 2 && data[0] == 0xFF && data[1]&0xE0 == 0xE0:
+		return "mp3" // MPEG audio frames without an ID3 tag
+	}
+	return ""
+}

@@ -1,0 +1,62 @@
+package posts
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/rfa-archive/archiver/store/jekyll"
+)
+
+// message is the batch's commit message: a subject with the numbers
+// ("Archive 2 new posts, update 1", "Backfill 2019-06: 412 posts"), then a
+// line per post, + new and ~ updated.
+func (w *Writer) message() string {
+	var b strings.Builder
+	n, u := len(w.Done.New), len(w.Done.Updated)
+	switch {
+	case w.opts.Label != "":
+		fmt.Fprintf(&b, "%s: %d %s", w.opts.Label, n, Plural(n, "post", "posts"))
+		if w.Done.Linked > 0 {
+			fmt.Fprintf(&b, ", %d known by a new URL", w.Done.Linked)
+		}
+		if w.opts.Note != "" {
+			fmt.Fprintf(&b, " (%s)", w.opts.Note)
+		}
+	case n > 0 && u > 0:
+		fmt.Fprintf(&b, "Archive %d new %s, update %d", n, Plural(n, "post", "posts"), u)
+	case u > 0:
+		fmt.Fprintf(&b, "Update %d %s", u, Plural(u, "post", "posts"))
+	default:
+		fmt.Fprintf(&b, "Archive %d new %s", n, Plural(n, "post", "posts"))
+	}
+	b.WriteString("\n\n")
+	for _, a := range w.Done.New {
+		b.WriteString("+ " + commitTitle(a.Title) + "\n")
+	}
+	for _, a := range w.Done.Updated {
+		b.WriteString("~ " + commitTitle(a.Title) + "\n")
+	}
+	return b.String()
+}
+
+// maxTitle is the most characters of a title in a commit message.
+const maxTitle = 120
+
+// commitTitle is a title as a line of a commit message: one line, at most
+// maxTitle characters.
+func commitTitle(s string) string {
+	s = jekyll.OneLine(s)
+	if utf8.RuneCountInString(s) > maxTitle {
+		s = string([]rune(s)[:maxTitle-1]) + "…"
+	}
+	return s
+}
+
+// Plural is one or many, as n asks.
+func Plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -1,0 +1,223 @@
+// Package posts writes the archive's posts. Every post, whichever
+// producer made it (a pass over the feeds, a backfill from a content
+// API), goes through a Writer: it names the post, keeps its media,
+// renders and checks it, writes it to the store, indexes it, records its
+// failure, and commits the batch with a message that says what it holds.
+package posts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/rfa-archive/archiver/archiver/media"
+	"github.com/rfa-archive/archiver/archiver/retry"
+	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/store/jekyll"
+)
+
+// Store is what a Writer needs of the store: store.Store, or
+// storetest.Memory in tests.
+type Store interface {
+	Posts
+	media.Store
+	Dir() string
+	Read(name string) ([]byte, error)
+	Write(name string, data []byte) error
+	WriteMedia(url, name string, data []byte) error
+	TakenDown() []string
+	Label(subject string)
+	Commit(ctx context.Context, message string) (bool, error)
+}
+
+// Options configure a Writer.
+type Options struct {
+	Location *time.Location // of the dates in file names
+	Now      time.Time      // when the batch began: the time of its failures
+	Log      *slog.Logger
+	// Label is the subject of the batch's commit ("Backfill 2019-06"),
+	// and of the commit that recovers its posts should the run be killed
+	// first; "" for a pass's ("Archive 2 new posts"). Note follows the
+	// label's numbers, in parentheses.
+	Label, Note string
+}
+
+// Writer writes the posts of one batch (a pass, a window of a backfill)
+// and commits them as one commit. It is not safe for concurrent use, but
+// for FetchMedia.
+type Writer struct {
+	st    Store
+	book  *retry.Book
+	index *Index
+	media *media.Fetcher
+	opts  Options
+	Done  Done // what the batch did
+}
+
+// Done is what a Writer did.
+type Done struct {
+	New     []Archived
+	Updated []Archived
+	Linked  int             // posts known by a new URL
+	Failed  []retry.Failure // what failed for the first time: it counts
+	Parked  []retry.Failure // what failed before, and again
+}
+
+// Archived is a post written.
+type Archived struct {
+	Title string
+	URL   string
+	Feed  string // the name of the feed it is of
+}
+
+// New returns the Writer of a batch on st, which records failures in book
+// and keeps index up to date, fetching media with mf.
+func New(st Store, book *retry.Book, index *Index, mf *media.Fetcher, opts Options) *Writer {
+	if opts.Label != "" {
+		st.Label(opts.Label) // should the run be killed, the next one commits the batch's posts as that
+	}
+	return &Writer{st: st, book: book, index: index, media: mf, opts: opts}
+}
+
+// ErrStore means a post could not be written to the store.
+var ErrStore = errors.New("posts: the store could not be written")
+
+// storeError is an ErrStore, with the store's error.
+type storeError struct{ err error }
+
+func (e *storeError) Error() string        { return e.err.Error() }
+func (e *storeError) Unwrap() error        { return e.err }
+func (e *storeError) Is(target error) bool { return target == ErrStore }
+
+// Story is what a post is of: the article a producer made it from.
+type Story struct {
+	Item   feeds.Item // its feed entry (for a backfill, one made of the story): tried again should it fail
+	Keys   []string   // its identities; Keys[0] is the key of its failure
+	Feed   string     // the name of its feed
+	Update string     // the post it is a new version of; "" for a new post
+}
+
+// Write writes p, the post of s, showing the media files it has copies of
+// (FetchMedia): a new post, or a new version of s.Update. It reports
+// whether the file changed; an edit of a feed entry need not be an edit
+// of its story. A post that cannot be written is a failure of s, recorded.
+func (w *Writer) Write(s Story, p *jekyll.Post, files []media.File) (bool, error) {
+	name, old := s.Update, []byte(nil)
+	if name == "" {
+		name = w.name(p)
+	} else if old, _ = w.st.Read(name); old != nil {
+		if fm, err := jekyll.Parse(old); err == nil {
+			carry(p, fm)
+		}
+	}
+	if local := w.keep(name, p.Title, s.Item.Feed, files); len(local) > 0 {
+		p.Body = jekyll.LocalMedia(p.Body, local, p.Audio)
+	}
+	data, err := p.Render()
+	if err != nil {
+		w.Fail(s, retry.KindOther, err)
+		return false, err
+	}
+	if old != nil && string(old) == string(data) {
+		w.book.Done(s.Keys[0])
+		return false, nil
+	}
+	if err := w.st.Write(name, data); err != nil {
+		w.Fail(s, retry.KindStore, err)
+		return false, &storeError{err}
+	}
+	w.index.add(name, s.Keys, p.SourceID, p.Title)
+	w.book.Done(s.Keys[0])
+	w.written(Archived{Title: p.Title, URL: p.URL, Feed: s.Feed}, name, s.Update != "")
+	return true, nil
+}
+
+// written records a post written, new or updated.
+func (w *Writer) written(a Archived, name string, updated bool) {
+	if updated {
+		w.Done.Updated = append(w.Done.Updated, a)
+		w.opts.Log.Info("updated", slog.String("title", a.Title), slog.String("url", a.URL), slog.String("file", name))
+		return
+	}
+	w.Done.New = append(w.Done.New, a)
+	w.opts.Log.Info("archived", slog.String("title", a.Title), slog.String("url", a.URL), slog.String("file", name))
+}
+
+// carry carries into the new version of a post what its archived version
+// fm has that the page does not say: the date in its file name, whatever
+// the feed says now, and every URL it is known by.
+func carry(p *jekyll.Post, fm *jekyll.FrontMatter) {
+	if !fm.Date.IsZero() {
+		p.Date = fm.Date
+	}
+	for _, u := range append([]string{fm.From}, fm.Also...) {
+		if u != "" && feeds.Key(u) != feeds.Key(p.URL) && !slices.Contains(p.Also, u) {
+			p.Also = append(p.Also, u)
+		}
+	}
+}
+
+// Fail records that the article of s failed with err, of kind, to try it
+// again. Its first failure counts (a FAILED line, exit status 1); after
+// that it is parked.
+func (w *Writer) Fail(s Story, kind retry.Kind, err error) {
+	w.failed(w.book.Fail(s.Keys[0], retry.Article(s.Item, s.Update), kind, err, w.opts.Now))
+}
+
+// failed adds a failure to what the batch did.
+func (w *Writer) failed(f retry.Failure, first bool) {
+	if first {
+		w.Done.Failed = append(w.Done.Failed, f)
+	} else {
+		w.Done.Parked = append(w.Done.Parked, f)
+	}
+}
+
+// Link makes the post name known by url too, and by sourceID if it has
+// none: a story archived under another URL, found again. Nothing else of
+// the post changes. It reports whether the post did.
+func (w *Writer) Link(name, url, sourceID string) (bool, error) {
+	data, err := w.st.Read(name)
+	if err != nil {
+		return false, err
+	}
+	edited, changed, err := jekyll.AddURL(data, url, sourceID)
+	if err != nil {
+		return false, fmt.Errorf("posts: %s: %w", name, err)
+	}
+	if changed {
+		if err := w.st.Write(name, edited); err != nil {
+			return false, err
+		}
+		w.Done.Linked++
+	}
+	w.index.add(name, []string{feeds.Key(url)}, sourceID, "")
+	return changed, nil
+}
+
+// Commit commits the batch's posts, with a message that says what they
+// are. A commit that fails is a failure of the store, recorded: the posts
+// wait in the store's journal for the next run to commit.
+func (w *Writer) Commit(ctx context.Context) (bool, error) {
+	made, err := w.st.Commit(ctx, w.message())
+	if err != nil {
+		w.Done.Failed = append(w.Done.Failed, retry.Failure{URL: w.st.Dir(), Kind: retry.KindStore, Reason: err.Error()})
+	}
+	return made, err
+}
+
+// Index is the index the writer keeps up to date.
+func (w *Writer) Index() *Index { return w.index }
+
+// name is the file name of a new post: its own, unless another article
+// has it.
+func (w *Writer) name(p *jekyll.Post) string {
+	name := FileName(p, w.opts.Location)
+	if other, ok := w.st.Post(name); ok && feeds.Key(other.From) != feeds.Key(p.URL) {
+		return AltFileName(p, w.opts.Location)
+	}
+	return name
+}

@@ -1,0 +1,170 @@
+package jekyll
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Reading the front matter of 100,000 posts with a YAML parser takes
+// seconds; a fresh clone of a large archive must open in a few. Posts
+// archiver writes, and the earlier tool's, have plain front matter: a
+// "key: value" a line, each value a plain or quoted string. quickHead
+// reads those lines itself, and leaves anything else to the YAML parser.
+
+// identityKeys are the front matter keys ReadHead reads.
+var identityKeys = map[string]bool{KeyTitle: true, KeyFrom: true, KeyGUID: true, KeyFeed: true, KeySourceID: true, KeyAlso: true}
+
+// ReadHead reads what the front matter of the post at path says of its
+// identity: its title, from, also_from, guid, feed and source_id; Fields,
+// Date and Body stay empty. buf is a buffer to read into (its length the
+// most read at once).
+func ReadHead(path string, buf []byte) (*FrontMatter, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	n, err := io.ReadFull(f, buf)
+	f.Close()
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return nil, err
+	}
+	if fm, ok := quickHead(buf[:n]); ok {
+		return fm, nil
+	}
+	fm, err := readFrontMatter(path)
+	if err != nil {
+		return nil, err
+	}
+	fm.Fields = nil
+	return fm, nil
+}
+
+// quickHead reads the identity in the front matter at the start of data,
+// if it is all plain lines and ends within data.
+func quickHead(data []byte) (*FrontMatter, bool) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
+	rest, ok := bytes.CutPrefix(data, []byte("---\n"))
+	if !ok {
+		return nil, false
+	}
+	p := &FrontMatter{}
+	seen := map[string]bool{}
+	keys := 0
+	for {
+		line, after, found := bytes.Cut(rest, []byte("\n"))
+		if !found {
+			return nil, false // the front matter goes on past what was read
+		}
+		rest = after
+		l := string(bytes.TrimRight(line, " \t\r"))
+		switch {
+		case l == "---" || l == "...":
+			return p, true
+		case l == "" || l[0] == '#':
+			continue
+		case (l[0] == ' ' || l[0] == '\t' || l[0] == '-') && keys > 0:
+			continue // more of a value of another key (a block list of tags)
+		case l[0] == ' ' || l[0] == '\t' || l[0] == '-':
+			return nil, false
+		}
+		keys++
+		key, raw, ok := strings.Cut(l, ":")
+		if !ok || !plainKey(key) || raw != "" && raw[0] != ' ' {
+			return nil, false
+		}
+		if !identityKeys[key] {
+			continue
+		}
+		if next := bytes.TrimLeft(after, "\r\n"); seen[key] || len(next) > 0 && (next[0] == ' ' || next[0] == '\t' || next[0] == '-') {
+			return nil, false // a key twice, or a value over several lines
+		}
+		seen[key] = true
+		if !p.set(key, strings.TrimSpace(raw)) {
+			return nil, false
+		}
+	}
+}
+
+// set sets the field of key to the YAML value raw, if it is a string
+// (or, for KeyAlso, a list of them) in a form quickHead knows.
+func (p *FrontMatter) set(key, raw string) bool {
+	if key == KeyAlso {
+		list, open := strings.CutPrefix(raw, "[")
+		list, closed := strings.CutSuffix(list, "]")
+		if !open || !closed {
+			return false
+		}
+		p.Also = nil
+		for item := range strings.SplitSeq(list, ",") {
+			v, ok := quickString(strings.TrimSpace(item))
+			if !ok || strings.ContainsAny(v, ",[]") {
+				return false
+			}
+			if v != "" {
+				p.Also = append(p.Also, v)
+			}
+		}
+		return true
+	}
+	v, ok := quickString(raw)
+	if !ok {
+		return false
+	}
+	switch key {
+	case KeyTitle:
+		p.Title = v
+	case KeyFrom:
+		p.From = v
+	case KeyGUID:
+		p.GUID = v
+	case KeyFeed:
+		p.Feed = v
+	case KeySourceID:
+		p.SourceID = v
+	}
+	return true
+}
+
+// quickString is the YAML scalar raw as a string: double-quoted without
+// escapes, single-quoted, or plain and beginning with a letter (so
+// neither a number, a date, nor a symbol of YAML's), and not a null or a
+// boolean.
+func quickString(raw string) (string, bool) {
+	switch {
+	case len(raw) >= 2 && raw[0] == '"' && raw[len(raw)-1] == '"':
+		v := raw[1 : len(raw)-1]
+		return v, !strings.ContainsAny(v, `"\`)
+	case len(raw) >= 2 && raw[0] == '\'' && raw[len(raw)-1] == '\'':
+		v := raw[1 : len(raw)-1]
+		if strings.Contains(strings.ReplaceAll(v, "''", ""), "'") {
+			return "", false
+		}
+		return strings.ReplaceAll(v, "''", "'"), true
+	}
+	r, _ := utf8.DecodeRuneInString(raw)
+	if !unicode.IsLetter(r) || strings.Contains(raw, ": ") || strings.Contains(raw, " #") || !utf8.ValidString(raw) {
+		return "", false
+	}
+	switch strings.ToLower(raw) {
+	case "null", "true", "false", "yes", "no", "on", "off", "y", "n":
+		return "", false
+	}
+	return raw, true
+}
+
+// plainKey reports whether key is a plain front matter key.
+func plainKey(key string) bool {
+	if key == "" {
+		return false
+	}
+	for _, r := range key {
+		if !(r == '_' || r == '-' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,225 @@
+package storetest
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/rfa-archive/archiver/store"
+	"github.com/rfa-archive/archiver/store/jekyll"
+)
+
+// Memory is a store in memory, for the tests of what writes an archive
+// (the pass, the backfill): it keeps posts, media and state as a git
+// store does (Suite checks that it does), without git or files, so that
+// such tests take milliseconds. A person's commit is Put; TakeDown takes
+// a story down. It is safe for concurrent use.
+type Memory struct {
+	mu        sync.Mutex
+	work      map[string][]byte // the work tree, by path: _posts/NAME, media/NAME
+	head      map[string][]byte // the files committed
+	pending   []string          // paths written since the last commit
+	posts     map[string]store.Post
+	media     map[string]string // by URL
+	forgotten []string
+	state     map[string]json.RawMessage
+	commits   []memoryCommit // oldest first
+	label     string
+}
+
+type memoryCommit struct {
+	message string
+	paths   []string
+}
+
+// NewMemory returns an empty store in memory, with one commit, as a new
+// git store has.
+func NewMemory() *Memory {
+	return &Memory{work: map[string][]byte{}, head: map[string][]byte{}, posts: map[string]store.Post{}, media: map[string]string{},
+		state: map[string]json.RawMessage{}, commits: []memoryCommit{{message: "Start the archive\n"}}}
+}
+
+// Put commits the post name, data, as a person (or the earlier tool)
+// would have.
+func (m *Memory) Put(name, data string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	fm, err := jekyll.Parse([]byte(data))
+	if err != nil {
+		return err
+	}
+	path := store.PostsDir + "/" + name
+	m.work[path], m.head[path] = []byte(data), []byte(data)
+	m.posts[name] = store.PostOf(name, fm)
+	m.commits = append(m.commits, memoryCommit{message: "Add " + name + "\n", paths: []string{path}})
+	return nil
+}
+
+// TakeDown takes the story of url down from the archive, as a person's
+// commit removing its post and ForgottenFile do.
+func (m *Memory) TakeDown(url string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.forgotten = append(m.forgotten, url)
+}
+
+// Dir is the store's name in messages.
+func (m *Memory) Dir() string { return "memory" }
+
+// Post returns the post of that name, if there is one.
+func (m *Memory) Post(name string) (store.Post, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p, ok := m.posts[name]
+	return p, ok
+}
+
+// Posts calls fn for each post.
+func (m *Memory) Posts(fn func(store.Post)) {
+	m.mu.Lock()
+	all := slices.Collect(maps.Values(m.posts))
+	m.mu.Unlock()
+	for _, p := range all {
+		fn(p)
+	}
+}
+
+// Len is the number of posts.
+func (m *Memory) Len() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return len(m.posts)
+}
+
+// Read returns the file of the post of that name.
+func (m *Memory) Read(name string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	data, ok := m.work[store.PostsDir+"/"+name]
+	if !ok || name == "" || strings.ContainsAny(name, `/\`) {
+		return nil, fmt.Errorf("storetest: no post %q", name)
+	}
+	return slices.Clone(data), nil
+}
+
+// Write writes a post, as store.Store.Write does.
+func (m *Memory) Write(name string, data []byte) error {
+	if !store.ValidPostName(name) {
+		return fmt.Errorf("storetest: refusing post file name %q", name)
+	}
+	fm, err := jekyll.Parse(data)
+	if err != nil {
+		return fmt.Errorf("storetest: %s: %w", name, err)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.write(store.PostsDir+"/"+name, data)
+	m.posts[name] = store.PostOf(name, fm)
+	return nil
+}
+
+func (m *Memory) write(path string, data []byte) {
+	m.work[path] = slices.Clone(data)
+	m.pending = append(m.pending, path)
+}
+
+// WriteMedia writes a media file, as store.Store.WriteMedia does.
+func (m *Memory) WriteMedia(url, name string, data []byte) error {
+	if !store.ValidMediaName(name) {
+		return fmt.Errorf("storetest: refusing media file name %q", name)
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.write(store.MediaDir+"/"+name, data)
+	m.media[url] = name
+	return nil
+}
+
+// Media are the media files by the URL each came from.
+func (m *Memory) Media() map[string]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.media)
+}
+
+// HasMedia reports whether the media file name is in the store.
+func (m *Memory) HasMedia(name string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	_, ok := m.work[store.MediaDir+"/"+name]
+	return ok
+}
+
+// TakenDown are the URLs of the stories taken down.
+func (m *Memory) TakenDown() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return slices.Clone(m.forgotten)
+}
+
+// Label names what is written from now on, for a recovery commit.
+func (m *Memory) Label(subject string) { m.label = subject }
+
+// Commit commits what was written since the last commit, if anything
+// changed.
+func (m *Memory) Commit(ctx context.Context, message string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var changed []string
+	for _, p := range m.pending {
+		if string(m.work[p]) != string(m.head[p]) && !slices.Contains(changed, p) {
+			changed = append(changed, p)
+			m.head[p] = m.work[p]
+		}
+	}
+	m.pending = nil
+	if len(changed) == 0 {
+		return false, nil
+	}
+	slices.Sort(changed)
+	m.commits = append(m.commits, memoryCommit{message: message, paths: changed})
+	return true, nil
+}
+
+// LoadState reads a section of the state into v.
+func (m *Memory) LoadState(section string, v any) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	raw, ok := m.state[section]
+	if !ok {
+		return nil
+	}
+	return json.Unmarshal(raw, v)
+}
+
+// SaveState saves sections of the state.
+func (m *Memory) SaveState(sections map[string]any) error {
+	next := map[string]json.RawMessage{}
+	for name, v := range sections {
+		raw, err := json.Marshal(v)
+		if err != nil {
+			return fmt.Errorf("storetest: saving state: %w", err)
+		}
+		next[name] = raw
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	maps.Copy(m.state, next)
+	return nil
+}
+
+// Pull does nothing: a Memory has no remote.
+func (m *Memory) Pull(context.Context) error { return nil }
+
+// Push does nothing: a Memory has no remote.
+func (m *Memory) Push(context.Context) error { return nil }
+
+// Maintain does nothing.
+func (m *Memory) Maintain(context.Context) error { return nil }
+
+// Close does nothing: the Memory is opened again as it is.
+func (m *Memory) Close() error { return nil }

@@ -1,0 +1,212 @@
+package storetest
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/store"
+)
+
+// Store is what Suite checks of a store: what archiver asks of one.
+type Store interface {
+	Post(name string) (store.Post, bool)
+	Posts(fn func(store.Post))
+	Len() int
+	Read(name string) ([]byte, error)
+	Write(name string, data []byte) error
+	WriteMedia(url, name string, data []byte) error
+	Media() map[string]string
+	HasMedia(name string) bool
+	TakenDown() []string
+	Commit(ctx context.Context, message string) (bool, error)
+	LoadState(section string, v any) error
+	SaveState(sections map[string]any) error
+	Close() error
+}
+
+// Suite checks that a store behaves as archiver needs, as restic's
+// backend suite does: the git store and Memory run it alike, so that what
+// a test of the pass learns from a Memory holds of the git store.
+// newStore makes a new, empty store, and returns how to open it (again:
+// what was saved stays) and the archive to look at.
+func Suite[A Archive](t *testing.T, newStore func(t *testing.T) (open func() Store, archive A)) {
+	t.Run("WriteCommit", func(t *testing.T) { t.Parallel(); suiteWriteCommit(t, newStore) })
+	t.Run("WriteRefuses", func(t *testing.T) { t.Parallel(); suiteWriteRefuses(t, newStore) })
+	t.Run("Media", func(t *testing.T) { t.Parallel(); suiteMedia(t, newStore) })
+	t.Run("State", func(t *testing.T) { t.Parallel(); suiteState(t, newStore) })
+}
+
+// post is a valid post whose front matter says it is from url.
+func post(url string) []byte {
+	return fmt.Appendf(nil, "---\nlayout: post\ntitle: \"A story\"\ndate: 2024-07-26T19:35:21.442Z\nfrom: %[1]s\nguid: guid-%[1]s\n"+
+		"also_from: [\"%[1]s/old\"]\nsource_id: ID-%[1]s\nfeed: https://example.org/feed\n---\nThe story of %[1]s.\n", url)
+}
+
+func suiteWriteCommit[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
+	open, archive := newStore(t)
+	s := open()
+	ctx := context.Background()
+	a, b := post("https://example.org/a"), post("https://example.org/b")
+	for name, data := range map[string][]byte{"2024-01-01-a.md": a, "2024-01-02-b.md": b} {
+		if err := s.Write(name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := store.Post{Name: "2024-01-01-a.md", From: "https://example.org/a", Also: []string{"https://example.org/a/old"},
+		GUID: "guid-https://example.org/a", Feed: "https://example.org/feed", SourceID: "ID-https://example.org/a", Title: "A story"}
+	if p, ok := s.Post("2024-01-01-a.md"); !ok || !reflect.DeepEqual(p, want) {
+		t.Errorf("Post before Commit = %+v, %v; want %+v", p, ok, want)
+	}
+	if got, err := s.Read("2024-01-02-b.md"); err != nil || string(got) != string(b) || s.Len() != 2 {
+		t.Errorf("Read = %q, %v; Len() = %d", got, err, s.Len())
+	}
+	if _, err := s.Read("2024-01-03-none.md"); err == nil {
+		t.Error("Read of a post never written succeeded")
+	}
+	commits := len(Subjects(t, archive))
+	if made, err := s.Commit(ctx, "Archive 2 posts\n\nfrom example.org"); err != nil || !made {
+		t.Fatalf("Commit = %v, %v; want true", made, err)
+	}
+	if n := len(Subjects(t, archive)); n != commits+1 || LastMessage(t, archive) != "Archive 2 posts\n\nfrom example.org" {
+		t.Errorf("%d commits (from %d), the last %q", n, commits, LastMessage(t, archive))
+	}
+	CheckRepo(t, archive)
+
+	if made, err := s.Commit(ctx, "Nothing"); err != nil || made {
+		t.Errorf("Commit with nothing written = %v, %v", made, err)
+	}
+	if err := s.Write("2024-01-01-a.md", a); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := s.Commit(ctx, "Same"); err != nil || made {
+		t.Errorf("Commit of unchanged posts = %v, %v", made, err)
+	}
+	if err := s.Write("2024-01-01-a.md", post("https://example.org/a2")); err != nil {
+		t.Fatal(err)
+	}
+	if made, err := s.Commit(ctx, "Update a"); err != nil || !made || LastMessage(t, archive) != "Update a" {
+		t.Errorf("Commit of a changed post = %v, %v", made, err)
+	}
+	if p, _ := s.Post("2024-01-01-a.md"); p.From != "https://example.org/a2" {
+		t.Errorf("Post after the rewrite = %+v", p)
+	}
+	if len(s.TakenDown()) != 0 {
+		t.Errorf("a new store has taken down %q", s.TakenDown())
+	}
+	s.Close()
+	s = open()
+	defer s.Close()
+	var froms []string
+	s.Posts(func(p store.Post) { froms = append(froms, p.From) })
+	slices.Sort(froms)
+	if !slices.Equal(froms, []string{"https://example.org/a2", "https://example.org/b"}) {
+		t.Errorf("Posts after reopening are from %q", froms)
+	}
+}
+
+func suiteWriteRefuses[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
+	open, archive := newStore(t)
+	s := open()
+	defer s.Close()
+	for _, name := range []string{"../x.md", "../2024-01-01-x.md", "a/b.md", "2024/2024-01-01-x.md", "2024-01-01-x.md/../../y.md",
+		"2024-01-01-Ü.md", "x.md", "2024-01-01-x.markdown", "2024-01-01-x.md\x00", "2024-01-01-.md", ".archiver-tmp-2024-01-01-x.md",
+		"2024-01-01-X.md", "", "/2024-01-01-x.md", `..\2024-01-01-x.md`} {
+		if err := s.Write(name, post("https://example.org/x")); err == nil {
+			t.Errorf("Write(%q) succeeded", name)
+		}
+	}
+	for what, data := range map[string]string{
+		"none": "Just text.\n", "empty": "", "unclosed": "---\ntitle: x\nfrom: https://example.org/x\n",
+		"yaml": "---\ntitle: [x\n---\ntext\n", "scalar": "---\njust a string\n---\ntext\n", "list": "---\n- a\n- b\n---\ntext\n",
+	} {
+		if err := s.Write("2024-01-01-"+what+".md", []byte(data)); err == nil {
+			t.Errorf("Write of a post with front matter %s succeeded", what)
+		}
+	}
+	if s.Len() != 0 || len(PostFiles(t, archive)) != 0 {
+		t.Errorf("Len() = %d, files %q after refused writes", s.Len(), PostFiles(t, archive))
+	}
+	if made, err := s.Commit(context.Background(), "Nothing"); err != nil || made {
+		t.Errorf("Commit after refused writes = %v, %v", made, err)
+	}
+}
+
+func suiteMedia[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
+	open, archive := newStore(t)
+	s := open()
+	defer s.Close()
+	img := []byte("\x89PNG\r\n\x1a\n an image")
+	name := store.MediaName(img, "png")
+	for _, bad := range []string{"../x.png", "x.png", name + "/x", "0123456789abcdef0123456789ABCDEF.png"} {
+		if err := s.WriteMedia("https://img.example.org/bad", bad, img); err == nil {
+			t.Errorf("WriteMedia(%q) succeeded", bad)
+		}
+	}
+	if s.HasMedia(name) {
+		t.Error("HasMedia before WriteMedia")
+	}
+	for range 2 {
+		if err := s.WriteMedia("https://img.example.org/a.png", name, img); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.WriteMedia("https://img.example.org/also-a.png", name, img); err != nil {
+		t.Fatal(err)
+	}
+	if !s.HasMedia(name) || s.Media()["https://img.example.org/a.png"] != name || s.Media()["https://img.example.org/also-a.png"] != name {
+		t.Errorf("HasMedia %v, Media %v", s.HasMedia(name), s.Media())
+	}
+	if made, err := s.Commit(context.Background(), "Keep an image"); err != nil || !made {
+		t.Errorf("Commit of a media file = %v, %v", made, err)
+	}
+	CheckRepo(t, archive)
+}
+
+// testState is a section of state.
+type testState struct {
+	Feeds  map[string]string
+	Failed []string
+	Next   time.Time
+}
+
+func suiteState[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
+	open, archive := newStore(t)
+	s := open()
+	v := testState{Failed: []string{"as it was"}}
+	if err := s.LoadState("test", &v); err != nil || !reflect.DeepEqual(v, testState{Failed: []string{"as it was"}}) {
+		t.Errorf("LoadState with none saved = %v, the value %+v", err, v)
+	}
+	saved := testState{Feeds: map[string]string{"https://example.org/feed": `"etag-1"`},
+		Failed: []string{"https://example.org/a", "https://example.org/世界"}, Next: time.Date(2024, 7, 26, 19, 35, 21, 442e6, time.UTC)}
+	for range 2 { // the second over the first
+		if err := s.SaveState(map[string]any{"test": saved, "other": []int{1, 2}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.SaveState(map[string]any{"other": []int{3}}); err != nil {
+		t.Fatal(err)
+	}
+	var got testState
+	var other []int
+	if err := s.LoadState("test", &got); err != nil || !reflect.DeepEqual(got, saved) {
+		t.Errorf("LoadState = %+v, %v; want %+v", got, err, saved)
+	}
+	if err := s.LoadState("other", &other); err != nil || !slices.Equal(other, []int{3}) {
+		t.Errorf("another section = %v, %v", other, err)
+	}
+	if err := s.SaveState(map[string]any{"test": func() {}}); err == nil {
+		t.Error("SaveState of a func succeeded")
+	}
+	CheckRepo(t, archive) // the state is not in the archive
+	s.Close()
+	s = open() // saved by one opening, read by the next
+	defer s.Close()
+	got = testState{}
+	if err := s.LoadState("test", &got); err != nil || !reflect.DeepEqual(got, saved) {
+		t.Errorf("LoadState after reopening = %+v, %v", got, err)
+	}
+}
