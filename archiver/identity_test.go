@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/store"
 
 	"github.com/rfa-archive/archiver/feeds/feedstest"
@@ -18,7 +19,7 @@ import (
 
 // redirecting is a site whose feed links go through a redirect (a
 // tracking link) to the story pages, with guids that are not URLs, or none.
-func redirecting(t *testing.T, guids bool) (*feedstest.Site, *Archiver, string) {
+func redirecting(t *testing.T, guids bool) (*feedstest.Site, *Archiver, *storetest.Memory) {
 	site := feedstest.NewSite(t)
 	for i := 1; i <= 2; i++ {
 		site.SetPage(feedstest.StoryPath(i), feedstest.PathStory(feedstest.StoryPath(i)))
@@ -51,6 +52,7 @@ func setRedirectingFeed(site *feedstest.Site, guids bool, title1 string) {
 // page is its page's post: polled again it is not fetched again, and its
 // edit updates that post, with a guid or without.
 func TestPassRedirectedLinks(t *testing.T) {
+	t.Parallel()
 	for _, guids := range []bool{true, false} {
 		t.Run(fmt.Sprint("guids=", guids), func(t *testing.T) {
 			site, a, archive := redirecting(t, guids)
@@ -76,9 +78,8 @@ func TestPassRedirectedLinks(t *testing.T) {
 			if len(posts) != 2 {
 				t.Errorf("posts %v, want the 2 stories once each", posts)
 			}
-			data, _ := os.ReadFile(filepath.Join(archive, "_posts", posts[site.StoryURL(1)]))
-			if !strings.Contains(string(data), "新的一段。") {
-				t.Errorf("story 1's post is not the edited story:\n%s", data)
+			if body := storetest.Bodies(t, archive)[site.StoryURL(1)]; !strings.Contains(body, "新的一段。") {
+				t.Errorf("story 1's post is not the edited story:\n%s", body)
 			}
 		})
 	}
@@ -87,7 +88,9 @@ func TestPassRedirectedLinks(t *testing.T) {
 // TestPassRedirectedTakedown: a post taken down is not archived again
 // from an entry whose link redirects to its page.
 func TestPassRedirectedTakedown(t *testing.T) {
-	site, a, archive := redirecting(t, true)
+	t.Parallel()
+	site, a, _ := redirecting(t, true)
+	a, archive := newGitTest(t, feedsYAML(site.StoriesURL()), "")
 	pass(t, a)
 	storetest.Git(t, archive, "rm", "--quiet", "_posts/"+storetest.Posts(t, archive)[site.StoryURL(1)])
 	storetest.Git(t, archive, "commit", "--quiet", "-m", "Take story 1 down")
@@ -106,6 +109,7 @@ func TestPassRedirectedTakedown(t *testing.T) {
 // TestPassGUIDReused: a guid the archive has, on an entry that links to
 // another page in a later poll, is another article.
 func TestPassGUIDReused(t *testing.T) {
+	t.Parallel()
 	site := feedstest.NewSite(t)
 	entry := func(i int) feedstest.Feed {
 		site.SetPage(feedstest.StoryPath(i), feedstest.PathStory(feedstest.StoryPath(i)))
@@ -130,9 +134,10 @@ func TestPassGUIDReused(t *testing.T) {
 // remembered all the same, and its posts are committed once the person
 // is back.
 func TestPassCommitRefused(t *testing.T) {
+	t.Parallel()
 	site := feedstest.NewSite(t)
 	site.ListStories(2)
-	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	a, archive := newGitTest(t, feedsYAML(site.StoriesURL()), "")
 	pass(t, a)
 	site.ListStories(3)
 	site.Fail(feedstest.StoryPath(3), feedstest.Status(http.StatusNotFound))
@@ -167,9 +172,10 @@ func TestPassCommitRefused(t *testing.T) {
 // person has an uncommitted edit to .archiver/forgotten waits to be
 // remembered; an edit of its feed entry meanwhile must not archive it again.
 func TestPassWaitingTakedownEdited(t *testing.T) {
+	t.Parallel()
 	site := feedstest.NewSite(t)
 	site.ListStories(2)
-	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	a, archive := newGitTest(t, feedsYAML(site.StoriesURL()), "")
 	pass(t, a)
 	// The person's list, committed, then edited without committing.
 	list := filepath.Join(archive, store.ForgottenFile)
@@ -199,15 +205,16 @@ func TestPassWaitingTakedownEdited(t *testing.T) {
 // TestForgetOtherSpelling: archiver forget with another spelling of
 // an archived article's URL (a trailing slash) remembers it once.
 func TestForgetOtherSpelling(t *testing.T) {
+	t.Parallel()
 	site := feedstest.NewSite(t)
 	site.ListStories(2)
-	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	a, archive := newGitTest(t, feedsYAML(site.StoriesURL()), "")
 	pass(t, a)
-	n, err := Forget(context.Background(), a.cfg, []string{site.StoryURL(1) + "/"}, false, a.log)
+	n, err := a.Forget(context.Background(), []string{site.StoryURL(1) + "/"}, false)
 	if err != nil || n != 1 {
 		t.Fatalf("Forget = %d, %v", n, err)
 	}
-	st, err := store.Open(context.Background(), a.cfg.StoreOptions())
+	st, err := wire.OpenStore(context.Background(), a.Config, a.Log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -222,6 +229,7 @@ func TestForgetOtherSpelling(t *testing.T) {
 // story, archived from one feed, listed later by a second feed of the
 // site (no guids): it is the same article, archived; not a failure.
 func TestPassRedirectSecondFeed(t *testing.T) {
+	t.Parallel()
 	site, _, _ := redirecting(t, false)
 	const other = "/other.xml"
 	site.SetFeed(other, feedstest.Feed{Title: "o", Entries: []feedstest.Entry{{Title: "其他", Link: site.URL + "/go/9",
@@ -245,27 +253,23 @@ func TestPassRedirectSecondFeed(t *testing.T) {
 // TestPassRedirectStateLost: the same, after the saved state was set
 // aside (unreadable): the archived story is not a failure.
 func TestPassRedirectStateLost(t *testing.T) {
+	t.Parallel()
 	_, a, archive := redirecting(t, false)
 	if got := counts(pass(t, a)); got != "2 new, 0 updated, 0 failed, 0 parked" {
 		t.Fatalf("first pass: %s", got)
 	}
-	st, err := store.Open(context.Background(), a.cfg.StoreOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	st.SaveState(map[string]any{})
-	st.Close()
+	archive.ForgetState()
 	sum := pass(t, a)
 	if got := counts(sum); got != "0 new, 0 updated, 0 failed, 0 parked" {
 		t.Errorf("after the state was lost: %s %+v", got, sum.Failed)
 	}
-	_ = archive
 }
 
 // TestPassRedirectOntoParkedPage: story 5 failed (parked) and is no
 // longer listed; story 3's link wrongly redirects to story 5's page. Once
 // the site is mended, both stories must be archived, each once.
 func TestPassRedirectOntoParkedPage(t *testing.T) {
+	t.Parallel()
 	site := feedstest.NewSite(t)
 	for _, i := range []int{1, 3, 5} {
 		site.SetPage(feedstest.StoryPath(i), feedstest.PathStory(feedstest.StoryPath(i)))
@@ -285,9 +289,9 @@ func TestPassRedirectOntoParkedPage(t *testing.T) {
 	// The site is mended; hours later everything is due.
 	site.Redirect(feedstest.StoryPath(3), "")
 	site.AddEntries(feedstest.StoriesFeed) // a new ETag
-	a.now = func() time.Time { return time.Now().Add(3 * time.Hour) }
+	a.Now = func() time.Time { return time.Now().Add(3 * time.Hour) }
 	t.Logf("third pass: %s", counts(pass(t, a)))
-	a.now = func() time.Time { return time.Now().Add(30 * time.Hour) }
+	a.Now = func() time.Time { return time.Now().Add(30 * time.Hour) }
 	site.AddEntries(feedstest.StoriesFeed)
 	t.Logf("fourth pass: %s", counts(pass(t, a)))
 	posts := storetest.Posts(t, archive)

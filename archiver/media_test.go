@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds/feedstest"
 	"github.com/rfa-archive/archiver/store"
 	"github.com/rfa-archive/archiver/store/storetest"
@@ -20,7 +21,7 @@ import (
 // mediaSite is a site whose stories show images: story i a lead image on
 // an image host (its own host, trusted by media.hosts) and an inline one
 // behind the site's resizer; stories 1 and 2 share their lead image.
-func mediaSite(t *testing.T, n int) (site, images *feedstest.Site, a *Archiver, archive string, resized *[]string) {
+func mediaSite(t *testing.T, n int) (site, images *feedstest.Site, yaml string, resized *[]string) {
 	site, images = feedstest.NewSite(t), feedstest.NewSite(t)
 	site.ListStories(n)
 	resized = new([]string)
@@ -41,30 +42,22 @@ func mediaSite(t *testing.T, n int) (site, images *feedstest.Site, a *Archiver, 
 		site.SetPage(feedstest.StoryPath(i), page)
 		images.SetFile(fmt.Sprintf("/radiofreeasia/lead-%d.png", max(i, 2)), "image/png", feedstest.Image(100+max(i, 2)))
 	}
-	a, archive = newTest(t, feedsYAML(site.StoriesURL())+"media: {images: true, hosts: ['"+strings.TrimPrefix(images.URL, "http://")+"']}\n", "")
-	return site, images, a, archive, resized
-}
-
-// mediaFiles lists the files of the archive's media directory.
-func mediaFiles(t *testing.T, archive string) []string {
-	entries, _ := os.ReadDir(filepath.Join(archive, store.MediaDir))
-	var names []string
-	for _, e := range entries {
-		names = append(names, e.Name())
-	}
-	return names
+	yaml = feedsYAML(site.StoriesURL()) + "media: {images: true, hosts: ['" + strings.TrimPrefix(images.URL, "http://") + "']}\n"
+	return site, images, yaml, resized
 }
 
 // TestPassMedia: each distinct image once in the store, named by its hash,
 // committed with the posts, which show it from there and link the
 // original; the resizer is asked for a bounded width.
 func TestPassMedia(t *testing.T) {
-	site, images, a, archive, resized := mediaSite(t, 3)
+	t.Parallel()
+	site, images, yaml, resized := mediaSite(t, 3)
+	a, archive := newTest(t, yaml, "")
 	sum := pass(t, a)
 	if got := counts(sum); got != "3 new, 0 updated, 0 failed, 0 parked" {
 		t.Fatalf("pass: %s %+v", got, sum.Failed)
 	}
-	files := mediaFiles(t, archive)
+	files := storetest.MediaFiles(t, archive)
 	if len(files) != 5 { // 2 lead images, 3 inline
 		t.Errorf("media %q, want 5 distinct images", files)
 	}
@@ -82,9 +75,6 @@ func TestPassMedia(t *testing.T) {
 	if n := strings.Count(body, "](/media/"); n != 2 {
 		t.Errorf("story 1 shows %d images from the archive, want 2:\n%s", n, body)
 	}
-	if committed := storetest.Git(t, archive, "ls-tree", "--name-only", "HEAD", "media/"); strings.Count(committed, "\n") != 5 {
-		t.Errorf("committed media:\n%s", committed)
-	}
 	storetest.CheckRepo(t, archive)
 }
 
@@ -92,7 +82,9 @@ func TestPassMedia(t *testing.T) {
 // post back; it is a failure, parked like an article's, and once it comes
 // the post shows it from the archive.
 func TestPassMediaFails(t *testing.T) {
-	site, images, a, archive, _ := mediaSite(t, 1)
+	t.Parallel()
+	site, images, yaml, _ := mediaSite(t, 1)
+	a, archive := newTest(t, yaml, "")
 	images.Fail("/radiofreeasia/lead-2.png", feedstest.Status(http.StatusServiceUnavailable))
 	site.SetFile("/resizer/v2/INLINE1.png", "image/png", []byte("<html>not an image</html>"))
 	sum := pass(t, a)
@@ -100,7 +92,7 @@ func TestPassMediaFails(t *testing.T) {
 		t.Fatalf("pass: %s %+v", got, sum.Failed)
 	}
 	for _, f := range sum.Failed {
-		if f.Kind != KindMedia {
+		if f.Kind != retry.KindMedia {
 			t.Errorf("failure %+v, want kind media", f)
 		}
 	}
@@ -108,22 +100,22 @@ func TestPassMediaFails(t *testing.T) {
 	if strings.Contains(body, "/media/") || !strings.Contains(body, "("+images.URL+"/radiofreeasia/lead-2.png)") {
 		t.Errorf("the post does not link the original:\n%s", body)
 	}
-	if recs, _ := Failures(context.Background(), a.cfg); len(recs) != 2 {
+	if recs := listFailures(t, a); len(recs) != 2 {
 		t.Errorf("archiver failures: %+v", recs)
 	}
 
 	images.Heal("/radiofreeasia/lead-2.png")
 	site.SetFile("/resizer/v2/INLINE1.png", "image/png", feedstest.Image(1))
-	a.now = func() time.Time { return time.Now().Add(2 * time.Hour) } // both due again
+	a.Now = func() time.Time { return time.Now().Add(2 * time.Hour) } // both due again
 	sum = pass(t, a)
 	if got := counts(sum); got != "0 new, 1 updated, 0 failed, 0 parked" {
 		t.Errorf("the pass after: %s %+v %+v", got, sum.Failed, sum.Parked)
 	}
 	body = storetest.Bodies(t, archive)[site.StoryURL(1)]
-	if strings.Count(body, "](/media/") != 2 || len(mediaFiles(t, archive)) != 2 {
-		t.Errorf("the post once its images came:\n%s\nmedia %q", body, mediaFiles(t, archive))
+	if strings.Count(body, "](/media/") != 2 || len(storetest.MediaFiles(t, archive)) != 2 {
+		t.Errorf("the post once its images came:\n%s\nmedia %q", body, storetest.MediaFiles(t, archive))
 	}
-	if recs, _ := Failures(context.Background(), a.cfg); len(recs) != 0 {
+	if recs := listFailures(t, a); len(recs) != 0 {
 		t.Errorf("archiver failures: %+v", recs)
 	}
 	storetest.CheckRepo(t, archive)
@@ -133,7 +125,8 @@ func TestPassMediaFails(t *testing.T) {
 // not heal by itself; one on a host that is not trusted stays a link, and
 // is no failure.
 func TestPassMediaLimits(t *testing.T) {
-	site, images, _, _, _ := mediaSite(t, 1)
+	t.Parallel()
+	site, images, _, _ := mediaSite(t, 1)
 	a, archive := newTest(t, feedsYAML(site.StoriesURL())+"media: {images: true, max_size: 60}\n", "") // images.URL not trusted
 	sum := pass(t, a)
 	if len(sum.Failed) != 1 || !sum.Failed[0].Permanent || !strings.Contains(sum.Failed[0].Reason, "media.max_size") {
@@ -148,6 +141,7 @@ func TestPassMediaLimits(t *testing.T) {
 // TestPassAudio: with media.audio, a story's audio (Plone's og:audio) is
 // kept, and linked from its post; media.images off leaves images links.
 func TestPassAudio(t *testing.T) {
+	t.Parallel()
 	site := feedstest.NewSite(t)
 	site.ListStories(1)
 	site.SetPage(feedstest.StoryPath(1), `<!DOCTYPE html><html><head><meta charset="utf-8"><meta property="og:audio" content="/audio/story1.mp3"></head><body>
@@ -164,8 +158,8 @@ func TestPassAudio(t *testing.T) {
 	if post.Fields["audio"] != site.URL+"/audio/story1.mp3" || !strings.Contains(string(post.Body), "](/media/"+name+")") {
 		t.Errorf("audio %v, body:\n%s", post.Fields["audio"], post.Body)
 	}
-	if !strings.Contains(string(post.Body), "![图]("+site.URL+"/img/x.png)") || len(mediaFiles(t, archive)) != 1 {
-		t.Errorf("with media.images off the image is not a link, or was kept (%q):\n%s", mediaFiles(t, archive), post.Body)
+	if !strings.Contains(string(post.Body), "![图]("+site.URL+"/img/x.png)") || len(storetest.MediaFiles(t, archive)) != 1 {
+		t.Errorf("with media.images off the image is not a link, or was kept (%q):\n%s", storetest.MediaFiles(t, archive), post.Body)
 	}
 }
 
@@ -173,7 +167,9 @@ func TestPassAudio(t *testing.T) {
 // records no failure and writes no post linking the originals: the next
 // pass makes the post whole.
 func TestPassStoppedInMedia(t *testing.T) {
-	site, images, a, archive, _ := mediaSite(t, 1)
+	t.Parallel()
+	site, images, yaml, _ := mediaSite(t, 1)
+	a, archive := newTest(t, yaml, "")
 	lead := "/radiofreeasia/lead-2.png"
 	release := images.Hold(lead)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -201,7 +197,9 @@ func TestPassStoppedInMedia(t *testing.T) {
 // TestPassMediaRemoved: an image a person removed from the store is
 // downloaded again for the next post that shows it.
 func TestPassMediaRemoved(t *testing.T) {
-	site, images, a, archive, _ := mediaSite(t, 1)
+	t.Parallel()
+	site, images, yaml, _ := mediaSite(t, 1)
+	a, archive := newGitTest(t, yaml, "")
 	pass(t, a)
 	lead := store.MediaName(feedstest.Image(102), "png")
 	storetest.Git(t, archive, "rm", "--quiet", store.MediaDir+"/"+lead)

@@ -3,7 +3,6 @@ package archiver
 import (
 	"encoding/json"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/url"
 	"slices"
@@ -12,7 +11,10 @@ import (
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/archiver/posts"
+	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/store/storetest"
 )
 
 // The planning of a pass is a pure function of the feeds' answers, the
@@ -42,8 +44,19 @@ func seenAs(it feeds.Item) map[string]seen {
 }
 
 // failedAt is an earlier failure of it, attempts times, the last at last.
-func failedAt(it feeds.Item, attempts int, last time.Time) map[string]*failed {
-	return map[string]*failed{it.Keys()[0]: {Item: it, Attempts: attempts, First: last, Last: last, Kind: KindFetch, Error: "HTTP 503"}}
+func failedAt(it feeds.Item, attempts int, last time.Time) map[string]*retry.Failure {
+	return map[string]*retry.Failure{it.Keys()[0]: {Target: retry.Article(it, ""), Attempts: attempts, First: last, Last: last, Kind: retry.KindFetch, Reason: "HTTP 503"}}
+}
+
+// indexOf is the index of posts named by the URL they are from.
+func indexOf(t *testing.T, names map[string]string) *posts.Index {
+	mem := storetest.NewMemory()
+	for from, name := range names {
+		if err := mem.Put(name, "---\ntitle: x\nfrom: "+from+"\n---\n"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return posts.NewIndex(mem, false)
 }
 
 func TestPlan(t *testing.T) {
@@ -56,14 +69,15 @@ func TestPlan(t *testing.T) {
 	slash := story
 	slash.Link = strings.TrimSuffix(story.Link, "/")
 	inB := entry(feedB, "/a/story/", 10)
-	archived := postIndex{feeds.Key(story.Link): "2026-03-01-story.md"}
+	archived := map[string]string{story.Link: "2026-03-01-story.md"}
 
 	tests := []struct {
 		name     string
 		results  []polled
 		state    state
-		index    postIndex
-		jobs     []string // links; "~" before one that is an edit of an archived post
+		failures map[string]*retry.Failure
+		index    map[string]string // post names by the URLs they are from
+		jobs     []string          // links; "~" before one that is an edit of an archived post
 		waiting  []string
 		polls    []Outcome
 		resolved int
@@ -87,29 +101,29 @@ func TestPlan(t *testing.T) {
 		{name: "archived, listed again with tracking parameters", results: []polled{answered(feedA, restamped)},
 			state: state{Seen: seenAs(restamped)}, index: archived, polls: []Outcome{PollUnchanged}, seen: 1},
 		{name: "failed, due", results: []polled{answered(feedA, story)},
-			state: state{Failures: failedAt(story, 5, planNow.Add(-21*time.Minute))},
-			jobs:  []string{story.Link}, polls: []Outcome{PollNew}, seen: 1},
+			failures: failedAt(story, 5, planNow.Add(-21*time.Minute)),
+			jobs:     []string{story.Link}, polls: []Outcome{PollNew}, seen: 1},
 		{name: "failed, not yet due", results: []polled{answered(feedA, story)},
-			state:   state{Failures: failedAt(story, 5, planNow.Add(-19*time.Minute))},
-			waiting: []string{story.Link}, polls: []Outcome{PollUnchanged}, seen: 1},
+			failures: failedAt(story, 5, planNow.Add(-19*time.Minute)),
+			waiting:  []string{story.Link}, polls: []Outcome{PollUnchanged}, seen: 1},
 		{name: "failed three times: due at every pass", results: []polled{answered(feedA, story)},
-			state: state{Failures: failedAt(story, 3, planNow)},
-			jobs:  []string{story.Link}, polls: []Outcome{PollNew}, seen: 1},
+			failures: failedAt(story, 3, planNow),
+			jobs:     []string{story.Link}, polls: []Outcome{PollNew}, seen: 1},
 		{name: "failed, no longer listed: due", results: []polled{answered(feedA)},
-			state: state{Failures: failedAt(old, 1, planNow.Add(-time.Hour))},
-			jobs:  []string{old.Link}, polls: []Outcome{PollUnchanged}},
+			failures: failedAt(old, 1, planNow.Add(-time.Hour)),
+			jobs:     []string{old.Link}, polls: []Outcome{PollUnchanged}},
 		{name: "failed, no longer listed, the feed answered 304", results: []polled{{feed: feedA, res: &feeds.Result{NotModified: true}}},
-			state:   state{Failures: failedAt(old, 9, planNow.Add(-time.Minute))},
-			waiting: []string{old.Link}, polls: []Outcome{PollUnchanged}},
+			failures: failedAt(old, 9, planNow.Add(-time.Minute)),
+			waiting:  []string{old.Link}, polls: []Outcome{PollUnchanged}},
 		{name: "failed, archived meanwhile from another feed", results: []polled{answered(feedB)},
-			state: state{Failures: failedAt(story, 1, planNow)}, index: archived,
+			failures: failedAt(story, 1, planNow), index: archived,
 			polls: []Outcome{PollUnchanged}, resolved: 1},
 		{name: "a failed edit of a post that is gone", results: []polled{answered(feedB)},
-			state: state{Failures: func() map[string]*failed {
+			failures: func() map[string]*retry.Failure {
 				f := failedAt(story, 1, planNow)
-				f[story.Keys()[0]].Update = "2026-03-01-story.md"
+				f[story.Keys()[0]].Post = "2026-03-01-story.md"
 				return f
-			}()},
+			}(),
 			polls: []Outcome{PollUnchanged}, resolved: 1},
 		{name: "untrusted link", results: []polled{answered(feedA, feeds.Item{Feed: feedA.URL, Link: "https://elsewhere.example/x"})},
 			polls: []Outcome{PollUnchanged}, skipped: 1},
@@ -125,11 +139,10 @@ func TestPlan(t *testing.T) {
 			if s.Seen == nil {
 				s.Seen = map[string]seen{}
 			}
-			if s.Failures == nil {
-				s.Failures = map[string]*failed{}
-			}
-			before, _ := json.Marshal(s)
-			pl := planner{cfg: &config.Config{Feeds: []config.Feed{*feedA, *feedB}}, state: &s, index: tt.index, trusted: trusted, now: planNow}
+			book := retry.NewBook(tt.failures, 0, slog.New(slog.DiscardHandler))
+			before, _ := json.Marshal([]any{s, book})
+			pl := planner{cfg: &config.Config{Feeds: []config.Feed{*feedA, *feedB}}, state: &s, book: book, index: indexOf(t, tt.index),
+				trusted: trusted, now: planNow}
 			p := pl.plan(tt.results)
 			if got := jobLinks(p.jobs); !slices.Equal(got, tt.jobs) {
 				t.Errorf("jobs %q, want %q", got, tt.jobs)
@@ -150,17 +163,17 @@ func TestPlan(t *testing.T) {
 			if len(p.seen) != tt.seen {
 				t.Errorf("%d entries seen now, want %d", len(p.seen), tt.seen)
 			}
-			if after, _ := json.Marshal(s); string(after) != string(before) {
+			if after, _ := json.Marshal([]any{s, book}); string(after) != string(before) {
 				t.Errorf("planning changed the state:\n%s\n%s", before, after)
 			}
 			for _, key := range p.resolved {
-				if s.Failures[key] == nil {
+				if book.Get(key) == nil {
 					t.Errorf("resolved %q, which is no failure", key)
 				}
 			}
 			for _, j := range append(p.jobs, p.waiting...) {
-				if j.retry != s.Failures[j.keys[0]] {
-					t.Errorf("%s: retry %v, want the state's failure %v", j.item.Link, j.retry, s.Failures[j.keys[0]])
+				if j.retry != book.Get(j.keys[0]) {
+					t.Errorf("%s: retry %v, want the book's failure %v", j.item.Link, j.retry, book.Get(j.keys[0]))
 				}
 			}
 			answered, notModified := 0, 0
@@ -189,47 +202,4 @@ func jobLinks(jobs []job) []string {
 		}
 	}
 	return out
-}
-
-func TestRetryDelay(t *testing.T) {
-	const day = 24 * time.Hour
-	for _, tt := range []struct {
-		attempts  int
-		permanent bool
-		want      time.Duration
-	}{
-		{1, false, 0}, {3, false, 0}, {4, false, 10 * time.Minute}, {5, false, 20 * time.Minute}, {7, false, 80 * time.Minute},
-		{14, false, 7 * day}, {100, false, 7 * day},
-		{1, true, time.Hour}, {2, true, 4 * time.Hour}, {3, true, 16 * time.Hour}, {5, true, 7 * day}, {100, true, 7 * day},
-	} {
-		if got := retryDelay(tt.attempts, tt.permanent); got != tt.want {
-			t.Errorf("retryDelay(%d, permanent %v) = %v, want %v", tt.attempts, tt.permanent, got, tt.want)
-		}
-	}
-}
-
-// TestStateBound: however many dead links the feeds list, the state keeps
-// at most maxFailures failures: those given up go first, then the oldest.
-func TestStateBound(t *testing.T) {
-	s := &state{Failures: map[string]*failed{}}
-	for i := range maxFailures + 20 {
-		f := &failed{Item: entry(feedA, fmt.Sprintf("/dead/%d/", i), 0), First: planNow.Add(time.Duration(i) * time.Second)}
-		if i%1000 == 999 {
-			f.GaveUp = planNow
-		}
-		s.Failures[f.Item.Keys()[0]] = f
-	}
-	s.bound(slog.New(slog.DiscardHandler))
-	if len(s.Failures) != maxFailures {
-		t.Fatalf("%d failures kept, want %d", len(s.Failures), maxFailures)
-	}
-	for _, f := range s.Failures {
-		if !f.GaveUp.IsZero() {
-			t.Errorf("%s, given up, is kept while failures that are not were dropped", f.Item.Link)
-		}
-	}
-	oldest := entry(feedA, "/dead/0/", 0)
-	if s.Failures[oldest.Keys()[0]] != nil {
-		t.Error("the oldest failure is kept")
-	}
 }

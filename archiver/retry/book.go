@@ -32,8 +32,15 @@ type StateLoader interface {
 // cannot be read costs retries, not the run: it starts empty, and the
 // error says why.
 func Load(st StateLoader, giveUp time.Duration, log *slog.Logger) (*Book, error) {
-	b := &Book{failures: map[string]*Failure{}, giveUp: giveUp, log: log}
-	err := st.LoadState(Section, &b.failures)
+	var failures map[string]*Failure
+	err := st.LoadState(Section, &failures)
+	return NewBook(failures, giveUp, log), err
+}
+
+// NewBook is a book of failures, by key, whose targets are given up giveUp
+// after their first failure (0: never), and that logs to log.
+func NewBook(failures map[string]*Failure, giveUp time.Duration, log *slog.Logger) *Book {
+	b := &Book{failures: failures, giveUp: giveUp, log: log}
 	if b.failures == nil {
 		b.failures = map[string]*Failure{}
 	}
@@ -43,7 +50,7 @@ func Load(st StateLoader, giveUp time.Duration, log *slog.Logger) (*Book, error)
 			delete(b.failures, key)
 		}
 	}
-	return b, err
+	return b
 }
 
 // upgrade makes a failure an older archiver saved one of this version's:

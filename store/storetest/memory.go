@@ -33,7 +33,8 @@ type Memory struct {
 
 type memoryCommit struct {
 	message string
-	paths   []string
+	paths   []string // changed, sorted
+	status  []string // of each path, as git show --name-status says it: A, M
 }
 
 // NewMemory returns an empty store in memory, with one commit, as a new
@@ -55,7 +56,7 @@ func (m *Memory) Put(name, data string) error {
 	path := store.PostsDir + "/" + name
 	m.work[path], m.head[path] = []byte(data), []byte(data)
 	m.posts[name] = store.PostOf(name, fm)
-	m.commits = append(m.commits, memoryCommit{message: "Add " + name + "\n", paths: []string{path}})
+	m.commits = append(m.commits, memoryCommit{message: "Add " + name + "\n", paths: []string{path}, status: []string{"A"}})
 	return nil
 }
 
@@ -169,19 +170,22 @@ func (m *Memory) Label(subject string) { m.label = subject }
 func (m *Memory) Commit(ctx context.Context, message string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var changed []string
-	for _, p := range m.pending {
-		if string(m.work[p]) != string(m.head[p]) && !slices.Contains(changed, p) {
-			changed = append(changed, p)
-			m.head[p] = m.work[p]
+	c := memoryCommit{message: message}
+	slices.Sort(m.pending)
+	for _, p := range slices.Compact(m.pending) {
+		old, had := m.head[p]
+		if had && string(m.work[p]) == string(old) {
+			continue
 		}
+		c.paths = append(c.paths, p)
+		c.status = append(c.status, map[bool]string{true: "M", false: "A"}[had])
+		m.head[p] = m.work[p]
 	}
 	m.pending = nil
-	if len(changed) == 0 {
+	if len(c.paths) == 0 {
 		return false, nil
 	}
-	slices.Sort(changed)
-	m.commits = append(m.commits, memoryCommit{message: message, paths: changed})
+	m.commits = append(m.commits, c)
 	return true, nil
 }
 
@@ -223,3 +227,10 @@ func (m *Memory) Maintain(context.Context) error { return nil }
 
 // Close does nothing: the Memory is opened again as it is.
 func (m *Memory) Close() error { return nil }
+
+// ForgetState loses the saved state, as a state set aside does.
+func (m *Memory) ForgetState() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	clear(m.state)
+}

@@ -143,10 +143,13 @@ type Archive interface{ string | *Memory }
 // view is how a helper looks at an Archive.
 type view interface {
 	postFiles(t testing.TB) []string
+	mediaFiles(t testing.TB) []string
 	file(t testing.TB, path string) []byte // nil if there is none
 	messages(t testing.TB) []string        // of the commits on HEAD, newest first
 	head(t testing.TB) string
 	check(t testing.TB)
+	lastCommit(t testing.TB) string             // as git show --format=%s --name-status HEAD says it
+	history(t testing.TB, path string) []string // the subjects of the commits that changed path, newest first
 }
 
 func viewOf[A Archive](a A) view {
@@ -170,6 +173,20 @@ func CheckRepo[A Archive](t testing.TB, a A) {
 	viewOf(a).check(t)
 }
 
+// LastCommit is the commit at HEAD: its subject, a blank line, and a line
+// for each file it changed, A (added) or M (modified), a tab and its path.
+func LastCommit[A Archive](t testing.TB, a A) string {
+	t.Helper()
+	return viewOf(a).lastCommit(t)
+}
+
+// History are the subjects of the commits that changed the file at path
+// (relative to the archive), newest first.
+func History[A Archive](t testing.TB, a A, path string) []string {
+	t.Helper()
+	return viewOf(a).history(t, path)
+}
+
 // Subjects are the subjects of the commits on HEAD, newest first.
 func Subjects[A Archive](t testing.TB, a A) []string {
 	t.Helper()
@@ -191,6 +208,12 @@ func LastMessage[A Archive](t testing.TB, a A) string {
 func PostFiles[A Archive](t testing.TB, a A) []string {
 	t.Helper()
 	return viewOf(a).postFiles(t)
+}
+
+// MediaFiles lists the files of the archive's media directory, sorted.
+func MediaFiles[A Archive](t testing.TB, a A) []string {
+	t.Helper()
+	return viewOf(a).mediaFiles(t)
 }
 
 // ReadPost reads the post of that name in the archive.
@@ -238,8 +261,17 @@ func Bodies[A Archive](t testing.TB, a A) map[string]string {
 type gitView string
 
 func (dir gitView) postFiles(t testing.TB) []string {
-	entries, err := os.ReadDir(filepath.Join(string(dir), store.PostsDir))
-	if err != nil {
+	return dir.list(t, store.PostsDir)
+}
+
+func (dir gitView) mediaFiles(t testing.TB) []string {
+	return dir.list(t, store.MediaDir)
+}
+
+// list lists the files of a directory of the archive but dot files.
+func (dir gitView) list(t testing.TB, sub string) []string {
+	entries, err := os.ReadDir(filepath.Join(string(dir), sub))
+	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
 	}
 	var names []string
@@ -276,6 +308,18 @@ func (dir gitView) check(t testing.TB) {
 	}
 }
 
+func (dir gitView) lastCommit(t testing.TB) string {
+	return Git(t, string(dir), "show", "--format=%s", "--name-status", "HEAD")
+}
+
+func (dir gitView) history(t testing.TB, path string) []string {
+	out := strings.TrimSuffix(Git(t, string(dir), "log", "--format=%s%x00", "--", path), "\x00\n")
+	if out == "" {
+		return nil
+	}
+	return strings.Split(out, "\x00\n")
+}
+
 // memoryView looks at a Memory.
 type memoryView struct{ m *Memory }
 
@@ -283,6 +327,19 @@ func (v memoryView) postFiles(t testing.TB) []string {
 	v.m.mu.Lock()
 	defer v.m.mu.Unlock()
 	return slices.Sorted(maps.Keys(v.m.posts))
+}
+
+func (v memoryView) mediaFiles(t testing.TB) []string {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	var names []string
+	for path := range v.m.work {
+		if name, ok := strings.CutPrefix(path, store.MediaDir+"/"); ok {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 func (v memoryView) file(t testing.TB, path string) []byte {
@@ -316,4 +373,30 @@ func (v memoryView) check(t testing.TB) {
 			t.Errorf("%s is not committed", path)
 		}
 	}
+}
+
+func (v memoryView) lastCommit(t testing.TB) string {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	c := v.m.commits[len(v.m.commits)-1]
+	subject, _, _ := strings.Cut(c.message, "\n")
+	var b strings.Builder
+	b.WriteString(subject + "\n\n")
+	for i, p := range c.paths {
+		b.WriteString(c.status[i] + "\t" + p + "\n")
+	}
+	return b.String()
+}
+
+func (v memoryView) history(t testing.TB, path string) []string {
+	v.m.mu.Lock()
+	defer v.m.mu.Unlock()
+	var subjects []string
+	for _, c := range slices.Backward(v.m.commits) {
+		if slices.Contains(c.paths, path) {
+			s, _, _ := strings.Cut(c.message, "\n")
+			subjects = append(subjects, s)
+		}
+	}
+	return subjects
 }

@@ -1,4 +1,4 @@
-package archiver
+package backfill
 
 import (
 	"context"
@@ -6,40 +6,45 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/rfa-archive/archiver/archiver/retry"
+	"github.com/rfa-archive/archiver/archiver/wire"
+	"github.com/rfa-archive/archiver/archiver/wire/wiretest"
 	"github.com/rfa-archive/archiver/feeds/feedstest"
-	"github.com/rfa-archive/archiver/store"
 	"github.com/rfa-archive/archiver/store/storetest"
 )
 
-// arcTest is an archiver of a site whose content API holds stories, over
-// an archive that holds the sample post of the earlier tool.
-func arcTest(t *testing.T, stories []feedstest.ArcStory) (*feedstest.Site, *Archiver, string) {
+// arcTest is a site whose content API holds stories, and the tools of a
+// backfill of it into an archive in memory that holds the sample post of
+// the earlier tool.
+func arcTest(t *testing.T, stories []feedstest.ArcStory) (*feedstest.Site, *wire.Tools, *storetest.Memory) {
 	site := feedstest.NewSite(t)
 	site.ListStories(1)
 	site.SetArcStories("rfa-mandarin", stories)
-	a, archive := newTest(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
-	storetest.WriteFile(t, filepath.Join(archive, store.PostsDir, samplePostName), storetest.SamplePost)
+	a, archive := wiretest.New(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
+	if err := archive.Put(samplePostName, storetest.SamplePost); err != nil {
+		t.Fatal(err)
+	}
 	return site, a, archive
 }
 
 const samplePostName = "2024-07-26-hx2-southeast-asian-diplomats-meet-07262024084201.md"
 
-func backfillRange(t *testing.T, a *Archiver, ctx context.Context) (*BackfillSummary, error) {
+func backfillRange(t *testing.T, a *wire.Tools, ctx context.Context) (*Summary, error) {
 	t.Helper()
-	return a.Backfill(ctx, BackfillOptions{Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
+	return Run(ctx, a, Options{Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC)})
 }
 
 // TestBackfill: every story once, in a commit per month oldest first; the
 // sample post is not archived again and gains the Arc URL; a second run
 // asks nothing and commits nothing.
 func TestBackfill(t *testing.T) {
+	t.Parallel()
 	stories := feedstest.ArcStories(300)
 	site, a, archive := arcTest(t, stories)
 	sum, err := backfillRange(t, a, context.Background())
@@ -81,12 +86,12 @@ func TestBackfill(t *testing.T) {
 	}
 	storetest.CheckRepo(t, archive)
 
-	head, asked := storetest.Git(t, archive, "rev-parse", "HEAD"), len(site.ArcQueries())
+	head, asked := storetest.Head(t, archive), len(site.ArcQueries())
 	again, err := backfillRange(t, a, context.Background())
 	if err != nil || again.New != 0 || again.Before != 60 || again.Commits != 0 {
 		t.Errorf("run again: %+v, %v", again, err)
 	}
-	if storetest.Git(t, archive, "rev-parse", "HEAD") != head || len(site.ArcQueries()) != asked {
+	if storetest.Head(t, archive) != head || len(site.ArcQueries()) != asked {
 		t.Errorf("run again: %d more queries, HEAD moved: %v", len(site.ArcQueries())-asked, storetest.Subjects(t, archive)[:2])
 	}
 }
@@ -94,17 +99,18 @@ func TestBackfill(t *testing.T) {
 // TestBackfillResumes: a backfill stopped midway, run again, completes:
 // no story twice, none missing.
 func TestBackfillResumes(t *testing.T) {
+	t.Parallel()
 	stories := feedstest.ArcStories(120)
 	site, a, archive := arcTest(t, stories)
 	ctx, cancel := context.WithCancel(context.Background())
 	read := 0
-	opts := BackfillOptions{Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC),
+	opts := Options{Since: time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC),
 		Progress: func(p Progress) {
 			if read++; read == 50 {
 				cancel()
 			}
 		}}
-	if _, err := a.Backfill(ctx, opts); !errors.Is(err, context.Canceled) {
+	if _, err := Run(ctx, a, opts); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Backfill stopped = %v", err)
 	}
 	storetest.CheckRepo(t, archive)
@@ -113,7 +119,7 @@ func TestBackfillResumes(t *testing.T) {
 		t.Errorf("%d posts after a stop at the 50th story", stopped)
 	}
 	opts.Progress = nil
-	sum, err := a.Backfill(context.Background(), opts)
+	sum, err := Run(context.Background(), a, opts)
 	if err != nil || len(sum.Failed) != 0 {
 		t.Fatalf("Backfill again = %+v, %v", sum, err)
 	}
@@ -131,7 +137,7 @@ func TestBackfillResumes(t *testing.T) {
 
 // TestBackfillSplitsWindows: a month with more stories than the content
 // API pages through is walked in parts, each whole.
-func TestBackfillSplitsWindows(t *testing.T) {
+func TestBackfillSplitsWindows(t *testing.T) { // not in parallel: it sets how deep content APIs page
 	defer func(old, oldSite int) { maxOffset, feedstest.ArcMaxOffset = old, oldSite }(maxOffset, feedstest.ArcMaxOffset)
 	maxOffset, feedstest.ArcMaxOffset = 40, 40
 	var stories []feedstest.ArcStory
@@ -141,8 +147,8 @@ func TestBackfillSplitsWindows(t *testing.T) {
 			Path: feedstest.ArcPath(date, fmt.Sprintf("march-%d", i)), Paragraphs: []string{"正文。"}})
 	}
 	site, a, archive := arcTest(t, stories)
-	opts := BackfillOptions{Since: time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 3, 31, 0, 0, 0, 0, time.UTC)}
-	sum, err := a.Backfill(context.Background(), opts)
+	opts := Options{Since: time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 3, 31, 0, 0, 0, 0, time.UTC)}
+	sum, err := Run(context.Background(), a, opts)
 	if err != nil || sum.New != 100 || len(sum.Failed) != 0 {
 		t.Errorf("Backfill = %+v, %v", sum, err)
 	}
@@ -150,7 +156,7 @@ func TestBackfillSplitsWindows(t *testing.T) {
 		t.Errorf("%d posts, want 101", n)
 	}
 	asked := len(site.ArcQueries())
-	if sum, err := a.Backfill(context.Background(), opts); err != nil || sum.Before != 1 || len(site.ArcQueries()) != asked {
+	if sum, err := Run(context.Background(), a, opts); err != nil || sum.Before != 1 || len(site.ArcQueries()) != asked {
 		t.Errorf("run again: %+v, %v, %d questions; want none, the month walked before in parts", sum, err, len(site.ArcQueries())-asked)
 	}
 }
@@ -159,6 +165,7 @@ func TestBackfillSplitsWindows(t *testing.T) {
 // URLs (it moved) is one post, known by both; a story without a body is
 // a failure, kept to be tried again like any other.
 func TestBackfillIdentities(t *testing.T) {
+	t.Parallel()
 	date := time.Date(2022, 5, 4, 3, 0, 0, 0, time.UTC)
 	stories := []feedstest.ArcStory{
 		{ID: "MOVED", Title: "搬了家的报道", Date: date, Path: feedstest.ArcPath(date, "old-slug"), Paragraphs: []string{"正文。"}},
@@ -168,7 +175,7 @@ func TestBackfillIdentities(t *testing.T) {
 		{ID: "GALLERY", Title: "图集", Date: date.Add(3 * time.Hour), Path: feedstest.ArcPath(date, "gallery"), Type: "gallery"},
 	}
 	site, a, archive := arcTest(t, stories)
-	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date})
+	sum, err := Run(context.Background(), a, Options{Since: date, Until: date})
 	if err != nil || sum.New != 1 || sum.Known != 1 || sum.Linked != 1 || sum.Skipped != 1 || len(sum.Failed) != 1 {
 		t.Errorf("Backfill = %+v, %v", sum, err)
 	}
@@ -184,8 +191,8 @@ func TestBackfillIdentities(t *testing.T) {
 			t.Errorf("%s: also %q", from, fm.Also)
 		}
 	}
-	failures, err := Failures(context.Background(), a.cfg)
-	if err != nil || len(failures) != 1 || failures[0].URL != site.URL+stories[2].Path {
+	book, err := retry.Load(archive, 0, a.Log)
+	if failures := book.List(); err != nil || len(failures) != 1 || failures[0].URL != site.URL+stories[2].Path {
 		t.Errorf("archiver failures: %+v, %v", failures, err)
 	}
 }
@@ -193,14 +200,15 @@ func TestBackfillIdentities(t *testing.T) {
 // TestBackfillServices: two services of a site in one store: stories of
 // the same day and slug keep posts of their own, with names of their own.
 func TestBackfillServices(t *testing.T) {
+	t.Parallel()
 	date := time.Date(2023, 9, 9, 9, 0, 0, 0, time.UTC)
 	site := feedstest.NewSite(t)
 	site.ListStories(1)
 	site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{{ID: "M1", Title: "同一天的报道", Date: date, Path: feedstest.ArcPath(date, "same-slug"), Paragraphs: []string{"普通话。"}}})
 	site.SetArcStories("rfa-cantonese", []feedstest.ArcStory{{ID: "C1", Title: "同一日嘅報道", Date: date, Path: "/cantonese/news/2023/09/09/same-slug/", Paragraphs: []string{"粵語。"}}})
-	a, archive := newTest(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n"+
+	a, archive := wiretest.New(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n"+
 		"  - url: '"+site.URL+"/cantonese.xml'\n    arc_website: rfa-cantonese\n    front_matter: {author: 自由亞洲電台}\n", "")
-	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date})
+	sum, err := Run(context.Background(), a, Options{Since: date, Until: date})
 	if err != nil || sum.New != 2 {
 		t.Fatalf("Backfill = %+v, %v", sum, err)
 	}
@@ -220,6 +228,7 @@ func TestBackfillServices(t *testing.T) {
 // still recognised by its title on its day when the archive's time zone
 // puts the story on the next day.
 func TestBackfillSameTitles(t *testing.T) {
+	t.Parallel()
 	date := time.Date(2024, 7, 26, 2, 0, 0, 0, time.UTC)
 	sample := feedstest.SampleStory
 	sample.Date = time.Date(2024, 7, 26, 19, 35, 21, 0, time.UTC) // 2024-07-27 in Shanghai
@@ -233,14 +242,18 @@ func TestBackfillSameTitles(t *testing.T) {
 	site := feedstest.NewSite(t)
 	site.ListStories(1)
 	site.SetArcStories("rfa-mandarin", stories)
-	a, archive := newTest(t, "timezone: Asia/Shanghai\nfeeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
-	storetest.WriteFile(t, filepath.Join(archive, store.PostsDir, samplePostName), storetest.SamplePost)
+	a, archive := wiretest.New(t, "timezone: Asia/Shanghai\nfeeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
+	if err := archive.Put(samplePostName, storetest.SamplePost); err != nil {
+		t.Fatal(err)
+	}
 	for i := 1; i <= 2; i++ { // the column's two posts of the day in the old archive
 		old := strings.Replace(string(storetest.SamplePost), "美中外长在东盟外交拼场 布林肯与王毅将会面", "每日评论", 1)
 		old = strings.ReplaceAll(old, "hx2-southeast-asian-diplomats-meet-07262024084201", fmt.Sprintf("column-%d-07262024", i))
-		storetest.WriteFile(t, filepath.Join(archive, store.PostsDir, fmt.Sprintf("2024-07-26-column-%d-07262024.md", i)), old)
+		if err := archive.Put(fmt.Sprintf("2024-07-26-column-%d-07262024.md", i), old); err != nil {
+			t.Fatal(err)
+		}
 	}
-	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date.AddDate(0, 0, 2)})
+	sum, err := Run(context.Background(), a, Options{Since: date, Until: date.AddDate(0, 0, 2)})
 	if err != nil || sum.New != 2 || sum.Linked != 3 {
 		t.Errorf("Backfill = %+v, %v; want 2 new, the sample and the column's two linked", sum, err)
 	}
@@ -261,6 +274,7 @@ func TestBackfillSameTitles(t *testing.T) {
 // TestBackfillNextNotPast: a content API whose next page is not past the
 // one it answered is a failure of the window, not a walk without end.
 func TestBackfillNextNotPast(t *testing.T) {
+	t.Parallel()
 	date := time.Date(2021, 3, 3, 3, 0, 0, 0, time.UTC)
 	site, a, _ := arcTest(t, nil)
 	asked := 0
@@ -268,7 +282,7 @@ func TestBackfillNextNotPast(t *testing.T) {
 		asked++
 		fmt.Fprint(w, `{"content_elements":[],"count":40,"next":20}`)
 	})
-	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: date, Until: date})
+	sum, err := Run(context.Background(), a, Options{Since: date, Until: date})
 	if err != nil || len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].Reason, "next 20 after offset 20") || asked != 2 {
 		t.Errorf("Backfill = %+v, %v after %d questions; want the window failed after 2", sum, err, asked)
 	}
@@ -278,6 +292,7 @@ func TestBackfillNextNotPast(t *testing.T) {
 // story's image records no failure, writes no post linking the original,
 // and leaves the window to walk again.
 func TestBackfillStoppedInMedia(t *testing.T) {
+	t.Parallel()
 	date := time.Date(2021, 3, 3, 3, 0, 0, 0, time.UTC)
 	site, images := feedstest.NewSite(t), feedstest.NewSite(t)
 	site.ListStories(1)
@@ -285,7 +300,7 @@ func TestBackfillStoppedInMedia(t *testing.T) {
 	story := feedstest.ArcStory{ID: "PICTURE", Title: "有图的报道", Date: date, Path: feedstest.ArcPath(date, "picture"),
 		Lead: images.URL + "/lead.png", Paragraphs: []string{"正文。"}}
 	site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{story})
-	a, archive := newTest(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n"+
+	a, archive := wiretest.New(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n"+
 		"media: {images: true, hosts: ['"+strings.TrimPrefix(images.URL, "http://")+"']}\n", "")
 	release := images.Hold("/lead.png")
 	ctx, cancel := context.WithCancel(context.Background())
@@ -295,12 +310,12 @@ func TestBackfillStoppedInMedia(t *testing.T) {
 		}
 		cancel()
 	}()
-	opts := BackfillOptions{Since: date, Until: date}
-	if sum, err := a.Backfill(ctx, opts); !errors.Is(err, context.Canceled) || len(sum.Failed) != 0 || sum.New != 0 || sum.Windows != 0 {
+	opts := Options{Since: date, Until: date}
+	if sum, err := Run(ctx, a, opts); !errors.Is(err, context.Canceled) || len(sum.Failed) != 0 || sum.New != 0 || sum.Windows != 0 {
 		t.Errorf("the stopped backfill: %v, %+v", err, sum)
 	}
 	release()
-	if sum, err := a.Backfill(context.Background(), opts); err != nil || sum.New != 1 || len(sum.Failed) != 0 {
+	if sum, err := Run(context.Background(), a, opts); err != nil || sum.New != 1 || len(sum.Failed) != 0 {
 		t.Errorf("the next backfill: %v, %+v", err, sum)
 	}
 	if body := storetest.Bodies(t, archive)[site.URL+story.Path]; !strings.Contains(body, "](/media/") {
@@ -311,6 +326,7 @@ func TestBackfillStoppedInMedia(t *testing.T) {
 // TestBackfillAPIDown: a content API that fails window after window is not
 // asked for the rest, which is reported as failed, to ask again later.
 func TestBackfillAPIDown(t *testing.T) {
+	t.Parallel()
 	site, a, _ := arcTest(t, nil)
 	var mu sync.Mutex
 	windows := map[string]bool{}
@@ -322,7 +338,7 @@ func TestBackfillAPIDown(t *testing.T) {
 		mu.Unlock()
 		http.Error(w, "down", http.StatusServiceUnavailable)
 	})
-	sum, err := a.Backfill(context.Background(), BackfillOptions{Since: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 12, 31, 0, 0, 0, 0, time.UTC)})
+	sum, err := Run(context.Background(), a, Options{Since: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 12, 31, 0, 0, 0, 0, time.UTC)})
 	if err != nil || len(sum.Failed) != maxFailingWindows+1 || !strings.Contains(sum.Failed[maxFailingWindows].Reason, "9 later windows were not asked for") {
 		t.Errorf("Backfill = %+v, %v", sum, err)
 	}
@@ -335,18 +351,19 @@ func TestBackfillAPIDown(t *testing.T) {
 // else from the page of the feed's newest story; with neither saying, the
 // content API is asked without one.
 func TestBackfillDeployment(t *testing.T) {
+	t.Parallel()
 	day := time.Date(2021, 3, 3, 0, 0, 0, 0, time.UTC)
 	site, a, _ := arcTest(t, nil)
 	site.SetPage("/", "<!DOCTYPE html><html><head><title>首页</title></head><body>首页</body></html>")
 	site.SetPage(feedstest.StoryPath(1), `<!DOCTYPE html><html><head><script id="fusion-metadata" type="application/javascript">window.Fusion=window.Fusion||{};Fusion.deployment="777";</script></head><body><p>正文。</p></body></html>`)
-	if _, err := a.Backfill(context.Background(), BackfillOptions{Since: day, Until: day}); err != nil {
+	if _, err := Run(context.Background(), a, Options{Since: day, Until: day}); err != nil {
 		t.Fatal(err)
 	}
 	if q := site.ArcQueries(); len(q) != 1 || q[0].Get("d") != "777" {
 		t.Errorf("asked %v, want d=777 from the newest story's page", q)
 	}
 	site.SetPage(feedstest.StoryPath(1), "<!DOCTYPE html><html><body><p>正文。</p></body></html>")
-	if _, err := a.Backfill(context.Background(), BackfillOptions{Since: day.AddDate(0, 0, 1), Until: day.AddDate(0, 0, 1)}); err != nil {
+	if _, err := Run(context.Background(), a, Options{Since: day.AddDate(0, 0, 1), Until: day.AddDate(0, 0, 1)}); err != nil {
 		t.Fatal(err)
 	}
 	if q := site.ArcQueries(); len(q) != 2 || q[1].Has("d") {
