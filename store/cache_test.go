@@ -10,6 +10,7 @@ import (
 // TestCacheRoundTrip: the cache reads back what was written; anything
 // else is no cache, never a panic.
 func TestCacheRoundTrip(t *testing.T) {
+	t.Parallel()
 	s := &Store{meta: t.TempDir(), log: slog.New(slog.DiscardHandler), tree: "tree", head: "head", posts: map[string]Post{
 		"a.md": {Name: "a.md", From: "https://x.org/a/", Title: "标题 \x00 with a NUL", SourceID: "ID", Also: []string{"https://x.org/b/", "https://x.org/c/"}},
 		"b.md": {Name: "b.md", GUID: "g", Feed: "https://x.org/feed"},

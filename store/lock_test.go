@@ -44,6 +44,7 @@ func TestMain(m *testing.M) {
 }
 
 func TestLockBusy(t *testing.T) {
+	t.Parallel()
 	first, dir := newStore(t)
 	s, err := store.Open(context.Background(), options(dir))
 	if !errors.Is(err, store.ErrBusy) {
@@ -83,6 +84,7 @@ func TestLockBusy(t *testing.T) {
 }
 
 func TestLockWait(t *testing.T) {
+	t.Parallel()
 	first, dir := newStore(t)
 	var closing atomic.Bool
 	done := make(chan error, 1)
@@ -115,6 +117,7 @@ func TestLockWait(t *testing.T) {
 // TestLockDiesWithHolder checks the lock is the OS's: a holder killed
 // before it can close frees it.
 func TestLockDiesWithHolder(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	open(t, dir).Close() // create it, so the child only has to lock it
 

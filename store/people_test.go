@@ -85,6 +85,7 @@ func pushedForgettingX(t *testing.T) (root, remote string, opts store.Options) {
 // TestTakedownPulledInRebase: a post taken down on the forge, pulled by
 // a rebase (the store has a commit not pushed), is remembered.
 func TestTakedownPulledInRebase(t *testing.T) {
+	t.Parallel()
 	root, remote, opts := withRemote(t)
 	ctx := context.Background()
 	s := mustOpen(t, opts)
@@ -112,6 +113,7 @@ func TestTakedownPulledInRebase(t *testing.T) {
 // the list yet; it is taken down meanwhile, and remembered once the
 // person commits.
 func TestTakedownRememberedLater(t *testing.T) {
+	t.Parallel()
 	root, remote, opts := pushedForgettingX(t)
 	ctx := context.Background()
 	onTheForge(t, root, remote, func(clone string) { storetest.Git(t, clone, "rm", "--quiet", "_posts/2025-01-01-a.md") })
@@ -136,6 +138,7 @@ func TestTakedownRememberedLater(t *testing.T) {
 // TestManualUnforgetKept: the README's way to take a forgotten article
 // back (delete its line, commit) is not undone.
 func TestManualUnforgetKept(t *testing.T) {
+	t.Parallel()
 	dir := archived(t)
 	s := open(t, dir)
 	if err := s.Forget(context.Background(), []string{"https://example.org/a"}, []string{"2024-01-01-a.md"}, "Forget a\n"); err != nil {
@@ -154,6 +157,7 @@ func TestManualUnforgetKept(t *testing.T) {
 // TestForgetRefusesEdited: forget does not remove a post with a person's
 // change not committed.
 func TestForgetRefusesEdited(t *testing.T) {
+	t.Parallel()
 	dir := archived(t)
 	p := filepath.Join(dir, store.PostsDir, "2024-01-01-a.md")
 	edit := string(post("https://example.org/a")) + "A person's note.\n"
@@ -170,6 +174,7 @@ func TestForgetRefusesEdited(t *testing.T) {
 // TestRecoverNotAPersonsEdit: a post a killed run wrote, then edited by a
 // person, is theirs now: not committed under archiver's name.
 func TestRecoverNotAPersonsEdit(t *testing.T) {
+	t.Parallel()
 	s, dir := newStore(t)
 	if err := s.Write("2025-01-01-a.md", post("https://example.org/a")); err != nil {
 		t.Fatal(err)
@@ -187,6 +192,7 @@ func TestRecoverNotAPersonsEdit(t *testing.T) {
 // TestBranchSwitchedDuringPass: a person checks out another branch while
 // a pass runs: archiver commits nothing on it, and pushes nothing of it.
 func TestBranchSwitchedDuringPass(t *testing.T) {
+	t.Parallel()
 	_, remote, opts := withRemote(t)
 	ctx := context.Background()
 	s := mustOpen(t, opts)
@@ -219,6 +225,7 @@ func TestBranchSwitchedDuringPass(t *testing.T) {
 // edit while a pass runs: archiver commits nothing into it, and leaves it
 // as it is.
 func TestRebaseStartedDuringPass(t *testing.T) {
+	t.Parallel()
 	_, remote, opts := withRemote(t)
 	ctx := context.Background()
 	s := mustOpen(t, opts)
@@ -254,6 +261,7 @@ func TestRebaseStartedDuringPass(t *testing.T) {
 // TestStaleRebaseMark: the mark of a rebase of archiver's long over does
 // not make a person's rebase archiver's.
 func TestStaleRebaseMark(t *testing.T) {
+	t.Parallel()
 	dir := archived(t)
 	conflicting(t, dir)
 	storetest.TryGit(dir, "rebase", "other")
@@ -273,8 +281,10 @@ func TestStaleRebaseMark(t *testing.T) {
 // TestOpenLockOfLiveGit: the lock of a person's git commit, its editor
 // open, is left alone however old it looks, through a symlinked path too.
 func TestOpenLockOfLiveGit(t *testing.T) {
+	t.Parallel()
 	for _, viaLink := range []bool{false, true} {
 		t.Run(map[bool]string{false: "path", true: "symlink"}[viaLink], func(t *testing.T) {
+			t.Parallel()
 			dir := archived(t)
 			storetest.WriteFile(t, filepath.Join(dir, "NOTES.md"), "n\n")
 			storetest.Git(t, dir, "add", "NOTES.md")
@@ -320,6 +330,7 @@ func TestOpenLockOfLiveGit(t *testing.T) {
 // TestAdoptedSiteBesideRemote: a directory of a person's site, adopted
 // with a store.remote that holds an archive, is not replaced by it.
 func TestAdoptedSiteBesideRemote(t *testing.T) {
+	t.Parallel()
 	root, remote, opts := withRemote(t)
 	first := options(filepath.Join(root, "first"))
 	first.Remote = remote
@@ -349,6 +360,7 @@ func TestAdoptedSiteBesideRemote(t *testing.T) {
 // .archiver/forgotten, not yet added to git, is not committed under
 // archiver's name when a takedown is remembered.
 func TestUntrackedForgottenLeftAlone(t *testing.T) {
+	t.Parallel()
 	dir := archived(t)
 	list := filepath.Join(dir, store.ForgottenFile)
 	storetest.WriteFile(t, list, "https://example.org/draft-of-mine\n")
@@ -367,6 +379,7 @@ func TestUntrackedForgottenLeftAlone(t *testing.T) {
 // remembered even when the post cache (only a speed-up, says writeCache)
 // cannot be read.
 func TestTakedownCacheLost(t *testing.T) {
+	t.Parallel()
 	dir := archived(t)
 	storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
 	storetest.Git(t, dir, "commit", "--quiet", "-m", "Take a down")
@@ -380,6 +393,7 @@ func TestTakedownCacheLost(t *testing.T) {
 // its own, not pushed) while a person took x back on the forge: the pull
 // replays archiver's commit; the list keeps a and not x.
 func TestForgetBesideRemoteUnforget(t *testing.T) {
+	t.Parallel()
 	root, remote, opts := pushedForgettingX(t)
 	ctx := context.Background()
 	onTheForge(t, root, remote, func(clone string) {
@@ -404,6 +418,7 @@ func TestForgetBesideRemoteUnforget(t *testing.T) {
 // with (kill -9 of them both) does not stop the next run, however young;
 // a young lock with no such mark does.
 func TestOpenLockOfKilledGit(t *testing.T) {
+	t.Parallel()
 	for _, killed := range []bool{true, false} {
 		dir := archived(t)
 		if killed {

@@ -83,6 +83,7 @@ func TestPushRace(t *testing.T) {
 // the work tree; one that would have to replay the store's commits over
 // the remote's says which files stop it, and touches nothing.
 func TestPullDirty(t *testing.T) {
+	t.Parallel()
 	root := t.TempDir()
 	remote := filepath.Join(root, "remote.git")
 	storetest.Git(t, root, "init", "--quiet", "--bare", "--initial-branch=main", remote)

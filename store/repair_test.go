@@ -18,6 +18,7 @@ import (
 // beside a person's work not yet committed, and checks that the next Open
 // puts right what is archiver's and leaves the person's as it was.
 func TestRepair(t *testing.T) {
+	t.Parallel()
 	s, dir := newStore(t)
 	ctx := context.Background()
 	if err := s.Write("2024-01-01-kept.md", post("https://example.org/kept")); err != nil {
@@ -138,6 +139,7 @@ func TestRepair(t *testing.T) {
 // TestRepairFirstCommit is a run killed while it made the repository's
 // first commit: git init done, a file written, git's index locked.
 func TestRepairFirstCommit(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=main")
 	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), string(post("https://example.org/a")))
@@ -182,6 +184,7 @@ func TestRepairFirstCommit(t *testing.T) {
 // next Open, and the stale locks of a killed fetch go too; the commits
 // are all on the branch again.
 func TestRepairInterruptedPull(t *testing.T) {
+	t.Parallel()
 	s, dir := newStore(t)
 	ctx := context.Background()
 	for _, u := range []string{"https://example.org/a", "https://example.org/b"} {
@@ -250,6 +253,7 @@ func stale(t *testing.T, path string) {
 // and not committed when the run was killed are recovered in a commit that
 // says what they were for.
 func TestRepairLabelled(t *testing.T) {
+	t.Parallel()
 	s, dir := newStore(t)
 	s.Label("Backfill 2021-07")
 	for _, name := range []string{"2021-07-01-a.md", "2021-07-02-b.md"} {

@@ -109,6 +109,7 @@ func TestOpenRefusesStates(t *testing.T) {
 // TestOpenBranch: a store whose configuration names no branch keeps the
 // one checked out when it was first opened, and refuses another.
 func TestOpenBranch(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=trunk")
 	storetest.WriteFile(t, filepath.Join(dir, "_posts", "2024-01-01-a.md"), string(post("https://example.org/a")))
@@ -126,6 +127,7 @@ func TestOpenBranch(t *testing.T) {
 
 // TestOpenLocks: a git lock is removed only when no git can be holding it.
 func TestOpenLocks(t *testing.T) {
+	t.Parallel()
 	dir := archived(t)
 	lock := filepath.Join(dir, ".git", "index.lock")
 	storetest.WriteFile(t, lock, "")
@@ -164,6 +166,7 @@ func TestOpenLocks(t *testing.T) {
 // TestMaintainForeground: git gc runs within Maintain, not detached after
 // it: when Maintain returns, the packs are packed and no gc.pid is left.
 func TestMaintainForeground(t *testing.T) {
+	t.Parallel()
 	dir := archived(t)
 	storetest.Git(t, dir, "config", "gc.autoPackLimit", "1")
 	for i := range 3 {

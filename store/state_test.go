@@ -13,6 +13,7 @@ import (
 
 // TestSuite runs the store suite against the git store.
 func TestSuite(t *testing.T) {
+	t.Parallel()
 	storetest.Suite(t, func(t *testing.T) (func() storetest.Store, string) {
 		dir := filepath.Join(t.TempDir(), "archive")
 		return func() storetest.Store { return open(t, dir) }, dir

@@ -15,6 +15,7 @@ import (
 )
 
 func TestOpenCreates(t *testing.T) {
+	t.Parallel()
 	for _, branch := range []string{"", "archive"} {
 		t.Run("branch="+branch, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "new", "archive")
@@ -60,6 +61,7 @@ func TestOpenCreates(t *testing.T) {
 // repository leaves a temporary directory, never a half-made .git; the
 // next Open creates the repository and removes what the killed run left.
 func TestOpenAfterInterruptedInit(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "archive")
 	left := filepath.Join(dir, ".archiver-tmp-init-1234")
 	storetest.Git(t, t.TempDir(), "init", "--quiet", left)
@@ -84,6 +86,7 @@ func TestOpenAfterInterruptedInit(t *testing.T) {
 }
 
 func TestOpenExistingRepo(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	storetest.Git(t, dir, "init", "--quiet", "--initial-branch=trunk")
 	storetest.WriteFile(t, filepath.Join(dir, "README.md"), "mine\n")
@@ -117,6 +120,7 @@ func TestOpenExistingRepo(t *testing.T) {
 }
 
 func TestOpenInsideAnotherRepo(t *testing.T) {
+	t.Parallel()
 	outer := filepath.Join(t.TempDir(), "outer")
 	if err := os.Mkdir(outer, 0o755); err != nil {
 		t.Fatal(err)
@@ -154,6 +158,7 @@ func TestOpenInsideAnotherRepo(t *testing.T) {
 }
 
 func TestOpenNonEmptyDir(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	storetest.WriteFile(t, filepath.Join(dir, "notes.txt"), "not an archive\n")
 	s, err := store.Open(context.Background(), options(dir))
@@ -175,6 +180,7 @@ func TestOpenNonEmptyDir(t *testing.T) {
 }
 
 func TestOpenEarlierToolsPosts(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	name := "2024-07-26-hx2-southeast-asian-diplomats-meet-07262024084201.md"
 	data := []byte(storetest.SamplePost)
@@ -210,6 +216,7 @@ func TestOpenEarlierToolsPosts(t *testing.T) {
 }
 
 func TestWriteCommit(t *testing.T) {
+	t.Parallel()
 	s, dir := newStore(t)
 	ctx := context.Background()
 	a, b := post("https://example.org/a"), post("https://example.org/b")
@@ -299,6 +306,7 @@ func TestWriteCommit(t *testing.T) {
 }
 
 func TestWriteRefusesNames(t *testing.T) {
+	t.Parallel()
 	s, dir := newStore(t)
 	root := filepath.Dir(dir)
 	abs := filepath.Join(t.TempDir(), "2024-01-01-abs.md")
@@ -347,6 +355,7 @@ func TestWriteRefusesNames(t *testing.T) {
 }
 
 func TestWriteRefusesData(t *testing.T) {
+	t.Parallel()
 	s, dir := newStore(t)
 	for name, data := range map[string]string{
 		"none":     "Just text.\n",
@@ -374,6 +383,7 @@ func TestWriteRefusesData(t *testing.T) {
 }
 
 func TestPostsCache(t *testing.T) {
+	t.Parallel()
 	s, dir := newStore(t)
 	ctx := context.Background()
 	if err := s.Write("2024-01-01-a.md", post("https://example.org/a")); err != nil {
@@ -475,6 +485,7 @@ func TestPostsCache(t *testing.T) {
 // adopted with none of archiver's site files: no index.html beside its
 // index.md, no layouts beside its theme's.
 func TestOpenJekyllSite(t *testing.T) {
+	t.Parallel()
 	dir := filepath.Join(t.TempDir(), "site")
 	theirs := map[string]string{
 		"_config.yml":                    "title: Their site\ntheme: minima\n",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,14 +14,17 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/feeds/feedstest"
 	"github.com/rfa-archive/archiver/store/storetest"
 )
 
-// These tests build the archiver binary and run it as users do, against
-// a fixture site on loopback, and check the archive with the git CLI.
-// They run in parallel: most of their time is spent waiting for the
-// binary, a site or a schedule.
+// These tests run archiver's commands against a fixture site on loopback,
+// and check the archive with the git CLI: in process (runCommand), as
+// main runs them, and, where a process is the subject (signals, a kill,
+// the container's environment, memory, the version), the built binary
+// (runBinary). They run in parallel: most of their time is spent waiting
+// for git, a site or a schedule.
 
 var binary string // built by TestMain
 
@@ -75,6 +79,35 @@ func runBinaryEnv(t testing.TB, dir string, env []string, args ...string) (int, 
 	return 0, "", ""
 }
 
+// runCommand runs archiver with args in process, as main does, in dir (a
+// relative --config is of dir; without one, dir's config.yaml), and
+// returns its exit status and what it printed.
+func runCommand(t testing.TB, dir string, args ...string) (int, string, string) {
+	t.Helper()
+	return runCommandEnv(t, dir, nil, args...)
+}
+
+// runCommandEnv is runCommand with env added to the environment archiver
+// reads its settings from ($ARCHIVER_*).
+func runCommandEnv(t testing.TB, dir string, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	args = slices.Clone(args)
+	for i := range args {
+		if i > 0 && args[i-1] == "--config" && !filepath.IsAbs(args[i]) {
+			args[i] = filepath.Join(dir, args[i])
+		}
+	}
+	getenv := func(k string) string { return env[k] }
+	if env["ARCHIVER_CONFIG"] == "" {
+		getenv = func(k string) string {
+			return cmp.Or(env[k], map[string]string{"ARCHIVER_CONFIG": filepath.Join(dir, "config.yaml")}[k])
+		}
+	}
+	var stdout, stderr bytes.Buffer
+	err := run(t.Context(), args, proc{env: config.ReadEnv(getenv), stdout: &stdout, stderr: &stderr})
+	return exitCode(err, &stderr), stdout.String(), stderr.String()
+}
+
 // writeConfig writes a configuration for the fixture site in dir.
 func writeConfig(t *testing.T, dir string, site *feedstest.Site, extra string) string {
 	t.Helper()
@@ -117,7 +150,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	archive := filepath.Join(dir, "archive")
 
 	// First run: everything but the page that is gone without its story.
-	code, _, stderr := runBinary(t, dir, "sync")
+	code, _, stderr := runCommand(t, dir, "sync")
 	if code != 1 {
 		t.Fatalf("exit %d, want 1 (one article failed)\n%s", code, stderr)
 	}
@@ -148,11 +181,11 @@ func TestSyncEndToEnd(t *testing.T) {
 	// Second run: nothing new, no commit, no page fetched again; the
 	// failure, which will not heal by itself, is parked: not in the exit
 	// status, listed by archiver failures.
-	code, _, stderr = runBinary(t, dir, "sync")
+	code, _, stderr = runCommand(t, dir, "sync")
 	if code != 0 || !strings.Contains(stderr, "0 failed, 1 parked") || strings.Contains(stderr, "FAILED") {
 		t.Fatalf("second run: exit %d, want 0 and the failure parked\n%s", code, stderr)
 	}
-	if code, stdout, _ := runBinary(t, dir, "failures"); code != 0 || !lineHas(stdout, site.URL+goneEmpty, "gone (permanent)") {
+	if code, stdout, _ := runCommand(t, dir, "failures"); code != 0 || !lineHas(stdout, site.URL+goneEmpty, "gone (permanent)") {
 		t.Errorf("archiver failures: exit %d\n%s", code, stdout)
 	}
 	if got := storetest.Head(t, archive); got != head {
@@ -168,10 +201,10 @@ func TestSyncEndToEnd(t *testing.T) {
 	// is archived, though the feed itself is unchanged (304).
 	site.Heal(goneEmpty)
 	site.SetFile(goneEmpty, "text/html", feedstest.Page("plone-page"))
-	if code, stdout, stderr := runBinary(t, dir, "retry", site.URL+goneEmpty); code != 0 || !strings.Contains(stdout, "1 failed articles are due") {
+	if code, stdout, stderr := runCommand(t, dir, "retry", site.URL+goneEmpty); code != 0 || !strings.Contains(stdout, "1 failed articles are due") {
 		t.Fatalf("archiver retry: exit %d\n%s%s", code, stdout, stderr)
 	}
-	code, _, stderr = runBinary(t, dir, "sync")
+	code, _, stderr = runCommand(t, dir, "sync")
 	if code != 0 {
 		t.Fatalf("after healing: exit %d, want 0\n%s", code, stderr)
 	}
@@ -185,13 +218,13 @@ func TestSyncEndToEnd(t *testing.T) {
 		t.Errorf("%d commits after healing, want 3", got)
 	}
 	storetest.CheckRepo(t, archive)
-	if code, stdout, _ := runBinary(t, dir, "failures"); code != 0 || stdout != "failures: no failed articles\n" {
+	if code, stdout, _ := runCommand(t, dir, "failures"); code != 0 || stdout != "failures: no failed articles\n" {
 		t.Errorf("archiver failures after healing: exit %d\n%s", code, stdout)
 	}
 
 	// And then nothing more.
 	head = storetest.Head(t, archive)
-	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
+	if code, _, stderr := runCommand(t, dir, "sync"); code != 0 {
 		t.Fatalf("fourth run: exit %d\n%s", code, stderr)
 	}
 	if got := storetest.Head(t, archive); got != head {
@@ -201,24 +234,24 @@ func TestSyncEndToEnd(t *testing.T) {
 	// A story taken down with archiver forget stays down; --undo brings it
 	// back.
 	hostile := site.URL + "/mandarin/test/hostile-story-03012025080000.html"
-	if code, stdout, stderr := runBinary(t, dir, "forget", hostile); code != 0 || !strings.Contains(stdout, "1 articles forgotten") {
+	if code, stdout, stderr := runCommand(t, dir, "forget", hostile); code != 0 || !strings.Contains(stdout, "1 articles forgotten") {
 		t.Fatalf("archiver forget: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(archive, "_posts", "2025-03-01-hostile-story.md")); err == nil {
 		t.Error("the forgotten article's post is still there")
 	}
-	runBinary(t, dir, "sync")
+	runCommand(t, dir, "sync")
 	if _, err := os.Stat(filepath.Join(archive, "_posts", "2025-03-01-hostile-story.md")); err == nil {
 		t.Error("a sync archived the forgotten article again")
 	}
-	if code, stdout, stderr := runBinary(t, dir, "forget", "--undo", hostile); code != 0 || !strings.Contains(stdout, "1 articles are archived again") {
+	if code, stdout, stderr := runCommand(t, dir, "forget", "--undo", hostile); code != 0 || !strings.Contains(stdout, "1 articles are archived again") {
 		t.Fatalf("archiver forget --undo: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 || !strings.Contains(stderr, "sync: 1 new") {
+	if code, _, stderr := runCommand(t, dir, "sync"); code != 0 || !strings.Contains(stderr, "sync: 1 new") {
 		t.Errorf("the sync after forget --undo: exit %d\n%s", code, stderr)
 	}
 	storetest.CheckRepo(t, archive)
-	if code, _, _ := runBinary(t, dir, "forget"); code != exitUsage {
+	if code, _, _ := runCommand(t, dir, "forget"); code != exitUsage {
 		t.Errorf("forget with no URL: exit %d, want 2", code)
 	}
 }
@@ -292,7 +325,7 @@ func TestSyncUsageErrors(t *testing.T) {
 			if tt.config != "" {
 				os.WriteFile(filepath.Join(dir, "config.yaml"), []byte(tt.config), 0o644)
 			}
-			code, _, stderr := runBinary(t, dir, append([]string{"sync"}, tt.args...)...)
+			code, _, stderr := runCommand(t, dir, append([]string{"sync"}, tt.args...)...)
 			if code != 2 {
 				t.Errorf("exit %d, want 2", code)
 			}
@@ -301,12 +334,12 @@ func TestSyncUsageErrors(t *testing.T) {
 			}
 		})
 	}
-	if code, _, _ := runBinary(t, dir, "frobnicate"); code != 2 {
+	if code, _, _ := runCommand(t, dir, "frobnicate"); code != 2 {
 		t.Errorf("unknown command: exit %d, want 2", code)
 	}
 	// Help goes to stdout, each default said once; it is not an error.
 	for _, cmd := range []string{"sync", "daemon", "verify", "failures", "retry", "healthcheck"} {
-		code, stdout, stderr := runBinary(t, dir, cmd, "--help")
+		code, stdout, stderr := runCommand(t, dir, cmd, "--help")
 		if code != 0 || stderr != "" || !strings.HasPrefix(stdout, "Usage: archiver "+cmd) || strings.Count(stdout, "(default") != strings.Count(stdout, "(default ") ||
 			strings.Contains(stdout, "default $ARCHIVER_CONFIG") || strings.Count(stdout, "config.yaml") != 2 {
 			t.Errorf("%s --help: exit %d\nstdout:\n%s\nstderr:\n%s", cmd, code, stdout, stderr)
@@ -323,10 +356,10 @@ func TestVerify(t *testing.T) {
 	dir := t.TempDir()
 	writeConfig(t, dir, site, "")
 	archive := filepath.Join(dir, "archive")
-	if code, _, stderr := runBinary(t, dir, "sync"); code != 1 {
+	if code, _, stderr := runCommand(t, dir, "sync"); code != 1 {
 		t.Fatalf("sync: exit %d\n%s", code, stderr)
 	}
-	if code, stdout, _ := runBinary(t, dir, "verify"); code != 0 || !strings.Contains(stdout, "is sound") {
+	if code, stdout, _ := runCommand(t, dir, "verify"); code != 0 || !strings.Contains(stdout, "is sound") {
 		t.Fatalf("verify of a good archive: exit %d\n%s", code, stdout)
 	}
 
@@ -348,7 +381,7 @@ func TestVerify(t *testing.T) {
 	storetest.Git(t, archive, "commit", "-qm", "damage")
 	os.WriteFile(filepath.Join(archive, "_posts", "2025-01-06-uncommitted.md"), good, 0o644)
 
-	code, stdout, _ := runBinary(t, dir, "verify")
+	code, stdout, _ := runCommand(t, dir, "verify")
 	if code != 1 {
 		t.Errorf("verify of a damaged archive: exit %d, want 1", code)
 	}
@@ -380,7 +413,7 @@ func TestSyncUnusableStore(t *testing.T) {
 	storetest.WriteFile(t, filepath.Join(dir, "archive"), "a file\n")
 	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
 	for _, cmd := range []string{"sync", "daemon"} {
-		code, _, stderr := runBinary(t, dir, cmd)
+		code, _, stderr := runCommand(t, dir, cmd)
 		if code != exitUsage || strings.Count(strings.TrimSpace(stderr), "\n") != 0 ||
 			!strings.Contains(stderr, filepath.Join(dir, "archive")+" cannot be used: it is a file, not a directory") {
 			t.Errorf("%s with a store path that is a file: exit %d, want 2 and one line naming it:\n%s", cmd, code, stderr)
@@ -415,7 +448,7 @@ func TestSyncJSON(t *testing.T) {
 	site.Fail(feedstest.StoryPath(1), feedstest.Status(404))
 	dir := t.TempDir()
 	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
-	code, _, stderr := runBinary(t, dir, "sync", "--log-format", "json")
+	code, _, stderr := runCommand(t, dir, "sync", "--log-format", "json")
 	if code != 1 {
 		t.Errorf("exit %d, want 1", code)
 	}

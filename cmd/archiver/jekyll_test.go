@@ -27,7 +27,7 @@ func TestJekyllBuild(t *testing.T) {
 	site := newFixtureSite(t)
 	dir := t.TempDir()
 	writeConfig(t, dir, site, "")
-	if code, _, stderr := runBinary(t, dir, "sync"); code > 1 {
+	if code, _, stderr := runCommand(t, dir, "sync"); code > 1 {
 		t.Fatalf("sync: exit %d\n%s", code, stderr)
 	}
 	archive := filepath.Join(dir, "archive")
@@ -128,7 +128,7 @@ func TestJekyllMedia(t *testing.T) {
 	site.SetArcStories("rfa-mandarin", stories)
 	dir := t.TempDir()
 	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"', arc_website: rfa-mandarin}]\nmedia: {images: true}\n")
-	if code, _, stderr := runBinary(t, dir, "backfill", "--since", "2020-01-01", "--until", "2020-02-01"); code != 0 {
+	if code, _, stderr := runCommand(t, dir, "backfill", "--since", "2020-01-01", "--until", "2020-02-01"); code != 0 {
 		t.Fatalf("backfill: exit %d\n%s", code, stderr)
 	}
 	archive := filepath.Join(dir, "archive")

@@ -101,7 +101,7 @@ func TestPushCredentials(t *testing.T) {
 	dir := t.TempDir()
 	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: '"+git.URL+"/rfa.git'}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
 	const token = "s3cret-t0ken"
-	code, stdout, stderr := runBinaryEnv(t, dir, append(os.Environ(), "ARCHIVER_GIT_TOKEN="+token), "sync")
+	code, stdout, stderr := runCommandEnv(t, dir, map[string]string{"ARCHIVER_GIT_TOKEN": token}, "sync")
 	if code != exitFailed {
 		t.Errorf("sync with a remote that refuses: exit %d, want 1\n%s", code, stderr)
 	}
@@ -120,7 +120,7 @@ func TestPushCredentials(t *testing.T) {
 
 	// A password in the URL is refused: it belongs in the environment.
 	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: 'https://me:"+token+"@example.org/rfa.git'}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
-	code, _, stderr = runBinary(t, dir, "sync")
+	code, _, stderr = runCommand(t, dir, "sync")
 	if code != exitUsage || !strings.Contains(stderr, "store.remote") || strings.Contains(stderr, token) {
 		t.Errorf("a password in store.remote: exit %d, want 2 naming the key and not the password:\n%s", code, stderr)
 	}
@@ -143,7 +143,7 @@ func TestPushDiverged(t *testing.T) {
 	feeds := "feeds: [{url: '" + site.StoriesURL() + "'}]\n"
 	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive, remote: remote.git}\n"+feeds)
 	storetest.WriteFile(t, filepath.Join(dir, "offline.yaml"), "store: {path: archive, remote: nowhere.git}\n"+feeds)
-	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
+	if code, _, stderr := runCommand(t, dir, "sync"); code != 0 {
 		t.Fatalf("first sync: exit %d\n%s", code, stderr)
 	}
 
@@ -156,11 +156,11 @@ func TestPushDiverged(t *testing.T) {
 	storetest.Git(t, clone, "push", "--quiet", "origin", "main")
 	// ...while the store archives a story it cannot push.
 	site.ListStories(3)
-	if code, _, stderr := runBinary(t, dir, "sync", "--config", "offline.yaml"); code != exitFailed {
+	if code, _, stderr := runCommand(t, dir, "sync", "--config", "offline.yaml"); code != exitFailed {
 		t.Fatalf("sync with the remote unreachable: exit %d\n%s", code, stderr)
 	}
 
-	if code, _, stderr := runBinary(t, dir, "sync"); code != 0 {
+	if code, _, stderr := runCommand(t, dir, "sync"); code != 0 {
 		t.Fatalf("sync with the remote back: exit %d\n%s", code, stderr)
 	}
 	head, _ := storetest.TryGit(archive, "rev-parse", "HEAD")
