@@ -57,16 +57,16 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 	if needsIndex(results, book, sum.Start) {
 		index = posts.NewIndex(st, false)
 	}
-	w := a.Writer(st, book, index, posts.Options{Now: sum.Start})
+	rc := &recorder{w: a.Writer(st, book, index, posts.Options{Now: sum.Start}), state: s, book: book, index: index, sum: sum, log: a.Log}
 	if ctx.Err() == nil {
-		forgotten := posts.TakenDown(st)
-		pl := planner{cfg: a.Config, state: s, book: book, index: index, forgotten: forgotten, trusted: a.Client.Trusted, now: sum.Start,
+		rc.forgotten = posts.TakenDown(st)
+		pl := planner{cfg: a.Config, state: s, book: book, index: index, forgotten: rc.forgotten, trusted: a.Client.Trusted, now: sum.Start,
 			holds: func(name string) bool { _, ok := st.Post(name); return ok }}
 		p := pl.plan(results)
-		a.begin(p, s, book, sum)
-		rc := &recorder{w: w, state: s, book: book, index: index, known: p.known, forgotten: forgotten, sum: sum, log: a.Log}
+		a.begin(p, rc)
+		rc.known = p.known
 		if len(p.jobs) > 0 {
-			a.run(ctx, p.jobs, w, rc.record)
+			a.run(ctx, p.jobs, rc.w, rc.record)
 		}
 		if ctx.Err() == nil {
 			// Only a pass that handled every entry may let the next one
@@ -74,7 +74,7 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 			maps.Copy(s.Feeds, p.validators)
 		}
 	}
-	return sum, a.finish(ctx, st, w, s, book, sum)
+	return sum, a.finish(ctx, st, rc)
 }
 
 // needsIndex reports whether a pass has anything to look up in the index
@@ -95,8 +95,10 @@ func needsIndex(results []polled, book *retry.Book, now time.Time) bool {
 	return false
 }
 
-// begin takes a plan into the state and the summary, and logs it.
-func (a *Archiver) begin(p *plan, s *state, book *retry.Book, sum *Summary) {
+// begin takes a plan into the pass's state, failures and summary (those
+// of rc), and logs it.
+func (a *Archiver) begin(p *plan, rc *recorder) {
+	s, book, sum := rc.state, rc.book, rc.sum
 	sum.Polls, sum.NotModified = p.polls, p.notModified
 	for _, po := range p.polls {
 		a.Log.Debug("feed polled", slog.String("feed", po.Feed), slog.String("outcome", string(po.Outcome)))
@@ -121,10 +123,11 @@ func (a *Archiver) begin(p *plan, s *state, book *retry.Book, sum *Summary) {
 	}
 }
 
-// finish commits what the pass wrote (even when it is stopping: what is
-// written is complete), saves the state, packs the repository when it is
-// time, and pushes.
-func (a *Archiver) finish(ctx context.Context, st wire.Store, w *posts.Writer, s *state, book *retry.Book, sum *Summary) error {
+// finish commits what the pass (rc) wrote to st (even when it is
+// stopping: what is written is complete), saves the state, packs the
+// repository when it is time, and pushes.
+func (a *Archiver) finish(ctx context.Context, st wire.Store, rc *recorder) error {
+	w, s, book, sum := rc.w, rc.state, rc.book, rc.sum
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 	defer cancel()
 	// A commit that fails leaves the posts in the store's journal, for

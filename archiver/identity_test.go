@@ -89,7 +89,7 @@ func TestPassRedirectedLinks(t *testing.T) {
 // from an entry whose link redirects to its page.
 func TestPassRedirectedTakedown(t *testing.T) {
 	t.Parallel()
-	site, a, _ := redirecting(t, true)
+	site, _, _ := redirecting(t, true)
 	a, archive := newGitTest(t, feedsYAML(site.StoriesURL()), "")
 	pass(t, a)
 	storetest.Git(t, archive, "rm", "--quiet", "_posts/"+storetest.Posts(t, archive)[site.StoryURL(1)])

@@ -14,7 +14,8 @@ import (
 )
 
 // A recorder keeps what the jobs of a pass come to: a post the writer
-// writes, or a failure it records; and the entry as seen.
+// writes, or a failure it records; and the entry as seen. It holds what
+// the pass has under way.
 type recorder struct {
 	w         *posts.Writer
 	state     *state

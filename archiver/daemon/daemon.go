@@ -44,8 +44,12 @@ func New(cfg *config.Config, log *slog.Logger, pass func(context.Context) (*arch
 		interval: interval, health: NewHealth(interval, time.Now())}
 }
 
-// Run runs passes until ctx is done.
+// Run runs passes until ctx is done. A store that cannot be used
+// (store.ErrUnusable) stops it before it starts.
 func (d *Daemon) Run(ctx context.Context) error {
+	if err := store.Check(d.cfg.Store.Path); err != nil {
+		return err
+	}
 	srv, err := d.serve()
 	if err != nil {
 		return err

@@ -7,9 +7,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/rfa-archive/archiver/archiver"
 	"github.com/rfa-archive/archiver/archiver/retry"
-	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/store"
 )
 
@@ -56,15 +54,11 @@ func writeFailures(w io.Writer, list []retry.Failure) error {
 func runRetryCommand(ctx context.Context, args []string, p proc) error {
 	f := newFlags("retry", p, "")
 	f.args = "[URL...]"
-	cfg, _, err := f.load(args)
+	a, err := f.archiver(args)
 	if err != nil {
 		return err
 	}
-	tools, err := wire.New(cfg, discardLog)
-	if err != nil {
-		return err
-	}
-	n, err := archiver.New(tools).RetryNow(ctx, f.fs.Args())
+	n, err := a.RetryNow(ctx, f.fs.Args())
 	if err != nil {
 		return err
 	}
@@ -79,18 +73,14 @@ func runForgetCommand(ctx context.Context, args []string, p proc) error {
 	f := newFlags("forget", p, "")
 	f.args = "URL..."
 	undo := f.fs.Bool("undo", false, "archive the articles again")
-	cfg, _, err := f.load(args)
+	a, err := f.archiver(args)
 	if err != nil {
 		return err
 	}
 	if f.fs.NArg() == 0 {
 		return &usageError{"forget: name the articles' URLs"}
 	}
-	tools, err := wire.New(cfg, discardLog)
-	if err != nil {
-		return err
-	}
-	n, err := archiver.New(tools).Forget(ctx, f.fs.Args(), *undo)
+	n, err := a.Forget(ctx, f.fs.Args(), *undo)
 	if err == nil && *undo {
 		fmt.Fprintf(p.stdout, "forget: %d articles are archived again while a feed lists them\n", n)
 	} else if err == nil {

@@ -3,34 +3,27 @@ package main
 import (
 	"context"
 	"errors"
-	"log/slog"
 
 	"github.com/rfa-archive/archiver/archiver"
-	"github.com/rfa-archive/archiver/archiver/config"
-	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/store"
 )
 
 func runSyncCommand(ctx context.Context, args []string, p proc) error {
 	f := newFlags("sync", p, "text")
-	cfg, log, err := f.load(args)
+	a, err := f.archiver(args)
 	if err != nil {
 		return err
 	}
 	report := func(sum *archiver.Summary) { reportSync(p.stderr, sum) }
 	if f.json {
-		report = func(sum *archiver.Summary) { logReport(log, "sync finished", sum.LogAttrs(), sum.Failed) }
+		report = func(sum *archiver.Summary) { logReport(a.Log, "sync finished", sum.LogAttrs(), sum.Failed) }
 	}
-	return runSync(ctx, cfg, log, report)
+	return runSync(ctx, a, report)
 }
 
-// runSync makes one pass and reports it.
-func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, report func(*archiver.Summary)) error {
-	tools, err := wire.New(cfg, log)
-	if err != nil {
-		return err
-	}
-	sum, err := archiver.New(tools).Pass(ctx)
+// runSync makes one pass of a and reports it.
+func runSync(ctx context.Context, a *archiver.Archiver, report func(*archiver.Summary)) error {
+	sum, err := a.Pass(ctx)
 	if errors.Is(err, store.ErrUnusable) {
 		return err // nothing was done: one line says why
 	}
@@ -38,7 +31,7 @@ func runSync(ctx context.Context, cfg *config.Config, log *slog.Logger, report f
 	if errors.Is(err, context.Canceled) && sum.Stored {
 		// Stopped (SIGTERM, SIGINT), as the daemon is: what was complete
 		// is committed, and the next sync archives the rest.
-		log.Info("sync stopped: every complete post is committed; the next sync archives the rest")
+		a.Log.Info("sync stopped: every complete post is committed; the next sync archives the rest")
 		err = nil
 	}
 	if err != nil {

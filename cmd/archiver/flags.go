@@ -1,13 +1,16 @@
 package main
 
 import (
+	"cmp"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 
+	"github.com/rfa-archive/archiver/archiver"
 	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/archiver/wire"
 )
 
 // proc is what a command runs with: its environment and its output.
@@ -68,6 +71,21 @@ func (f *commandFlags) usage(w io.Writer) {
 		}
 		fmt.Fprintln(w)
 	})
+}
+
+// archiver parses args, reads the configuration and makes the archiver
+// of it, which logs as the flags say (nothing, for a command that has no
+// --log-format).
+func (f *commandFlags) archiver(args []string) (*archiver.Archiver, error) {
+	cfg, log, err := f.load(args)
+	if err != nil {
+		return nil, err
+	}
+	tools, err := wire.New(cfg, cmp.Or(log, discardLog))
+	if err != nil {
+		return nil, err
+	}
+	return archiver.New(tools), nil
 }
 
 // load parses args and reads the configuration; with --log-format, it
