@@ -114,13 +114,18 @@ func suiteRewrite[A Archive](t *testing.T, s Store, archive A, a []byte) {
 	}
 }
 
+// RefusedNames are names a store must not write a post under: outside
+// _posts, not a dated Jekyll post, not plain ASCII, a temporary file's.
+var RefusedNames = []string{"../x.md", "../2024-01-01-x.md", "a/b.md", "2024/2024-01-01-x.md", "2024-01-01-x.md/../../y.md",
+	"2024-01-01-x.md/../../2024-01-01-y.md", "2024-01-01-Ü.md", "2024-01-01-caf\u00e9.md", "x.md", "2024-01-01-x.markdown",
+	"2024-01-01-x.md\x00", "2024-01-01-.md", "2024-01-01-.hidden.md", ".archiver-tmp-2024-01-01-x.md", "2024-01-01-X.md", "",
+	"/2024-01-01-x.md", `..\2024-01-01-x.md`}
+
 func suiteWriteRefuses[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
 	open, archive := newStore(t)
 	s := open()
 	defer s.Close()
-	for _, name := range []string{"../x.md", "../2024-01-01-x.md", "a/b.md", "2024/2024-01-01-x.md", "2024-01-01-x.md/../../y.md",
-		"2024-01-01-Ü.md", "x.md", "2024-01-01-x.markdown", "2024-01-01-x.md\x00", "2024-01-01-.md", ".archiver-tmp-2024-01-01-x.md",
-		"2024-01-01-X.md", "", "/2024-01-01-x.md", `..\2024-01-01-x.md`} {
+	for _, name := range RefusedNames {
 		if err := s.Write(name, post("https://example.org/x")); err == nil {
 			t.Errorf("Write(%q) succeeded", name)
 		}
