@@ -51,7 +51,7 @@ type Fetcher struct {
 	client *fetch.Client
 	opts   Options
 	st     Store
-	known  map[string]string // the store's media by URL, when the batch began: read only
+	known  func() map[string]string // the store's media by URL, when the batch began, read once: read only
 
 	mu   sync.Mutex
 	done map[string]*download // this batch's downloads; their bytes only until they are kept
@@ -63,12 +63,12 @@ type download struct {
 }
 
 // NewFetcher is the media fetcher of a batch on st. It reads what media st
-// has only when media are kept: in a large archive that takes a while.
+// has only when a post of the batch has media to keep: in a large archive
+// that takes a while.
 func NewFetcher(client *fetch.Client, st Store, opts Options) *Fetcher {
-	known := map[string]string{}
-	if opts.Images || opts.Audio {
-		known = maps.Clone(st.Media()) // the store's changes as the batch writes media
-	}
+	known := sync.OnceValue(func() map[string]string {
+		return maps.Clone(st.Media()) // the store's changes as the batch writes media
+	})
 	return &Fetcher{client: client, opts: opts, st: st, known: known, done: map[string]*download{}}
 }
 
@@ -92,7 +92,7 @@ func (m *Fetcher) Of(post *jekyll.Post) []string {
 func (m *Fetcher) Fetch(ctx context.Context, urls []string) []File {
 	var files []File
 	for _, u := range urls {
-		if name := m.known[u]; name != "" && m.st.HasMedia(name) {
+		if name := m.known()[u]; name != "" && m.st.HasMedia(name) {
 			files = append(files, File{URL: u, Name: name})
 			continue
 		}
