@@ -58,6 +58,7 @@ func links(items []feeds.Item) []string {
 }
 
 func TestParseArc(t *testing.T) {
+	t.Parallel()
 	body, err := os.ReadFile("testdata/arc-feed.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -174,6 +175,7 @@ const atomFeed = `<?xml version="1.0" encoding="utf-8"?>
 </feed>`
 
 func TestParseAtom(t *testing.T) {
+	t.Parallel()
 	const feedURL = "https://feeds.atom.example/atom.xml"
 	res := parse(t, atomFeed, "application/atom+xml", feedURL)
 
@@ -237,6 +239,7 @@ const rdfFeed = `<?xml version="1.0" encoding="utf-8"?>
 </rdf:RDF>`
 
 func TestParseRDF(t *testing.T) {
+	t.Parallel()
 	res := parse(t, rdfFeed, "application/rdf+xml", "https://rdf.example/index.rdf")
 	if res.Title != "RDF Example" {
 		t.Errorf("Title = %q", res.Title)
@@ -256,6 +259,7 @@ func TestParseRDF(t *testing.T) {
 }
 
 func TestParseMissingParts(t *testing.T) {
+	t.Parallel()
 	const feed = `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel>
   <title>Partial</title>
@@ -289,6 +293,7 @@ func TestParseMissingParts(t *testing.T) {
 }
 
 func TestParseRelativeLinks(t *testing.T) {
+	t.Parallel()
 	const items = `
   <item><title>a</title><link>/mandarin/a/</link>
     <media:content url="/resizer/v2/IMG.jpg?width=800" type="image/jpeg"/></item>
@@ -338,6 +343,7 @@ func TestParseRelativeLinks(t *testing.T) {
 }
 
 func TestParseImage(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, media string
 		want        *feeds.Image
@@ -391,6 +397,7 @@ func encode(t *testing.T, enc encoding.Encoding, s string) string {
 }
 
 func TestParseCharsets(t *testing.T) {
+	t.Parallel()
 	const (
 		gbTitle = "自由亚洲电台普通话"
 		gbItem  = "中国外交部回应：“坚决反对”"
@@ -454,6 +461,7 @@ func TestParseCharsets(t *testing.T) {
 }
 
 func TestParseErrors(t *testing.T) {
+	t.Parallel()
 	arc, err := os.ReadFile("testdata/arc-feed.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -502,6 +510,7 @@ func TestParseErrors(t *testing.T) {
 }
 
 func TestParseChinaStandardTime(t *testing.T) {
+	t.Parallel()
 	const pubDate = "Mon, 16 Jun 2025 14:05:12 CST"
 	tests := []struct {
 		language, pubDate string
@@ -536,6 +545,7 @@ func TestParseChinaStandardTime(t *testing.T) {
 }
 
 func TestPoll(t *testing.T) {
+	t.Parallel()
 	feed, err := os.ReadFile("testdata/arc-feed.xml")
 	if err != nil {
 		t.Fatal(err)
@@ -630,6 +640,7 @@ func TestPoll(t *testing.T) {
 }
 
 func TestPollParseError(t *testing.T) {
+	t.Parallel()
 	gbk := encode(t, simplifiedchinese.GBK, chineseFeed(`<?xml version="1.0"?>`, "自由亚洲电台", "香港新闻", "摘要"))
 	srv := feedstest.NewSite(t)
 	srv.SetFile("/gbk", "application/rss+xml; charset=GBK", []byte(gbk))
@@ -660,6 +671,7 @@ func TestPollParseError(t *testing.T) {
 // placeholder, not the site's root, and not shared with an entry that
 // links to another page.
 func TestParseGUIDs(t *testing.T) {
+	t.Parallel()
 	entries := []feedstest.Entry{
 		{Title: "1", Link: "https://www.rfa.org/a/1.html", GUID: "undefined"},
 		{Title: "2", Link: "https://www.rfa.org/a/2.html", GUID: "undefined"},
@@ -691,6 +703,7 @@ func TestParseGUIDs(t *testing.T) {
 // TestParseDatesOutOfRange: a date outside the years 1 to 9999 in UTC is
 // no date.
 func TestParseDatesOutOfRange(t *testing.T) {
+	t.Parallel()
 	res := parse(t, `<rss version="2.0"><channel><title>t</title>
 <item><title>a</title><link>https://x.org/a</link><pubDate>Fri, 31 Dec 9999 23:00:00 -1200</pubDate></item>
 <item><title>b</title><link>https://x.org/b</link><pubDate>Mon, 01 Jan 0001 01:00:00 +0200</pubDate></item>

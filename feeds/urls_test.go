@@ -8,6 +8,7 @@ import (
 )
 
 func TestKeySame(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, a, b string }{
 		{"scheme and host case", "HTTPS://WWW.RFA.ORG/mandarin/a/", "https://www.rfa.org/mandarin/a/"},
 		{"http and https", "http://www.rfa.org/mandarin/a/", "https://www.rfa.org/mandarin/a/"},
@@ -42,6 +43,7 @@ func TestKeySame(t *testing.T) {
 }
 
 func TestKeyDifferent(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, a, b string }{
 		{"path", "https://www.rfa.org/mandarin/a/", "https://www.rfa.org/mandarin/b/"},
 		{"path case", "https://www.rfa.org/mandarin/A", "https://www.rfa.org/mandarin/a"},
@@ -64,6 +66,7 @@ func TestKeyDifferent(t *testing.T) {
 }
 
 func TestKeyValues(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ url, want string }{
 		{"https://www.rfa.org/mandarin/shehui/2025/06/16/example/", "rfa.org/mandarin/shehui/2025/06/16/example"},
 		{"https://rfa.org/", "rfa.org"},
@@ -82,6 +85,7 @@ func TestKeyValues(t *testing.T) {
 }
 
 func TestCleanURL(t *testing.T) {
+	t.Parallel()
 	base, err := url.Parse("https://www.rfa.org/arc/outboundfeeds/mandarin/rss/")
 	if err != nil {
 		t.Fatal(err)
@@ -141,6 +145,7 @@ func TestCleanURL(t *testing.T) {
 }
 
 func TestGUIDKey(t *testing.T) {
+	t.Parallel()
 	const feedA = "https://www.rfa.org/arc/outboundfeeds/mandarin/rss/"
 	const feedB = "https://blog.example/feed.xml"
 

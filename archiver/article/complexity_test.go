@@ -3,6 +3,7 @@ package article
 import "testing"
 
 func TestHasText(t *testing.T) {
+	t.Parallel()
 	for body, want := range map[string]bool{
 		"":                           false,
 		"  \n ":                      false,

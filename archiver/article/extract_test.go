@@ -13,6 +13,7 @@ import (
 )
 
 func TestImageSource(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct{ img, want string }{
 		{`<img src="a.jpg">`, "a.jpg"},
 		{`<img src="data:image/gif;base64,R0lGOD" data-src="lazy.jpg">`, "lazy.jpg"},
@@ -40,6 +41,7 @@ func TestImageSource(t *testing.T) {
 // TestComplexity: a page of more elements than a story page has is
 // refused before it is parsed into a tree; one of fewer is read.
 func TestComplexity(t *testing.T) {
+	t.Parallel()
 	u, _ := url.Parse("https://www.rfa.org/mandarin/a/")
 	page := func(n int) []byte {
 		return []byte(feedstest.StoryPage("标题", "正文。"+strings.Repeat("<b>字</b>", n)))

@@ -92,6 +92,7 @@ func loadItem(t testing.TB, path string) feeds.Item {
 }
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	names := feedstest.PageNames()
 	if len(names) == 0 {
 		t.Fatal("no test pages")
@@ -121,6 +122,7 @@ func TestGolden(t *testing.T) {
 // list item and caption of the story is in the post, and that nothing of
 // the page around it is.
 func TestStoryComplete(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		page      string
 		shape     string
@@ -183,6 +185,7 @@ func TestStoryComplete(t *testing.T) {
 }
 
 func TestHostilePage(t *testing.T) {
+	t.Parallel()
 	s, post, out := goldenPost(t, "hostile")
 	if s.Shape != "plone" {
 		t.Fatalf("shape %q", s.Shape)

@@ -16,6 +16,7 @@ import (
 // UTF-8 without control characters but its body's new lines and tabs, and
 // its header line is one line.
 func TestPostText(t *testing.T) {
+	t.Parallel()
 	m := New(fetch.New(fetch.Options{}))
 	it := feeds.Item{Link: "https://www.rfa.org/mandarin/a/", Title: "feed"}
 	u, _ := url.Parse(it.Link)

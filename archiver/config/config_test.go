@@ -15,6 +15,7 @@ import (
 const minimal = "store: {path: archive}\nfeeds: [{url: 'https://www.rfa.org/arc/outboundfeeds/mandarin/rss/'}]\n"
 
 func TestDefaults(t *testing.T) {
+	t.Parallel()
 	c, err := config.Parse([]byte(minimal), "/etc/archiver/config.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -42,6 +43,7 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestFrontMatterInherited(t *testing.T) {
+	t.Parallel()
 	c, err := config.Parse([]byte(minimal+"front_matter: {author: RFA, comments: false}\n"), "config.yaml")
 	if err != nil {
 		t.Fatal(err)
@@ -56,6 +58,7 @@ func TestFrontMatterInherited(t *testing.T) {
 }
 
 func TestEnv(t *testing.T) {
+	t.Parallel()
 	env := config.ReadEnv(func(k string) string {
 		return map[string]string{"ARCHIVER_CONFIG": "/c.yaml", "ARCHIVER_GIT_TOKEN": "tok", "ARCHIVER_SSH_KEY": "/k"}[k]
 	})
@@ -82,6 +85,7 @@ func TestEnv(t *testing.T) {
 }
 
 func TestSchedule(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		yaml     string
 		every    time.Duration
@@ -115,6 +119,7 @@ func TestSchedule(t *testing.T) {
 // TestErrors: each section's validator names the file, the line and the
 // key of each mistake.
 func TestErrors(t *testing.T) {
+	t.Parallel()
 	for yaml, want := range map[string]string{
 		minimal + "schedule: 0s\n":                                                        "config.yaml:3: schedule:",
 		minimal + "schedule: -5m\n":                                                       "config.yaml:3: schedule:",
@@ -148,6 +153,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestRemote(t *testing.T) {
+	t.Parallel()
 	for remote, want := range map[string]string{
 		"git@example.org:me/a.git":         "git@example.org:me/a.git",
 		"ssh://git@example.org/me/a.git":   "ssh://git@example.org/me/a.git",
@@ -167,6 +173,7 @@ func TestRemote(t *testing.T) {
 // the other RFA services uncommented: ten services, each with its feed,
 // its Arc site and front matter in its language.
 func TestShippedServices(t *testing.T) {
+	t.Parallel()
 	data, err := os.ReadFile("../../config.yaml")
 	if err != nil {
 		t.Fatal(err)

@@ -31,6 +31,7 @@ func parseConfig(t *testing.T, yaml string) *config.Config {
 // minute after it ends. SIGTERM (the context) stops the pass in hand and
 // the daemon at once.
 func TestDaemonCadence(t *testing.T) {
+	t.Parallel()
 	cfg := parseConfig(t, "schedule: 1m\nlisten: 'off'\n")
 	synctest.Test(t, func(t *testing.T) {
 		begin := time.Now()

@@ -15,6 +15,7 @@ import (
 // TestHealth: what /healthz says at each state of a daemon on a 1 minute
 // schedule.
 func TestHealth(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	h := NewHealth(time.Minute, start)
 	check := func(at time.Duration, wantOK bool, want string) {

@@ -13,6 +13,7 @@ import (
 )
 
 func TestSlug(t *testing.T) {
+	t.Parallel()
 	hash := regexp.MustCompile(`^[0-9a-f]{10}$`)
 	for _, tt := range []struct{ url, want string }{
 		{"https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html", "hx2-southeast-asian-diplomats-meet"},
@@ -44,6 +45,7 @@ func TestSlug(t *testing.T) {
 // TestFileNameStaysInPosts throws hostile URLs at the file name: it must be
 // one plain ASCII name, whatever the URL.
 func TestFileNameStaysInPosts(t *testing.T) {
+	t.Parallel()
 	valid := regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9][a-z0-9-]*\.md$`)
 	for _, u := range []string{
 		"https://x.org/../../../etc/passwd",
@@ -67,6 +69,7 @@ func TestFileNameStaysInPosts(t *testing.T) {
 }
 
 func TestFileNameTimezone(t *testing.T) {
+	t.Parallel()
 	p := &jekyll.Post{URL: "https://x.org/story/", Date: time.Date(2025, 6, 16, 20, 0, 0, 0, time.UTC)}
 	shanghai, _ := time.LoadLocation("Asia/Shanghai")
 	if got := FileName(p, shanghai); got != "2025-06-17-story.md" {
@@ -80,6 +83,7 @@ func TestFileNameTimezone(t *testing.T) {
 // TestGoldenFileNames: the post of each page of the test site (the golden
 // posts of archiver/article) is named by its day and its URL.
 func TestGoldenFileNames(t *testing.T) {
+	t.Parallel()
 	for page, want := range map[string]string{
 		"arc-page":     "2025-06-16-example-officials-respond-netizens.md",
 		"arc-rendered": "2025-06-16-example-officials-respond-netizens.md",

@@ -1,10 +1,15 @@
 // Package retry keeps what could not be archived and decides when it is
 // tried again. A Failure is the one record of any failure: a feed, the
 // store or its remote, or a target tried again: an article (its feed
-// entry) or a medium a post shows. The Book holds the targets' failures
-// between runs (the "failures" section of the store's state): it knows
-// when each is due (Delay), when it is given up, how many are kept, and
-// lists them for archiver failures and archiver retry.
+// entry) or a medium (an image, an audio file) a post shows. The Book
+// holds the targets' failures between runs (the "failures" section of the
+// store's state): it knows when each is due (Delay), when it is given up,
+// how many are kept, and lists them for archiver failures and archiver
+// retry.
+//
+// A pass tries again what is due (archiver/plan.go plans it): an article
+// is fetched and written again like a new one; a medium is downloaded
+// again and its post rewritten to show it (posts.Writer.Medium).
 package retry
 
 import (

@@ -10,6 +10,7 @@ import (
 )
 
 func TestRetryDelay(t *testing.T) {
+	t.Parallel()
 	const day = 24 * time.Hour
 	for _, tt := range []struct {
 		attempts  int
@@ -29,6 +30,7 @@ func TestRetryDelay(t *testing.T) {
 // TestBound: however many dead links the feeds list, a book keeps at
 // most maxFailures failures: those given up go first, then the oldest.
 func TestBound(t *testing.T) {
+	t.Parallel()
 	failures := map[string]*Failure{}
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	for i := range maxFailures + 20 {

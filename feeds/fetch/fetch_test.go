@@ -97,6 +97,7 @@ func await(t *testing.T, done <-chan result) result {
 }
 
 func TestGetOK(t *testing.T) {
+	t.Parallel()
 	const body = "<rss>hello</rss>"
 	const lastMod = "Mon, 16 Jun 2025 14:05:12 GMT"
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -136,6 +137,7 @@ func TestGetOK(t *testing.T) {
 }
 
 func TestGetHeaders(t *testing.T) {
+	t.Parallel()
 	var got http.Header
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		got = r.Header.Clone()
@@ -175,6 +177,7 @@ func TestGetHeaders(t *testing.T) {
 }
 
 func TestGetConditional(t *testing.T) {
+	t.Parallel()
 	const etag = `W/"abc-123"`
 	const lastMod = "Mon, 16 Jun 2025 14:05:12 GMT"
 	var gotETag, gotSince string
@@ -208,6 +211,7 @@ func TestGetConditional(t *testing.T) {
 }
 
 func TestGetRetriesTransient(t *testing.T) {
+	t.Parallel()
 	var served atomic.Int64
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		if served.Add(1) <= 2 {
@@ -233,6 +237,7 @@ func TestGetRetriesTransient(t *testing.T) {
 }
 
 func TestGetGivesUpAfterAttempts(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "broken", http.StatusInternalServerError)
 	})
@@ -259,6 +264,7 @@ func TestGetGivesUpAfterAttempts(t *testing.T) {
 }
 
 func TestGetPermanentStatus(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		code int
 		gone bool
@@ -298,6 +304,7 @@ func TestGetPermanentStatus(t *testing.T) {
 // TestGetRetryAfter runs in a testing/synctest bubble, whose clock is
 // fake: the retry comes exactly when the server asked.
 func TestGetRetryAfter(t *testing.T) {
+	t.Parallel()
 	var (
 		mu    sync.Mutex
 		times []time.Duration
@@ -338,6 +345,7 @@ func TestGetRetryAfter(t *testing.T) {
 }
 
 func TestGetRetryAfterTooLong(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		retryAfter func() string
@@ -383,6 +391,7 @@ func TestGetRetryAfterTooLong(t *testing.T) {
 }
 
 func TestGetTruncated(t *testing.T) {
+	t.Parallel()
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", "1000")
 		w.WriteHeader(http.StatusOK)
@@ -425,6 +434,7 @@ func streamBody(w http.ResponseWriter, n int) {
 }
 
 func TestGetBodySize(t *testing.T) {
+	t.Parallel()
 	const limit = 1000
 	tests := []struct {
 		name    string
@@ -484,6 +494,7 @@ func TestGetBodySize(t *testing.T) {
 }
 
 func TestGetStopsReadingAtLimit(t *testing.T) {
+	t.Parallel()
 	// An endless body must not be read to its end: the client stops at the
 	// limit and hangs up, so the server cannot send much more than the
 	// socket buffers hold.
@@ -537,6 +548,7 @@ func gzipServer(t *testing.T, wire []byte) *server {
 }
 
 func TestGetGzip(t *testing.T) {
+	t.Parallel()
 	plain := []byte(strings.Repeat("<item>自由亚洲电台</item>", 100))
 	srv := gzipServer(t, gzipped(t, plain))
 	opts := fast()
@@ -553,6 +565,7 @@ func TestGetGzip(t *testing.T) {
 }
 
 func TestGetGzipBomb(t *testing.T) {
+	t.Parallel()
 	const limit = 1 << 20
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
 	srv.Fail("/", feedstest.GzipBomb) // 256 MiB of zeros in some 260 KB
@@ -567,6 +580,7 @@ func TestGetGzipBomb(t *testing.T) {
 }
 
 func TestGetRedirectLoop(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ name, from string }{
 		{"self", "/self"},
 		{"two", "/a"},
@@ -591,6 +605,7 @@ func TestGetRedirectLoop(t *testing.T) {
 }
 
 func TestGetRedirectLimit(t *testing.T) {
+	t.Parallel()
 	const maxRedirects = 3
 	var reachedEnd atomic.Bool
 	// /hop/N redirects to /hop/N-1; /hop/0 is the page.
@@ -637,6 +652,7 @@ func TestGetRedirectLimit(t *testing.T) {
 }
 
 func TestGetUntrusted(t *testing.T) {
+	t.Parallel()
 	other := newServer(t, func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "should not be fetched")
 	})
@@ -680,6 +696,7 @@ func TestGetUntrusted(t *testing.T) {
 }
 
 func TestGetAllowedHosts(t *testing.T) {
+	t.Parallel()
 	a := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "a") })
 	b := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "b") })
 	portOf := func(s *server) string { u, _ := url.Parse(s.URL); return u.Port() }
@@ -729,6 +746,7 @@ func TestGetAllowedHosts(t *testing.T) {
 }
 
 func TestTrusted(t *testing.T) {
+	t.Parallel()
 	c := newClient(t, fetch.Options{AllowedHosts: []string{
 		"www.example.org", "Example.NET:8443", "cdn.example.com:443", "[::1]", "[2001:db8::1]:8080",
 	}}, "https://www.rfa.org/arc/outboundfeeds/mandarin/rss/", "http://blog.example:8080/feed")
@@ -778,6 +796,7 @@ func TestTrusted(t *testing.T) {
 }
 
 func TestGetTimeout(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		handler http.HandlerFunc
@@ -822,6 +841,7 @@ func TestGetTimeout(t *testing.T) {
 }
 
 func TestGetCancel(t *testing.T) {
+	t.Parallel()
 	t.Run("in flight", func(t *testing.T) {
 		arrived := make(chan struct{})
 		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -940,6 +960,7 @@ func getAll(t *testing.T, c *fetch.Client, urls []string) {
 // time however loaded the machine is.
 
 func TestGetPerHost(t *testing.T) {
+	t.Parallel()
 	for _, perHost := range []int{1, 3} {
 		t.Run(strconv.Itoa(perHost), func(t *testing.T) {
 			// Each request takes a second: six of them take 6/perHost
@@ -975,6 +996,7 @@ func TestGetPerHost(t *testing.T) {
 }
 
 func TestGetHostInterval(t *testing.T) {
+	t.Parallel()
 	const interval = 150 * time.Millisecond
 	var (
 		mu     sync.Mutex
@@ -1003,6 +1025,7 @@ func TestGetHostInterval(t *testing.T) {
 }
 
 func TestGetHostIntervalIsPerHost(t *testing.T) {
+	t.Parallel()
 	var mu sync.Mutex
 	hosts := map[string][]time.Duration{}
 	var begin time.Time

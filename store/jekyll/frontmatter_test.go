@@ -12,6 +12,7 @@ import (
 )
 
 func TestParseFrontMatterSample(t *testing.T) {
+	t.Parallel()
 	data := []byte(storetest.SamplePost)
 	fm, err := jekyll.Parse(data)
 	if err != nil {
@@ -44,6 +45,7 @@ func TestParseFrontMatterSample(t *testing.T) {
 }
 
 func TestParseFrontMatter(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in    string
 		title, from string
@@ -81,6 +83,7 @@ func TestParseFrontMatter(t *testing.T) {
 }
 
 func TestParseFrontMatterErrors(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name, in string
 		noFM     bool   // want ErrNoFrontMatter

@@ -6,6 +6,7 @@ import (
 )
 
 func TestImages(t *testing.T) {
+	t.Parallel()
 	body := "![头图：说明](https://img.example.org/a.jpg)\n\n头图：说明\n\n" +
 		"正文，有一张[![链接的图](https://img.example.org/b.png)](https://www.rfa.org/x/)。\n\n" +
 		`![带 \] 的说明](https://img.example.org/c\(1\).jpg "标题")` + "\n\n" +

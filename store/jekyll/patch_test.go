@@ -12,6 +12,7 @@ import (
 // TestAddURL: the earlier tool's post gains another URL and a source id;
 // nothing else of it changes.
 func TestAddURL(t *testing.T) {
+	t.Parallel()
 	arc := "https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/2024/07/26/southeast-asian-diplomats-meet/"
 	data := []byte(storetest.SamplePost)
 	for i := range 2 { // the second time, nothing changes

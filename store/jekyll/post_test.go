@@ -24,6 +24,7 @@ var hostileTitles = []string{
 }
 
 func TestFrontMatterRoundTrip(t *testing.T) {
+	t.Parallel()
 	for _, title := range hostileTitles {
 		checkRoundTrip(t, title, "https://www.rfa.org/mandarin/a-b/?q=1&r=2")
 	}
