@@ -84,14 +84,14 @@ func TestBackfillCommand(t *testing.T) {
 	if code != 0 || !strings.Contains(stderr, "backfill: 0 new") || storetest.Git(t, archive, "rev-parse", "HEAD") != head || len(site.ArcQueries()) != asked {
 		t.Errorf("run again: exit %d, %d queries, HEAD %s\n%s", code, len(site.ArcQueries())-asked, storetest.Subjects(t, archive)[0], stderr)
 	}
-	if code, _, stderr := runBinary(t, dir, "backfill"); code != 2 || !strings.Contains(stderr, "--since") {
+	if code, _, stderr := runCommand(t, dir, "backfill"); code != 2 || !strings.Contains(stderr, "--since") {
 		t.Errorf("no --since: exit %d\n%s", code, stderr)
 	}
-	if code, _, stderr := runBinary(t, dir, "backfill", "--since", "2999-01-01"); code != 2 || !strings.Contains(stderr, "after today") {
+	if code, _, stderr := runCommand(t, dir, "backfill", "--since", "2999-01-01"); code != 2 || !strings.Contains(stderr, "after today") {
 		t.Errorf("--since after today: exit %d\n%s", code, stderr)
 	}
 	os.WriteFile(filepath.Join(dir, "config.yaml"), []byte("store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n"), 0o644)
-	if code, _, stderr := runBinary(t, dir, args...); code != 2 || !strings.Contains(stderr, "arc_website") {
+	if code, _, stderr := runCommand(t, dir, args...); code != 2 || !strings.Contains(stderr, "arc_website") {
 		t.Errorf("no arc_website: exit %d\n%s", code, stderr)
 	}
 }

@@ -92,7 +92,7 @@ func TestKilledSyncs(t *testing.T) {
 	if storetest.Head(t, archive) != head {
 		t.Error("one more sync made a commit")
 	}
-	if code, stdout, _ := runBinary(t, dir, "verify"); code != 0 {
+	if code, stdout, _ := runCommand(t, dir, "verify"); code != 0 {
 		t.Errorf("verify: exit %d\n%s", code, stdout)
 	}
 }

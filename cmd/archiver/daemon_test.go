@@ -258,7 +258,7 @@ func TestDaemon(t *testing.T) {
 	if _, body := get("http://" + addr + "/healthz"); !strings.Contains(body, "the last pass failed: store:") {
 		t.Errorf("/healthz does not say why: %q", body)
 	}
-	if code, stdout, _ := runBinary(t, dir, "healthcheck", "--config", "health.yaml"); code != 1 || !strings.Contains(stdout, "unhealthy") {
+	if code, stdout, _ := runCommand(t, dir, "healthcheck", "--config", "health.yaml"); code != 1 || !strings.Contains(stdout, "unhealthy") {
 		t.Errorf("healthcheck of an unhealthy daemon: exit %d, want 1\n%s", code, stdout)
 	}
 	if metric(t, addr, `archiver_passes_total{result="store_error"}`) < 1 {
@@ -269,7 +269,7 @@ func TestDaemon(t *testing.T) {
 		code, _ := get("http://" + addr + "/healthz")
 		return code == http.StatusOK
 	})
-	if code, stdout, _ := runBinary(t, dir, "healthcheck", "--config", "health.yaml"); code != 0 {
+	if code, stdout, _ := runCommand(t, dir, "healthcheck", "--config", "health.yaml"); code != 0 {
 		t.Errorf("healthcheck of a healthy daemon: exit %d\n%s", code, stdout)
 	}
 
@@ -282,7 +282,7 @@ func TestDaemon(t *testing.T) {
 	polls := site.Hits(feedstest.StoriesFeed)
 	time.Sleep(time.Second) // three intervals
 	storetest.WriteFile(t, filepath.Join(dir, "busy.yaml"), "store: {path: archive, lock_timeout: 300ms}\n"+feeds)
-	code, _, stderr := runBinary(t, dir, "sync", "--config", "busy.yaml")
+	code, _, stderr := runCommand(t, dir, "sync", "--config", "busy.yaml")
 	if code != exitBusy || !strings.Contains(stderr, "busy") {
 		t.Errorf("sync while the daemon is mid-pass: exit %d, want %d and a busy message:\n%s", code, exitBusy, stderr)
 	}
@@ -362,7 +362,7 @@ func TestDaemon(t *testing.T) {
 	if len(froms) != 10 {
 		t.Errorf("%d posts, want 10", len(froms))
 	}
-	if code, stdout, _ := runBinary(t, dir, "verify"); code != 0 {
+	if code, stdout, _ := runCommand(t, dir, "verify"); code != 0 {
 		t.Errorf("verify: exit %d\n%s", code, stdout)
 	}
 }

@@ -84,7 +84,7 @@ func TestStopWhileConverting(t *testing.T) {
 			if n := storetest.Committed(archive); n < 4 {
 				t.Errorf("%d posts committed, want at least the 4 finished before the large pages", n)
 			}
-			if code, stdout, _ := runBinary(t, dir, "verify"); code != 0 {
+			if code, stdout, _ := runCommand(t, dir, "verify"); code != 0 {
 				t.Errorf("verify: exit %d\n%s", code, stdout)
 			}
 		})

@@ -262,7 +262,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("the untrusted host got %d requests", n)
 	}
 	storetest.CheckRepo(t, archive)
-	_, failures, _ := runBinary(t, dir, "failures")
+	_, failures, _ := runCommand(t, dir, "failures")
 	for _, p := range faultPermanent {
 		if _, archived := posts[site.URL+p]; archived || !lineHas(failures, site.URL+p, "(permanent)") {
 			t.Errorf("%s is archived, or not listed as a permanent failure:\n%s", p, failures)

@@ -61,7 +61,7 @@ func TestPush(t *testing.T) {
 	// pass: nothing is archived twice, nothing is committed.
 	other := t.TempDir()
 	storetest.WriteFile(t, filepath.Join(other, "config.yaml"), "store: {path: archive, remote: '"+remote+"'}\n"+feeds)
-	code, _, stderr := runBinary(t, other, "sync")
+	code, _, stderr := runCommand(t, other, "sync")
 	if code != 0 {
 		t.Fatalf("sync of a new store beside the remote: exit %d\n%s", code, stderr)
 	}
@@ -74,7 +74,7 @@ func TestPush(t *testing.T) {
 
 	// sync names a failed push and exits 1.
 	storetest.WriteFile(t, filepath.Join(dir, "gone.yaml"), "store: {path: archive, remote: '"+filepath.Join(dir, "nowhere.git")+"'}\n"+feeds)
-	code, _, stderr = runBinary(t, dir, "sync", "--config", "gone.yaml")
+	code, _, stderr = runCommand(t, dir, "sync", "--config", "gone.yaml")
 	if code != exitFailed || !lineHas(stderr, "FAILED "+filepath.Join(dir, "nowhere.git")+": ", "[push;") {
 		t.Errorf("sync with an unreachable remote: exit %d, want 1 and the push failure named:\n%s", code, stderr)
 	}
