@@ -28,7 +28,6 @@ type Store interface {
 	Read(name string) ([]byte, error)
 	Write(name string, data []byte) error
 	WriteMedia(url, name string, data []byte) error
-	TakenDown() []string
 	Label(subject string)
 	Commit(ctx context.Context, message string) (bool, error)
 }
@@ -47,7 +46,7 @@ type Options struct {
 
 // Writer writes the posts of one batch (a pass, a window of a backfill)
 // and commits them as one commit. It is not safe for concurrent use, but
-// for FetchMedia.
+// for FetchMedia and FetchMedium.
 type Writer struct {
 	st    Store
 	book  *retry.Book

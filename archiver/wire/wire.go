@@ -26,6 +26,7 @@ import (
 // or storetest.Memory in tests.
 type Store interface {
 	posts.Store
+	TakenDown() []string
 	LoadState(section string, v any) error
 	SaveState(sections map[string]any) error
 	Pull(ctx context.Context) error
