@@ -7,7 +7,6 @@ import (
 	"runtime/debug"
 	"sync"
 
-	"github.com/rfa-archive/archiver/archiver/media"
 	"github.com/rfa-archive/archiver/archiver/posts"
 	"github.com/rfa-archive/archiver/store/jekyll"
 )
@@ -17,7 +16,7 @@ import (
 type result struct {
 	job   job
 	post  *jekyll.Post
-	media []media.File // of the post, or the medium of a medium's job
+	media []posts.MediaFile // of the post, or the medium of a medium's job
 	err   error
 }
 
@@ -61,7 +60,7 @@ func (a *Archiver) work(ctx context.Context, j job, w *posts.Writer) result {
 	r := result{job: j}
 	r.err = safely(a.Log, func() error {
 		if j.medium() {
-			r.media = []media.File{w.FetchMedium(ctx, j.retry.Medium.URL)}
+			r.media = []posts.MediaFile{w.FetchMedium(ctx, j.retry.Medium.URL)}
 			return r.media[0].Err
 		}
 		var err error

@@ -13,9 +13,9 @@ import (
 	"slices"
 	"time"
 
-	"github.com/rfa-archive/archiver/archiver/media"
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds"
+	"github.com/rfa-archive/archiver/feeds/fetch"
 	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
@@ -23,11 +23,12 @@ import (
 // storetest.Memory in tests.
 type Store interface {
 	Posts
-	media.Store
 	Dir() string
 	Read(name string) ([]byte, error)
 	Write(name string, data []byte) error
 	WriteMedia(url, name string, data []byte) error
+	Media() map[string]string // the media files by the URL each came from
+	HasMedia(name string) bool
 	Label(subject string)
 	Commit(ctx context.Context, message string) (bool, error)
 }
@@ -42,6 +43,9 @@ type Options struct {
 	// first; "" for a pass's ("Archive 2 new posts"). Note follows the
 	// label's numbers, in parentheses.
 	Label, Note string
+	// Media says which media posts keep; Client downloads them.
+	Media  MediaOptions
+	Client *fetch.Client
 }
 
 // Writer writes the posts of one batch (a pass, a window of a backfill)
@@ -51,7 +55,7 @@ type Writer struct {
 	st    Store
 	book  *retry.Book
 	index *Index
-	media *media.Fetcher
+	media *mediaFetcher
 	opts  Options
 	Done  Done // what the batch did
 }
@@ -73,12 +77,12 @@ type Archived struct {
 }
 
 // New returns the Writer of a batch on st, which records failures in book
-// and keeps index up to date, fetching media with mf.
-func New(st Store, book *retry.Book, index *Index, mf *media.Fetcher, opts Options) *Writer {
+// and keeps index up to date.
+func New(st Store, book *retry.Book, index *Index, opts Options) *Writer {
 	if opts.Label != "" {
 		st.Label(opts.Label) // should the run be killed, the next one commits the batch's posts as that
 	}
-	return &Writer{st: st, book: book, index: index, media: mf, opts: opts}
+	return &Writer{st: st, book: book, index: index, media: newMediaFetcher(opts.Client, st, opts.Media), opts: opts}
 }
 
 // ErrStore means a post could not be written to the store.
@@ -103,7 +107,7 @@ type Story struct {
 // (FetchMedia): a new post, or a new version of s.Update. It reports
 // whether the file changed; an edit of a feed entry need not be an edit
 // of its story. A post that cannot be written is a failure of s, recorded.
-func (w *Writer) Write(s Story, p *jekyll.Post, files []media.File) (bool, error) {
+func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error) {
 	name, old := s.Update, []byte(nil)
 	if name == "" {
 		name = w.name(p)

@@ -14,7 +14,7 @@ import (
 
 	"github.com/rfa-archive/archiver/archiver/article"
 	"github.com/rfa-archive/archiver/archiver/config"
-	"github.com/rfa-archive/archiver/archiver/media"
+
 	"github.com/rfa-archive/archiver/archiver/posts"
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds/fetch"
@@ -114,7 +114,7 @@ func (t *Tools) FrontMatter(f *config.Feed) jekyll.Defaults {
 // index.
 func (t *Tools) Writer(st posts.Store, book *retry.Book, index *posts.Index, opts posts.Options) *posts.Writer {
 	m := &t.Config.Media
-	mf := media.NewFetcher(t.Client, st, media.Options{Images: m.Images, Audio: m.Audio, MaxSize: m.MaxSize.Bytes, Width: m.Width})
-	opts.Location, opts.Log = t.Config.Location, t.Log
-	return posts.New(st, book, index, mf, opts)
+	opts.Media = posts.MediaOptions{Images: m.Images, Audio: m.Audio, MaxSize: m.MaxSize.Bytes, Width: m.Width}
+	opts.Location, opts.Log, opts.Client = t.Config.Location, t.Log, t.Client
+	return posts.New(st, book, index, opts)
 }

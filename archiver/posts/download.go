@@ -1,9 +1,4 @@
-// Package media downloads the images and audio that posts show, when the
-// archive keeps them (media.images, media.audio): only from trusted
-// hosts, each at most once a batch, within media.max_size, and only what
-// its bytes say is an image or audio. Keeping a downloaded file in the
-// store, and showing it in its post, is the writer's (archiver/posts).
-package media
+package posts
 
 import (
 	"bytes"
@@ -23,33 +18,32 @@ import (
 	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
-// Options say which media are kept, and how they are fetched.
-type Options struct {
+// The images and audio that posts show, when the archive keeps them
+// (media.images, media.audio), are downloaded only from trusted hosts,
+// each at most once a batch, within media.max_size, and only what its
+// bytes say is an image or audio. Keeping them is media.go's.
+
+// MediaOptions say which media are kept, and how they are fetched.
+type MediaOptions struct {
 	Images  bool  // media.images
 	Audio   bool  // media.audio
 	MaxSize int64 // of one file
 	Width   int   // asked of an image resizer
 }
 
-// File is a medium of a post: downloaded, known already, or failed.
-type File struct {
+// MediaFile is a medium of a post: downloaded, known already, or failed.
+type MediaFile struct {
 	URL  string // as the post has it
 	Name string // in store.MediaDir
 	Data []byte // nil when the store has it
 	Err  error
 }
 
-// Store is what a Fetcher needs of the store: the media it has.
-type Store interface {
-	Media() map[string]string // by the URL each came from
-	HasMedia(name string) bool
-}
-
-// Fetcher downloads media during a batch (a pass, a window of a
+// mediaFetcher downloads media during a batch (a pass, a window of a
 // backfill), each once, several workers at a time.
-type Fetcher struct {
+type mediaFetcher struct {
 	client *fetch.Client
-	opts   Options
+	opts   MediaOptions
 	st     Store
 	known  func() map[string]string // the store's media by URL, when the batch began, read once: read only
 
@@ -59,22 +53,22 @@ type Fetcher struct {
 
 type download struct {
 	ready chan struct{}
-	file  File
+	file  MediaFile
 }
 
-// NewFetcher is the media fetcher of a batch on st. It reads what media st
-// has only when a post of the batch has media to keep: in a large archive
-// that takes a while.
-func NewFetcher(client *fetch.Client, st Store, opts Options) *Fetcher {
+// newMediaFetcher is the media fetcher of a batch on st. It reads what
+// media st has only when a post of the batch has media to keep: in a
+// large archive that takes a while.
+func newMediaFetcher(client *fetch.Client, st Store, opts MediaOptions) *mediaFetcher {
 	known := sync.OnceValue(func() map[string]string {
 		return maps.Clone(st.Media()) // the store's changes as the batch writes media
 	})
-	return &Fetcher{client: client, opts: opts, st: st, known: known, done: map[string]*download{}}
+	return &mediaFetcher{client: client, opts: opts, st: st, known: known, done: map[string]*download{}}
 }
 
 // Of lists the media of a post that the archive keeps: on a trusted host
 // (the feeds', allowed_hosts, media.hosts); any other stays a link.
-func (m *Fetcher) Of(post *jekyll.Post) []string {
+func (m *mediaFetcher) Of(post *jekyll.Post) []string {
 	var urls []string
 	if m.opts.Images {
 		urls = append(urls, jekyll.Images(post.Body)...)
@@ -89,11 +83,11 @@ func (m *Fetcher) Of(post *jekyll.Post) []string {
 }
 
 // Fetch returns the media files of urls.
-func (m *Fetcher) Fetch(ctx context.Context, urls []string) []File {
-	var files []File
+func (m *mediaFetcher) Fetch(ctx context.Context, urls []string) []MediaFile {
+	var files []MediaFile
 	for _, u := range urls {
 		if name := m.known()[u]; name != "" && m.st.HasMedia(name) {
-			files = append(files, File{URL: u, Name: name})
+			files = append(files, MediaFile{URL: u, Name: name})
 			continue
 		}
 		m.mu.Lock()
@@ -111,7 +105,7 @@ func (m *Fetcher) Fetch(ctx context.Context, urls []string) []File {
 		case <-d.ready:
 			files = append(files, d.file)
 		case <-ctx.Done():
-			files = append(files, File{URL: u, Err: ctx.Err()})
+			files = append(files, MediaFile{URL: u, Err: ctx.Err()})
 		}
 	}
 	return files
@@ -120,41 +114,41 @@ func (m *Fetcher) Fetch(ctx context.Context, urls []string) []File {
 // Kept lets go of the bytes of f, in the store now: a later post of the
 // batch that shows it finds it there. Those waiting for its download have
 // them still.
-func (m *Fetcher) Kept(f File) {
+func (m *mediaFetcher) Kept(f MediaFile) {
 	ready := make(chan struct{})
 	close(ready)
 	m.mu.Lock()
-	m.done[f.URL] = &download{ready: ready, file: File{URL: f.URL, Name: f.Name}}
+	m.done[f.URL] = &download{ready: ready, file: MediaFile{URL: f.URL, Name: f.Name}}
 	m.mu.Unlock()
 }
 
-// CutShort reports whether ctx stopped the fetch of a post's files: such
+// cutShort reports whether ctx stopped the fetch of a post's files: such
 // a post is not written, but made again next time, whole.
-func CutShort(ctx context.Context, files []File) bool {
-	return ctx.Err() != nil && slices.ContainsFunc(files, func(f File) bool { return f.Err != nil })
+func cutShort(ctx context.Context, files []MediaFile) bool {
+	return ctx.Err() != nil && slices.ContainsFunc(files, func(f MediaFile) bool { return f.Err != nil })
 }
 
 // ErrNotMedia means what a media URL gave is no image (no audio).
 var ErrNotMedia = errors.New("not an image or audio file")
 
 // download downloads one medium, its URL as a post has it.
-func (m *Fetcher) download(ctx context.Context, raw string) File {
+func (m *mediaFetcher) download(ctx context.Context, raw string) MediaFile {
 	u := m.resized(jekyll.MarkdownURL(raw))
 	resp, err := m.client.Get(ctx, fetch.Request{URL: u, Accept: "image/*,audio/*;q=0.9,*/*;q=0.5", MaxSize: m.opts.MaxSize, MaxSizeKey: "media.max_size"})
 	if err != nil {
-		return File{URL: raw, Err: err}
+		return MediaFile{URL: raw, Err: err}
 	}
 	ext := fileType(resp.Body)
 	if ext == "" {
-		return File{URL: raw, Err: &fetch.Error{URL: resp.URL, StatusCode: resp.StatusCode,
+		return MediaFile{URL: raw, Err: &fetch.Error{URL: resp.URL, StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("%w: its bytes are %s", ErrNotMedia, http.DetectContentType(resp.Body))}}
 	}
-	return File{URL: raw, Name: store.MediaName(resp.Body, ext), Data: resp.Body}
+	return MediaFile{URL: raw, Name: store.MediaName(resp.Body, ext), Data: resp.Body}
 }
 
 // resized is the URL of an image on Arc's resizer (/resizer/) at a bounded
 // width; any other URL as it is.
-func (m *Fetcher) resized(raw string) string {
+func (m *mediaFetcher) resized(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil || !strings.Contains(u.Path, "/resizer/") {
 		return raw

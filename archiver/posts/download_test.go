@@ -1,4 +1,4 @@
-package media
+package posts
 
 import (
 	"testing"
@@ -26,7 +26,7 @@ func TestFileType(t *testing.T) {
 // image as it is.
 func TestResized(t *testing.T) {
 	t.Parallel()
-	m := &Fetcher{client: fetch.New(fetch.Options{}), opts: Options{Width: 1280}}
+	m := &mediaFetcher{client: fetch.New(fetch.Options{}), opts: MediaOptions{Width: 1280}}
 	for in, want := range map[string]string{
 		"https://www.rfa.org/resizer/v2/X.jpg?auth=a&width=400&height=300": "https://www.rfa.org/resizer/v2/X.jpg?auth=a&width=1280",
 		"https://img.example.org/X.jpg?width=400":                          "https://img.example.org/X.jpg?width=400",
