@@ -88,7 +88,7 @@ func needsIndex(results []polled, book *retry.Book, now time.Time) bool {
 		}
 	}
 	for _, f := range book.All {
-		if !f.Next().After(now) {
+		if f.GaveUp.IsZero() && !f.Next().After(now) {
 			return true
 		}
 	}

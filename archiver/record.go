@@ -32,7 +32,11 @@ func (rc *recorder) record(r result) {
 	j := r.job
 	switch {
 	case j.medium():
-		rc.w.Medium(j.keys[0], j.retry.Target, r.media[0], j.feed.Name)
+		file := posts.MediaFile{URL: j.retry.Medium.URL, Err: r.err}
+		if len(r.media) > 0 {
+			file = r.media[0]
+		}
+		rc.w.Medium(j.keys[0], j.retry.Target, file, j.feed.Name)
 		return
 	case r.err != nil:
 		rc.noPost(j, r.err)
@@ -44,7 +48,10 @@ func (rc *recorder) record(r result) {
 	}
 	s := j.story()
 	s.Keys = append(slices.Clone(j.keys), page)
-	if _, err := rc.w.Write(s, r.post, r.media); err == nil {
+	switch _, err := rc.w.Write(s, r.post, r.media); {
+	case errors.Is(err, posts.ErrStore):
+		rc.w.Fail(s, retry.KindStore, err)
+	case err == nil:
 		rc.done(j, page)
 	}
 }

@@ -106,7 +106,9 @@ type Story struct {
 // Write writes p, the post of s, showing the media files it has copies of
 // (FetchMedia): a new post, or a new version of s.Update. It reports
 // whether the file changed; an edit of a feed entry need not be an edit
-// of its story. A post that cannot be written is a failure of s, recorded.
+// of its story. A post that does not render is a failure of s, recorded;
+// one the store does not take is an ErrStore, for the producer to record
+// (a pass, as a failure of s; a backfill, as one of its window).
 func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error) {
 	name, old := s.Update, []byte(nil)
 	if name == "" {
@@ -129,7 +131,6 @@ func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error)
 		return false, nil
 	}
 	if err := w.st.Write(name, data); err != nil {
-		w.Fail(s, retry.KindStore, err)
 		return false, &storeError{err}
 	}
 	w.index.add(name, s.Keys, p.SourceID, p.Title)
@@ -196,6 +197,9 @@ func (w *Writer) Link(name, url, sourceID string) (bool, error) {
 			return false, err
 		}
 		w.Done.Linked++
+	}
+	if p, _ := w.st.Post(name); p.SourceID != sourceID {
+		sourceID = "" // the post keeps the source id it has
 	}
 	w.index.add(name, []string{feeds.Key(url)}, sourceID, "")
 	return changed, nil
