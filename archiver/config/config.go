@@ -40,11 +40,12 @@ type Config struct {
 // Media says whether posts keep copies of their images and audio in the
 // archive, and how they are fetched.
 type Media struct {
-	Images  bool     `yaml:"images"`
-	Audio   bool     `yaml:"audio"`
-	Hosts   []string `yaml:"hosts"`    // trusted for media besides the feeds' hosts and allowed_hosts
-	MaxSize ByteSize `yaml:"max_size"` // of one file
-	Width   int      `yaml:"width"`    // asked of an image resizer
+	Images    bool     `yaml:"images"`
+	Audio     bool     `yaml:"audio"`
+	Hosts     []string `yaml:"hosts"`      // trusted for media besides the feeds' hosts and allowed_hosts
+	MaxSize   ByteSize `yaml:"max_size"`   // of one file
+	Width     int      `yaml:"width"`      // asked of an image resizer
+	MaxPixels int      `yaml:"max_pixels"` // of one image: width × height
 }
 
 // Store is where and how the archive is kept.

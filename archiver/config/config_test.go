@@ -209,3 +209,43 @@ func TestShippedServices(t *testing.T) {
 		t.Errorf("%d feeds, %d Arc sites, authors %q", len(c.Feeds), len(sites), slices.Collect(maps.Keys(authors)))
 	}
 }
+
+// TestRanges: a value out of its range, an overflowing size and a header
+// that would inject another are refused at load, each said on one line as
+// FILE:LINE: key: problem.
+func TestRanges(t *testing.T) {
+	t.Parallel()
+	for yaml, want := range map[string]string{
+		minimal + "http: {concurrency: 0}\n":                                          `config.yaml:3: http.concurrency: 0 is out of range (1 to 100)`,
+		minimal + "http: {per_host: 0}\n":                                             `config.yaml:3: http.per_host: 0 is out of range (1 to 100)`,
+		minimal + "http: {attempts: -1}\n":                                            `config.yaml:3: http.attempts: -1 is out of range (1 to 100)`,
+		minimal + "http: {host_delay: 2562047h}\n":                                    `config.yaml:3: http.host_delay: "2562047h" is out of range (0s to 1h0m0s)`,
+		minimal + "http: {timeout: 0s}\n":                                             `config.yaml:3: http.timeout: "0s" is out of range (1s to 1h0m0s)`,
+		minimal + "http: {max_body_size: 9999999999GiB}\n":                            `config.yaml:3: http.max_body_size: "9999999999GiB" is out of range (1 to 1GiB)`,
+		minimal + "http: {max_body_size: 0}\n":                                        `config.yaml:3: http.max_body_size: "0" is out of range (1 to 1GiB)`,
+		minimal + "media: {max_size: 2GiB}\n":                                         `config.yaml:3: media.max_size: "2GiB" is out of range (1 to 1GiB)`,
+		minimal + "media: {max_pixels: 0}\n":                                          `config.yaml:3: media.max_pixels: 0 is out of range (1 to 1000000000)`,
+		"store: {path: a, lock_timeout: 100000h}\nfeeds: [{url: 'https://x.org/'}]\n": `config.yaml:1: store.lock_timeout: "100000h" is out of range (0s to 24h0m0s)`,
+		minimal + "retry: {give_up: 0s}\n":                                            `config.yaml:3: retry.give_up: "0s" is out of range (1h0m0s to 87600h0m0s)`,
+		minimal + "http: {user_agent: \"a\\r\\nX-Evil: 1\"}\n":                        `config.yaml:3: http.user_agent: holds a control character`,
+		minimal + "schedule: '* * * * * *'\n":                                         `config.yaml:3: schedule: "* * * * * *" is not a valid 5-field cron expression`,
+	} {
+		_, err := config.Parse([]byte(yaml), "config.yaml")
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: error %v, want %q", yaml, err, want)
+			continue
+		}
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if !strings.HasPrefix(line, "config.yaml:") || strings.Count(line, ": ") < 2 {
+				t.Errorf("%q: the line %q is not FILE:LINE: key: problem", yaml, line)
+			}
+		}
+	}
+	c, err := config.Parse([]byte(minimal+"http: {concurrency: 100, host_delay: 1h, max_body_size: 1GiB}\nmedia: {max_pixels: 1000}\n"), "config.yaml")
+	if err != nil || c.HTTP.Concurrency != 100 || c.HTTP.MaxBodySize.Bytes != 1<<30 || c.Media.MaxPixels != 1000 {
+		t.Errorf("the ends of the ranges: %v", err)
+	}
+	if c, _ := config.Parse([]byte(minimal), "config.yaml"); c.Media.MaxPixels != 50_000_000 {
+		t.Errorf("media.max_pixels defaults to %d, want 50 megapixels", c.Media.MaxPixels)
+	}
+}

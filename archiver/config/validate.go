@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"gopkg.in/yaml.v3"
 )
@@ -33,6 +34,9 @@ func (c *checker) fail(line int, key, format string, args ...any) {
 // line is the line of the value at a path of keys; see lineOf.
 func (c *checker) line(keys ...any) int { return lineOf(c.root, keys...) }
 
+// has reports whether the file gives the key at a path of keys.
+func (c *checker) has(keys ...any) bool { return nodeAt(c.root, keys...) != nil }
+
 // validate checks every section, fills in defaults, and reports each
 // mistake with its key and line.
 func (c *Config) validate(root *yaml.Node, path string) error {
@@ -43,7 +47,7 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 	c.validateTimezone(ck)
 	c.HTTP.validate(ck)
 	validateHosts(c.AllowedHosts, ck)
-	c.Retry.GiveUp.parse(defaultGiveUp, "retry.give_up", ck)
+	c.Retry.GiveUp.parse(defaultGiveUp, time.Hour, 10*365*24*time.Hour, "retry.give_up", ck)
 	c.Media.validate(ck)
 	c.validateDaemon(ck)
 	if len(ck.errs) > 0 {
@@ -67,7 +71,7 @@ func (s *Store) validate(ck *checker, dir string) {
 	} else {
 		s.AuthorName, s.AuthorEmail = a.Name, a.Address
 	}
-	s.LockTimeout.parse(defaultLockTimeout, "store.lock_timeout", ck)
+	s.LockTimeout.parse(defaultLockTimeout, 0, 24*time.Hour, "store.lock_timeout", ck)
 	s.validateRemote(ck, dir)
 	// No branch: the one checked out when archiver first opens the
 	// store (main in a repository it creates).
@@ -186,29 +190,44 @@ func (c *Config) validateTimezone(ck *checker) {
 }
 
 func (h *HTTP) validate(ck *checker) {
-	if h.UserAgent == "" {
+	switch {
+	case h.UserAgent == "":
 		h.UserAgent = UserAgent()
+	case strings.ContainsFunc(h.UserAgent, unicode.IsControl):
+		// Sent as a header, a line break would make every request fail,
+		// or send another header.
+		ck.fail(ck.line("http", "user_agent"), "http.user_agent", "holds a control character (a line break, say): write it on one line")
 	}
-	h.Timeout.parse(defaultTimeout, "http.timeout", ck)
-	h.HostDelay.parse(0, "http.host_delay", ck)
-	h.RetryBackoff.parse(defaultBackoff, "http.retry_backoff", ck)
-	h.MaxRetryWait.parse(defaultMaxRetryWait, "http.max_retry_wait", ck)
-	h.MaxBodySize.parse(defaultMaxBodySize, "http.max_body_size", ck)
+	h.Timeout.parse(defaultTimeout, time.Second, time.Hour, "http.timeout", ck)
+	h.HostDelay.parse(0, 0, time.Hour, "http.host_delay", ck)
+	h.RetryBackoff.parse(defaultBackoff, 0, time.Hour, "http.retry_backoff", ck)
+	h.MaxRetryWait.parse(defaultMaxRetryWait, 0, 24*time.Hour, "http.max_retry_wait", ck)
+	h.MaxBodySize.parse(defaultMaxBodySize, 1, 1<<30, "http.max_body_size", ck)
 	for _, n := range []struct {
-		key   string
-		v     *int
-		def   int
-		lower int
+		key string
+		v   *int
+		def int
 	}{
-		{"concurrency", &h.Concurrency, defaultConcurrency, 1},
-		{"per_host", &h.PerHost, defaultPerHost, 1},
-		{"attempts", &h.Attempts, defaultAttempts, 1},
+		{"concurrency", &h.Concurrency, defaultConcurrency},
+		{"per_host", &h.PerHost, defaultPerHost},
+		{"attempts", &h.Attempts, defaultAttempts},
 	} {
-		if *n.v == 0 {
-			*n.v = n.def
-		} else if *n.v < n.lower || *n.v > 100 {
-			ck.fail(ck.line("http", n.key), "http."+n.key, "%d is out of range (%d to 100)", *n.v, n.lower)
-		}
+		ck.number(n.v, n.def, 100, "http", n.key)
+	}
+}
+
+// number checks the number *v at the key path, from 1 to hi, or sets def
+// when it was not given.
+func (c *checker) number(v *int, def, hi int, path ...string) {
+	keys := make([]any, len(path))
+	for i, k := range path {
+		keys[i] = k
+	}
+	switch {
+	case !c.has(keys...):
+		*v = def
+	case *v < 1 || *v > hi:
+		c.fail(c.line(keys...), strings.Join(path, "."), "%d is out of range (1 to %d)", *v, hi)
 	}
 }
 
@@ -244,11 +263,13 @@ func (c *Config) validateDaemon(ck *checker) {
 const (
 	defaultMediaMaxSize = 20 << 20
 	defaultMediaWidth   = 1280
+	defaultMaxPixels    = 50_000_000
 )
 
 // validate checks media.
 func (m *Media) validate(ck *checker) {
-	m.MaxSize.parse(defaultMediaMaxSize, "media.max_size", ck)
+	m.MaxSize.parse(defaultMediaMaxSize, 1, 1<<30, "media.max_size", ck)
+	ck.number(&m.MaxPixels, defaultMaxPixels, 1_000_000_000, "media", "max_pixels")
 	switch {
 	case m.Width == 0:
 		m.Width = defaultMediaWidth

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -26,8 +27,9 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// parse parses the duration, or sets def when it was not given.
-func (d *Duration) parse(def time.Duration, key string, ck *checker) {
+// parse parses the duration, from lo to hi, or sets def when it was not
+// given.
+func (d *Duration) parse(def, lo, hi time.Duration, key string, ck *checker) {
 	if d.raw == "" {
 		d.Duration = def
 		return
@@ -36,13 +38,19 @@ func (d *Duration) parse(def time.Duration, key string, ck *checker) {
 	if days, ok := strings.CutSuffix(d.raw, "d"); ok {
 		var n int
 		n, err = strconv.Atoi(days)
+		if n > int(hi/(24*time.Hour))+1 {
+			n = int(hi/(24*time.Hour)) + 1 // out of range, not overflowing
+		}
 		v = time.Duration(n) * 24 * time.Hour
 	}
-	if err != nil || v < 0 {
+	switch {
+	case err != nil:
 		ck.fail(d.line, key, "%q is not a duration: use a Go duration such as 30s, 15m or 2h, or days: 30d", d.raw)
-		return
+	case v < lo || v > hi:
+		ck.fail(d.line, key, "%q is out of range (%s to %s)", d.raw, lo, hi)
+	default:
+		d.Duration = v
 	}
-	d.Duration = v
 }
 
 // ByteSize is a size in bytes: 10485760, 10MiB, 512KiB, 1GB.
@@ -58,8 +66,9 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
-// parse parses the size, or sets def when it was not given.
-func (b *ByteSize) parse(def int64, key string, ck *checker) {
+// parse parses the size, from lo to hi bytes, or sets def when it was
+// not given.
+func (b *ByteSize) parse(def, lo, hi int64, key string, ck *checker) {
 	if b.raw == "" {
 		b.Bytes = def
 		return
@@ -76,11 +85,27 @@ func (b *ByteSize) parse(def int64, key string, ck *checker) {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n <= 0 {
+	switch {
+	case err != nil && !errors.Is(err, strconv.ErrRange) || n < 0:
 		ck.fail(b.line, key, "%q is not a size: write bytes, or a number with KiB, MiB or GiB (e.g. 10MiB)", b.raw)
-		return
+	case err != nil || n > hi/mult || n*mult < lo:
+		ck.fail(b.line, key, "%q is out of range (%s to %s)", b.raw, sizeName(lo), sizeName(hi))
+	default:
+		b.Bytes = n * mult
 	}
-	b.Bytes = n * mult
+}
+
+// sizeName is n bytes as a size is written: 1KiB, 1GiB.
+func sizeName(n int64) string {
+	for _, u := range []struct {
+		name string
+		size int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.name
+		}
+	}
+	return strconv.FormatInt(n, 10)
 }
 
 // Schedule is when the daemon runs a pass: every Go duration (15m), or at
@@ -149,10 +174,40 @@ func (s *Schedule) parse(loc *time.Location, ck *checker) {
 		return
 	}
 	if err := gocron.NewDefaultCron(false).IsValid(s.raw, loc, time.Now()); err != nil {
-		ck.fail(s.line, "schedule", "%q is not a valid 5-field cron expression (minute hour day month weekday, e.g. */15 * * * *): %v", s.raw, err)
+		ck.fail(s.line, "schedule", "%q is not a valid 5-field cron expression (minute hour day month weekday, e.g. */15 * * * *): %s",
+			s.raw, strings.Join(strings.Fields(err.Error()), " "))
 		return
 	}
 	s.Cron = s.raw
+}
+
+// nodeAt is the value at a path of mapping keys (string) and sequence
+// indexes (int) in a YAML document, nil if there is none.
+func nodeAt(root *yaml.Node, path ...any) *yaml.Node {
+	n := root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	for _, p := range path {
+		var next *yaml.Node
+		switch p := p.(type) {
+		case string:
+			for i := 0; n.Kind == yaml.MappingNode && i+1 < len(n.Content); i += 2 {
+				if n.Content[i].Value == p {
+					next = n.Content[i+1]
+				}
+			}
+		case int:
+			if n.Kind == yaml.SequenceNode && p < len(n.Content) {
+				next = n.Content[p]
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		n = next
+	}
+	return n
 }
 
 // lineOf is the line of the value at a path of mapping keys (string) and
