@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 )
 
 // A person takes a story down by deleting its post in a commit: archiver
@@ -224,6 +225,11 @@ func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, 
 	// Staged, changed, or new and not added: a person's.
 	if out, err := s.git.run(ctx, nil, "status", "--porcelain", "--untracked-files=all", "--", ForgottenFile); err != nil || len(out) > 0 {
 		return fmt.Errorf("store: %s has changes that are not committed: commit or discard them, and run again", ForgottenFile)
+	}
+	for _, u := range add {
+		if u == "" || strings.HasPrefix(u, "#") || strings.ContainsFunc(u, unicode.IsSpace) || strings.ContainsFunc(u, unicode.IsControl) {
+			return fmt.Errorf("store: refusing to list %q in %s: a line holds one URL", u, ForgottenFile)
+		}
 	}
 	urls := slices.DeleteFunc(append(s.Forgotten(), add...), func(u string) bool { return slices.Contains(drop, u) })
 	slices.Sort(urls)

@@ -190,3 +190,19 @@ func TestMaintainForeground(t *testing.T) {
 		t.Error("gc.pid is left")
 	}
 }
+
+// TestForgetOneLineEach: a URL that would not be one line of the list of
+// forgotten articles is refused; the list is as it was.
+func TestForgetOneLineEach(t *testing.T) {
+	t.Parallel()
+	s, dir := newStore(t)
+	for _, u := range []string{"https://x.org/a\nhttps://x.org/b", "https://x.org/a b", "", "# https://x.org/c", "https://x.org/\x00"} {
+		if err := s.Forget(context.Background(), []string{u}, nil, "Forget\n"); err == nil {
+			t.Errorf("Forget(%q) succeeded", u)
+		}
+	}
+	if got := s.Forgotten(); len(got) != 0 {
+		t.Errorf("forgotten %q", got)
+	}
+	storetest.CheckRepo(t, dir)
+}

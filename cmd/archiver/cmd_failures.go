@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/rfa-archive/archiver/archiver/retry"
+	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/store"
 )
 
@@ -79,6 +82,11 @@ func runForgetCommand(ctx context.Context, args []string, p proc) error {
 	}
 	if f.fs.NArg() == 0 {
 		return &usageError{"forget: name the articles' URLs"}
+	}
+	for _, u := range f.fs.Args() {
+		if _, err := feeds.CleanURL(nil, u); err != nil || strings.ContainsFunc(u, unicode.IsControl) {
+			return &usageError{fmt.Sprintf("forget: %q is not an article's URL: give each as an absolute http or https URL", u)}
+		}
 	}
 	n, err := a.Forget(ctx, f.fs.Args(), *undo)
 	if err == nil && *undo {
