@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -49,7 +50,7 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 		at := invalidAt(body)
 		return nil, fmt.Errorf("the feed is not valid UTF-8 (first bad byte at offset %d) and declares no other charset", at)
 	}
-	return body, nil
+	return dropBadCharRefs(body), nil
 }
 
 func invalidAt(b []byte) int {
@@ -75,4 +76,57 @@ func looksLikeHTML(body []byte) bool {
 		head = bytes.TrimLeft(head[end+3:], " \t\r\n")
 	}
 	return bytes.HasPrefix(head, []byte("<!doctype html")) || bytes.HasPrefix(head, []byte("<html"))
+}
+
+// badCharRef matches a character reference to a character XML 1.0 does not
+// allow (a control character, a surrogate, U+FFFE, U+FFFF): one such in an
+// entry's title makes the XML parser refuse the whole feed.
+var badCharRef = regexp.MustCompile(`&#(?:[0-9]+|[xX][0-9a-fA-F]+);`)
+
+// dropBadCharRefs removes the character references of characters XML does
+// not allow, outside CDATA sections (where &# is text), and keeps the rest.
+func dropBadCharRefs(body []byte) []byte {
+	if !bytes.Contains(body, []byte("&#")) {
+		return body
+	}
+	var out []byte
+	for len(body) > 0 {
+		text, cdata, _ := bytes.Cut(body, []byte("<![CDATA["))
+		out = append(out, badCharRef.ReplaceAllFunc(text, func(ref []byte) []byte {
+			if allowedInXML(ref) {
+				return ref
+			}
+			return nil
+		})...)
+		if len(cdata) == 0 && len(text) == len(body) {
+			break
+		}
+		section, rest, closed := bytes.Cut(cdata, []byte("]]>"))
+		out = append(out, "<![CDATA["...)
+		out = append(out, section...)
+		if closed {
+			out = append(out, "]]>"...)
+		}
+		body = rest
+	}
+	return out
+}
+
+// allowedInXML reports whether the character a reference (&#8; &#x1F;)
+// names is one XML 1.0 allows.
+func allowedInXML(ref []byte) bool {
+	digits, base := string(ref[2:len(ref)-1]), 10
+	if digits[0] == 'x' || digits[0] == 'X' {
+		digits, base = digits[1:], 16
+	}
+	n, err := strconv.ParseUint(digits, base, 32)
+	switch {
+	case err != nil:
+		return true // too large: the parser says so, as it would have
+	case n == 0x9 || n == 0xA || n == 0xD:
+		return true
+	case n < 0x20, n >= 0xD800 && n <= 0xDFFF, n == 0xFFFE, n == 0xFFFF:
+		return false
+	}
+	return true
 }

@@ -713,3 +713,23 @@ func TestParseDatesOutOfRange(t *testing.T) {
 		checkTime(t, res.Items[i].Title, res.Items[i].Published, want)
 	}
 }
+
+// TestParseBadCharRefs: a reference to a character XML does not allow, in
+// one entry, costs that character, not the feed; in CDATA it is text.
+func TestParseBadCharRefs(t *testing.T) {
+	t.Parallel()
+	const feed = `<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>t</title><link>https://example.com/</link>
+  <item><title>退格&#8;字符&#x1b;与&#xFFFE;</title><link>https://example.com/a</link></item>
+  <item><title>正常 &#26032;&#x95fb; &amp; tab&#9;end</title><link>https://example.com/b</link></item>
+  <item><title><![CDATA[字面的 &#8; 文本]]></title><link>https://example.com/c</link></item>
+</channel></rss>`
+	res := parse(t, feed, "application/rss+xml", "https://example.com/feed")
+	var titles []string
+	for _, it := range res.Items {
+		titles = append(titles, it.Title)
+	}
+	if want := []string{"退格字符与", "正常 新闻 & tab\tend", "字面的 &#8; 文本"}; !slices.Equal(titles, want) {
+		t.Errorf("titles %q, want %q", titles, want)
+	}
+}

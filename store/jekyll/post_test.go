@@ -92,3 +92,29 @@ func FuzzTitle(f *testing.F) {
 		checkRoundTrip(t, title, "https://www.rfa.org/mandarin/x/")
 	})
 }
+
+// TestEscapeSequences: a title with a terminal's escape sequences keeps
+// its text and none of the sequences, whole.
+func TestEscapeSequences(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"\x1b[2J\x1b[31mRED\x1b]0;pwned\x07":               "RED",
+		"a\x1b]8;;https://x.org/\x1b\\link\x1b]8;;\x1b\\b": "alinkb",
+		"\u009b31m红\u009b0m色":                              "红色",
+		"\x1bP1$r0m\x1b\\text":                             "text",
+		"keep [31m and ]0; as typed":                       "keep [31m and ]0; as typed",
+		"tail\x1b[":                                        "tail",
+		"x\x1b(By":                                         "xy",
+		"未完\x1b]0;的标题":                                     "未完0;的标题",
+	} {
+		if got := OneLine(in); got != want {
+			t.Errorf("OneLine(%q) = %q, want %q", in, got, want)
+		}
+		if got := cleanText(in, false); got != want {
+			t.Errorf("cleanText(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := cleanText("乱码\u0098的标题", false); got != "乱码的标题" {
+		t.Errorf("a lone string introducer took the text after it: %q", got)
+	}
+}
