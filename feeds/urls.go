@@ -52,6 +52,9 @@ func CleanURL(base *url.URL, rawURL string) (*url.URL, error) {
 	if u.Path == "" {
 		u.Path = "/"
 	}
+	if strings.Contains(u.Path, "//") { // /d//x/ is /d/x/, as servers take it
+		u.Path, u.RawPath = oneSlash(u.Path), oneSlash(u.RawPath)
+	}
 	if u.RawQuery != "" {
 		q, dropped := u.Query(), false
 		for k := range q {
@@ -148,4 +151,12 @@ func GUIDKey(feedURL, guid string) string {
 		host = strings.TrimPrefix(strings.ToLower(u.Host), "www.")
 	}
 	return "guid:" + host + ":" + guid
+}
+
+// oneSlash is path with each run of slashes made one.
+func oneSlash(path string) string {
+	for strings.Contains(path, "//") {
+		path = strings.ReplaceAll(path, "//", "/")
+	}
+	return path
 }

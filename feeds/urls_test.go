@@ -178,3 +178,22 @@ func TestGUIDKey(t *testing.T) {
 		t.Errorf("a guid's key %q is a link's key", a)
 	}
 }
+
+// TestRepeatedSlashes: a path's repeated slashes are one, in the URL an
+// article is stored under and in its identity.
+func TestRepeatedSlashes(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"https://www.rfa.org/d//x/":          "https://www.rfa.org/d/x/",
+		"https://www.rfa.org///d/x":          "https://www.rfa.org/d/x",
+		"https://www.rfa.org/d/%E4%B8%AD//x": "https://www.rfa.org/d/%E4%B8%AD/x",
+		"https://www.rfa.org/d/x?u=a//b":     "https://www.rfa.org/d/x?u=a//b", // a query is not a path
+	} {
+		if got := feeds.Clean(in); got != want {
+			t.Errorf("Clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if feeds.Key("https://www.rfa.org/d//x/") != feeds.Key("https://www.rfa.org/d/x/") {
+		t.Error("/d//x/ and /d/x/ are two articles")
+	}
+}
