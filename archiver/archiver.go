@@ -59,7 +59,12 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 	}
 	rc := &recorder{w: a.Writer(st, book, index, posts.Options{Now: sum.Start}), state: s, book: book, index: index, sum: sum, log: a.Log}
 	if ctx.Err() == nil {
-		rc.forgotten = posts.TakenDown(st)
+		if rc.forgotten, err = posts.TakenDown(st); err != nil {
+			// Archiving the stories taken down again is worse than not
+			// archiving at all.
+			sum.Failed = append(sum.Failed, retry.Failure{URL: st.Dir(), Kind: retry.KindStore, Reason: err.Error()})
+			return sum, err
+		}
 		pl := planner{cfg: a.Config, state: s, book: book, index: index, forgotten: rc.forgotten, trusted: a.Client.Trusted, now: sum.Start,
 			holds: func(name string) bool { _, ok := st.Post(name); return ok }}
 		p := pl.plan(results)

@@ -25,8 +25,12 @@ func (a *Archiver) Forget(ctx context.Context, urls []string, undo bool) (int, e
 		for _, u := range urls {
 			keys[feeds.Key(u)] = true
 		}
+		list, err := st.Forgotten()
+		if err != nil {
+			return 0, err
+		}
 		var forgotten []string
-		for _, u := range st.Forgotten() {
+		for _, u := range list {
 			if keys[feeds.Key(u)] {
 				forgotten = append(forgotten, u)
 			}

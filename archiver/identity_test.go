@@ -218,7 +218,7 @@ func TestForgetOtherSpelling(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := st.Forgotten()
+	got, _ := st.Forgotten()
 	st.Close()
 	if len(got) != 1 {
 		t.Errorf("forgotten %q, want the article once; commits %q", got, storetest.Subjects(t, archive))

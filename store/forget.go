@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -26,9 +28,19 @@ const forgottenHeader = `# Articles archiver does not archive again, a URL a lin
 `
 
 // Forgotten are the URLs of the articles the store does not take again.
-func (s *Store) Forgotten() []string {
-	data, _ := os.ReadFile(filepath.Join(s.dir, ForgottenFile))
-	return listLines(data)
+// A list that cannot be read (a symlink, a directory, too large) is an
+// error: never a list of none, which would archive every story taken down
+// again.
+func (s *Store) Forgotten() ([]string, error) {
+	data, err := readRegular(filepath.Join(s.dir, ForgottenFile), maxListSize)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: cannot read the list of forgotten articles, %s: %w; mend it (git show HEAD~1:%[1]s), commit, and run again",
+			ForgottenFile, err)
+	}
+	return listLines(data), nil
 }
 
 // takedownsFile holds the posts commits removed that are not yet
@@ -39,12 +51,12 @@ const takedownsFile = "takedowns.json"
 
 // TakenDown are the URLs of the articles the store does not take again:
 // those Forgotten, and takedowns waiting to be written there.
-func (s *Store) TakenDown() []string {
-	urls := s.Forgotten()
+func (s *Store) TakenDown() ([]string, error) {
+	urls, err := s.Forgotten()
 	for _, p := range s.pendingTakedowns() {
 		urls = append(urls, p.From)
 	}
-	return urls
+	return urls, err
 }
 
 // forgetRemoved remembers the posts commits removed, with those not yet
@@ -53,7 +65,10 @@ func (s *Store) TakenDown() []string {
 // it cannot remember wait in takedownsFile.
 func (s *Store) forgetRemoved(ctx context.Context, removed []Post, since string) error {
 	pending := s.pendingTakedowns()
-	forgotten := s.Forgotten()
+	forgotten, err := s.Forgotten()
+	if err != nil {
+		return err
+	}
 	var except map[string]bool
 	var keep []Post
 	var urls []string
@@ -139,11 +154,12 @@ func (s *Store) mergeForgotten(ctx context.Context) (step string, ok bool) {
 	return "--continue", true
 }
 
-// listLines are the URLs of a list of forgotten articles.
+// listLines are the URLs of a list of forgotten articles. A byte order
+// mark (a person's editor may write one) is not part of a line.
 func listLines(data []byte) []string {
 	var urls []string
 	for _, line := range strings.Split(string(data), "\n") {
-		if u := strings.TrimSpace(line); u != "" && !strings.HasPrefix(u, "#") {
+		if u := strings.TrimSpace(strings.ReplaceAll(line, "\uFEFF", "")); u != "" && !strings.HasPrefix(u, "#") {
 			urls = append(urls, u)
 		}
 	}
@@ -171,7 +187,7 @@ func (s *Store) unforgotten(ctx context.Context, commit string) map[string]bool 
 	if err != nil {
 		return out
 	}
-	now := s.Forgotten()
+	now, _ := s.Forgotten()
 	for _, u := range listLines(before) {
 		if !slices.Contains(now, u) {
 			out[u] = true
@@ -206,9 +222,13 @@ func (s *Store) Forget(ctx context.Context, urls, names []string, message string
 // with message: the next pass archives them again while a feed lists
 // them. It reports how many were forgotten.
 func (s *Store) Unforget(ctx context.Context, urls []string, message string) (int, error) {
+	forgotten, err := s.Forgotten()
+	if err != nil {
+		return 0, err
+	}
 	n := 0
 	for _, u := range urls {
-		if slices.Contains(s.Forgotten(), u) {
+		if slices.Contains(forgotten, u) {
 			n++
 		}
 	}
@@ -231,7 +251,11 @@ func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, 
 			return fmt.Errorf("store: refusing to list %q in %s: a line holds one URL", u, ForgottenFile)
 		}
 	}
-	urls := slices.DeleteFunc(append(s.Forgotten(), add...), func(u string) bool { return slices.Contains(drop, u) })
+	forgotten, err := s.Forgotten()
+	if err != nil {
+		return err
+	}
+	urls := slices.DeleteFunc(append(forgotten, add...), func(u string) bool { return slices.Contains(drop, u) })
 	slices.Sort(urls)
 	text := forgottenText(slices.Compact(urls))
 	for _, name := range names {

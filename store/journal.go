@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -55,6 +56,21 @@ func (s *Store) journal(path string, data []byte) error {
 	return f.Close()
 }
 
+// fileHash is the contentHash of the regular file at path, read a piece
+// at a time.
+func fileHash(path string) (string, error) {
+	f, err := openRegular(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // contentHash identifies what is written to a file; "-" for no file.
 func contentHash(data []byte) string {
 	if data == nil {
@@ -71,11 +87,11 @@ func (s *Store) ours(path string) bool {
 	if !ok {
 		return false
 	}
-	data, err := os.ReadFile(filepath.Join(s.dir, filepath.FromSlash(path)))
+	hash, err := fileHash(filepath.Join(s.dir, filepath.FromSlash(path)))
 	if errors.Is(err, os.ErrNotExist) {
 		return want == "-"
 	}
-	return err == nil && contentHash(data) == want
+	return err == nil && hash == want
 }
 
 // journaled maps each path of the journal to the hash last written there.

@@ -201,7 +201,7 @@ func TestForgetOneLineEach(t *testing.T) {
 			t.Errorf("Forget(%q) succeeded", u)
 		}
 	}
-	if got := s.Forgotten(); len(got) != 0 {
+	if got, _ := s.Forgotten(); len(got) != 0 {
 		t.Errorf("forgotten %q", got)
 	}
 	storetest.CheckRepo(t, dir)

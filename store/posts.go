@@ -1,6 +1,8 @@
 package store
 
 import (
+	"io"
+
 	"github.com/rfa-archive/archiver/store/jekyll"
 
 	"bytes"
@@ -162,12 +164,27 @@ func (s *Store) scan() error {
 	return nil
 }
 
-// readPost reads the identity of the post at path, named name; buf is a
-// buffer to read into.
+// readPost reads the identity of the post at path, named name, from its
+// front matter; buf is a buffer to read into (its length the most read
+// at once).
 func readPost(path, name string, buf []byte) (Post, error) {
-	fm, err := jekyll.ReadHead(path, buf)
+	f, err := openRegular(path)
 	if err != nil {
 		return Post{}, err
+	}
+	defer f.Close()
+	n, err := io.ReadFull(f, buf)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+		return Post{}, err
+	}
+	fm, ok := jekyll.QuickHead(buf[:n])
+	if !ok {
+		if _, err := f.Seek(0, io.SeekStart); err != nil {
+			return Post{}, err
+		}
+		if fm, err = jekyll.ReadFrontMatter(f); err != nil {
+			return Post{}, err
+		}
 	}
 	return PostOf(name, fm), nil
 }

@@ -167,7 +167,7 @@ func (s *Store) repair(ctx context.Context) error {
 			s.others = append(s.others, path)
 			continue
 		}
-		if data, err := os.ReadFile(filepath.Join(s.dir, path)); err == nil && strings.HasPrefix(path, PostsDir+"/") {
+		if data, err := readRegular(filepath.Join(s.dir, path), maxPostSize); err == nil && strings.HasPrefix(path, PostsDir+"/") {
 			if _, err := jekyll.Parse(data); err != nil {
 				s.log.Warn("store: a post an interrupted run wrote does not read back; it is left uncommitted: run archiver verify",
 					slog.String("file", path), slog.String("reason", err.Error()))

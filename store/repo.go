@@ -58,6 +58,9 @@ func Check(dir string) error {
 			}
 			f.Close()
 			os.Remove(f.Name())
+			if d := symlinked(dir); d != "" {
+				return &unusableError{dir, d + " in it is a symlink: archiver would write where it points, outside the store; make it a directory"}
+			}
 			return nil
 		case !errors.Is(err, fs.ErrNotExist):
 			return &unusableError{dir, err.Error()}
@@ -130,7 +133,7 @@ func (s *Store) clashes() func(name string) bool {
 		m, _ := filepath.Glob(filepath.Join(s.dir, pattern))
 		return len(m) > 0
 	}
-	config, _ := os.ReadFile(filepath.Join(s.dir, "_config.yml"))
+	config, _ := readRegular(filepath.Join(s.dir, "_config.yml"), 1<<20)
 	index := exists("index.*")
 	layouts := exists("_layouts") || regexp.MustCompile(`(?m)^(remote_)?theme:`).Match(config)
 	return func(name string) bool {

@@ -206,7 +206,7 @@ func (s *Store) Read(name string) ([]byte, error) {
 	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
 		return nil, fmt.Errorf("store: %q is not the name of a file in %s", name, PostsDir)
 	}
-	data, err := os.ReadFile(filepath.Join(s.dir, PostsDir, name))
+	data, err := readRegular(filepath.Join(s.dir, PostsDir, name), maxPostSize)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}

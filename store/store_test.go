@@ -393,7 +393,7 @@ func TestPostsCache(t *testing.T) {
 		"2024-01-02-b.md": "https://example.org/b2",
 		"2024-01-03-c.md": "https://example.org/c",
 	})
-	if got := s.Forgotten(); !slices.Equal(got, []string{"https://example.org/a"}) {
+	if got, _ := s.Forgotten(); !slices.Equal(got, []string{"https://example.org/a"}) {
 		t.Errorf("Forgotten() = %q, want the removed post's article", got)
 	}
 	if msg := storetest.LastMessage(t, dir); !strings.HasPrefix(msg, "Remember 1 post removed from the archive") {

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"errors"
+
 	"github.com/rfa-archive/archiver/store/jekyll"
 
 	"bytes"
@@ -46,7 +48,7 @@ func Verify(ctx context.Context, dir string, key func(from string) string) ([]Pr
 		return nil, fmt.Errorf("store: %s is not a git repository", dir)
 	}
 	v := &verifier{dir: dir, key: key, byKey: map[string][]string{}}
-	if err := v.posts(); err != nil {
+	if err := v.posts(ctx); err != nil {
 		return nil, fmt.Errorf("store: reading posts: %w", err)
 	}
 	v.duplicates()
@@ -70,7 +72,7 @@ func (v *verifier) add(file, format string, args ...any) {
 }
 
 // posts checks the name and front matter of every post.
-func (v *verifier) posts() error {
+func (v *verifier) posts(ctx context.Context) error {
 	root := filepath.Join(v.dir, PostsDir)
 	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -87,11 +89,18 @@ func (v *verifier) posts() error {
 		if !jekyllPostName.MatchString(d.Name()) {
 			v.add(rel, "the file name is not YYYY-MM-DD-title.ext, so Jekyll ignores the post")
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
+		if err := ctx.Err(); err != nil {
 			return err
 		}
-		v.post(rel, data)
+		data, err := readRegular(path, maxPostSize)
+		switch {
+		case errors.Is(err, errNotRegular):
+			v.add(rel, "not a regular file (a symlink, a device or a pipe): Jekyll and archiver take only regular files as posts")
+		case err != nil:
+			v.add(rel, "%v", err)
+		default:
+			v.post(rel, data)
+		}
 		return nil
 	})
 }
@@ -101,7 +110,8 @@ func (v *verifier) post(rel string, data []byte) {
 	if !utf8.Valid(data) {
 		v.add(rel, "the file is not valid UTF-8, which Jekyll cannot read")
 	} else if i := bytes.IndexFunc(data, func(r rune) bool { return unicode.Is(unicode.Cc, r) && r != '\n' && r != '\t' && r != '\r' }); i >= 0 {
-		v.add(rel, "the file holds a control character (%q at byte %d)", data[i], i)
+		r, _ := utf8.DecodeRune(data[i:])
+		v.add(rel, "the file holds a control character (U+%04X at byte %d)", r, i)
 	}
 	fm, err := jekyll.Parse(data)
 	if err != nil {

@@ -69,7 +69,7 @@ var ErrNoArcSite = errors.New("no feed has arc_website: set feeds[].arc_website 
 // Store is what a backfill needs of the store.
 type Store interface {
 	posts.Store
-	TakenDown() []string
+	TakenDown() ([]string, error)
 	LoadState(section string, v any) error
 	SaveState(sections map[string]any) error
 	Close() error

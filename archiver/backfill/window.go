@@ -62,14 +62,19 @@ func (b *Backfill) walk(ctx context.Context, site *arcSite, w window) error {
 		}
 		return b.walk(ctx, site, second)
 	}
-	ww.begin()
+	if err := ww.begin(); err != nil {
+		return err
+	}
 	complete := ww.pages(ctx, page, err)
 	return ww.finish(ctx, complete)
 }
 
 // begin makes the window's writer, with what it needs of the store.
-func (ww *windowWalk) begin() {
+func (ww *windowWalk) begin() error {
 	var err error
+	if ww.forgotten, err = posts.TakenDown(ww.st); err != nil {
+		return err
+	}
 	if ww.book, err = retry.Load(ww.st, ww.Config.Retry.GiveUp.Duration, ww.Log); err != nil {
 		ww.Log.Warn("backfill: starting without the failures of earlier runs", slog.String("error", err.Error()))
 	}
@@ -79,7 +84,7 @@ func (ww *windowWalk) begin() {
 	}
 	ww.w = ww.Writer(ww.st, ww.book, posts.NewIndex(ww.st, true),
 		posts.Options{Now: ww.sum.Start, Label: "Backfill " + ww.window.name(), Note: note})
-	ww.forgotten = posts.TakenDown(ww.st)
+	return nil
 }
 
 // pages reads the window's pages of stories, the first already asked for

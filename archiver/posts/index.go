@@ -144,12 +144,13 @@ func (ix *Index) Resolve(keys []string, page string) (name, guid string) {
 
 // TakenDown are the keys of the articles the store st does not take
 // again: taken down from the archive, or forgotten.
-func TakenDown(st interface{ TakenDown() []string }) map[string]bool {
+func TakenDown(st interface{ TakenDown() ([]string, error) }) (map[string]bool, error) {
+	urls, err := st.TakenDown()
 	keys := map[string]bool{}
-	for _, u := range st.TakenDown() {
+	for _, u := range urls {
 		keys[feeds.Key(u)] = true
 	}
-	return keys
+	return keys, err
 }
 
 // SourceKey is the identity of a story by the publisher's id of it (an

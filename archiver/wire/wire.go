@@ -26,7 +26,7 @@ import (
 // or storetest.Memory in tests.
 type Store interface {
 	posts.Store
-	TakenDown() []string
+	TakenDown() ([]string, error)
 	LoadState(section string, v any) error
 	SaveState(sections map[string]any) error
 	Pull(ctx context.Context) error

@@ -41,3 +41,47 @@ func TestForgetRefuses(t *testing.T) {
 		t.Error("a refused forget wrote the list of forgotten articles")
 	}
 }
+
+// TestTakedownsUnreadable: a list of forgotten articles that cannot be
+// read (here a directory, as a pull may bring) stops the pass: exit 1,
+// the list named; the stories taken down are not archived again.
+func TestTakedownsUnreadable(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
+	dir := t.TempDir()
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
+	if code, _, stderr := runCommand(t, dir, "sync"); code != 0 {
+		t.Fatalf("sync: exit %d\n%s", code, stderr)
+	}
+	archive := filepath.Join(dir, "archive")
+	name := storetest.Posts(t, archive)[site.StoryURL(1)]
+	storetest.Git(t, archive, "rm", "--quiet", "_posts/"+name)
+	storetest.WriteFile(t, filepath.Join(archive, store.ForgottenFile, "oops"), site.StoryURL(1)+"\n")
+	storetest.Git(t, archive, "add", ".archiver")
+	storetest.Git(t, archive, "commit", "--quiet", "-m", "Take story 1 down, and a list that is a directory")
+	site.EditStory(1, "第1篇报道（更新）")
+	code, _, stderr := runCommand(t, dir, "sync")
+	if code != exitFailed || !strings.Contains(stderr, store.ForgottenFile) {
+		t.Errorf("sync with a list that is a directory: exit %d, want 1 naming it\n%s", code, stderr)
+	}
+	if _, ok := storetest.Posts(t, archive)[site.StoryURL(1)]; ok {
+		t.Error("the story taken down was archived again")
+	}
+}
+
+// TestPostsSymlinkRefused: a _posts that is a symlink out of the store is
+// refused before anything is fetched: exit 2, one line.
+func TestPostsSymlinkRefused(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	dir, elsewhere := t.TempDir(), t.TempDir()
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
+	os.MkdirAll(filepath.Join(dir, "archive"), 0o755)
+	os.Symlink(elsewhere, filepath.Join(dir, "archive", store.PostsDir))
+	code, _, stderr := runCommand(t, dir, "sync")
+	if code != exitUsage || !strings.Contains(stderr, "symlink") || site.TotalHits() != 0 {
+		t.Errorf("sync with _posts a symlink: exit %d, %d requests, want 2 and none\n%s", code, site.TotalHits(), stderr)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -46,14 +45,10 @@ func Parse(data []byte) (*FrontMatter, error) {
 	return fm, nil
 }
 
-// readFrontMatter reads just the front matter of the file at path.
-func readFrontMatter(path string) (*FrontMatter, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	head, _, err := splitFrontMatter(bufio.NewReader(io.LimitReader(f, maxFrontMatter)))
+// ReadFrontMatter reads just the front matter at the start of r, of at
+// most maxFrontMatter bytes.
+func ReadFrontMatter(r io.Reader) (*FrontMatter, error) {
+	head, _, err := splitFrontMatter(bufio.NewReader(io.LimitReader(r, maxFrontMatter)))
 	if err != nil {
 		return nil, err
 	}

@@ -2,8 +2,6 @@ package jekyll
 
 import (
 	"bytes"
-	"io"
-	"os"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,37 +13,15 @@ import (
 // "key: value" a line, each value a plain or quoted string. quickHead
 // reads those lines itself, and leaves anything else to the YAML parser.
 
-// identityKeys are the front matter keys ReadHead reads.
+// identityKeys are the front matter keys QuickHead reads.
 var identityKeys = map[string]bool{KeyTitle: true, KeyFrom: true, KeyGUID: true, KeyFeed: true, KeySourceID: true, KeyAlso: true}
 
-// ReadHead reads what the front matter of the post at path says of its
-// identity: its title, from, also_from, guid, feed and source_id; Fields,
-// Date and Body stay empty. buf is a buffer to read into (its length the
-// most read at once).
-func ReadHead(path string, buf []byte) (*FrontMatter, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	n, err := io.ReadFull(f, buf)
-	f.Close()
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, err
-	}
-	if fm, ok := quickHead(buf[:n]); ok {
-		return fm, nil
-	}
-	fm, err := readFrontMatter(path)
-	if err != nil {
-		return nil, err
-	}
-	fm.Fields = nil
-	return fm, nil
-}
-
-// quickHead reads the identity in the front matter at the start of data,
-// if it is all plain lines and ends within data.
-func quickHead(data []byte) (*FrontMatter, bool) {
+// QuickHead reads what the front matter at the start of data says of the
+// post's identity: its title, from, also_from, guid, feed and source_id;
+// Fields, Date and Body stay empty. It reads it only if it is all plain
+// lines and ends within data; else it says not ok, and ReadFrontMatter
+// reads it.
+func QuickHead(data []byte) (*FrontMatter, bool) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	rest, ok := bytes.CutPrefix(data, []byte("---\n"))
 	if !ok {

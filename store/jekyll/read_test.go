@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// FuzzQuickPost: what quickHead reads of a front matter is what the YAML
+// FuzzQuickPost: what QuickHead reads of a front matter is what the YAML
 // parser reads of it.
 func FuzzQuickPost(f *testing.F) {
 	f.Add("---\nlayout: post\ntitle: \"美中外长在东盟外交拼场 布林肯与王毅将会面\"\ndate: 2024-07-26T19:35:21.442Z\nauthor: 自由亚洲电台\nfrom: https://www.rfa.org/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html\ntags: [ 自由亚洲电台 ]\ncomments: True\ncategories: [ 自由亚洲电台 ]\n---\n<!--NaN-->\n")
@@ -14,7 +14,7 @@ func FuzzQuickPost(f *testing.F) {
 	f.Add("---\ntitle: plain title # comment\nfrom: https://x.org/?a=b: c\n---\n")
 	f.Add("---\ntitle: \"a\\\"b\"\ntags:\n  - x\n---\n")
 	f.Fuzz(func(t *testing.T, text string) {
-		quick, ok := quickHead([]byte(text))
+		quick, ok := QuickHead([]byte(text))
 		if !ok {
 			return
 		}

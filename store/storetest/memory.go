@@ -156,10 +156,10 @@ func (m *Memory) HasMedia(name string) bool {
 }
 
 // TakenDown are the URLs of the stories taken down.
-func (m *Memory) TakenDown() []string {
+func (m *Memory) TakenDown() ([]string, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return slices.Clone(m.forgotten)
+	return slices.Clone(m.forgotten), nil
 }
 
 // Label names what is written from now on, for a recovery commit.

@@ -21,7 +21,7 @@ type Store interface {
 	WriteMedia(url, name string, data []byte) error
 	Media() map[string]string
 	HasMedia(name string) bool
-	TakenDown() []string
+	TakenDown() ([]string, error)
 	Commit(ctx context.Context, message string) (bool, error)
 	LoadState(section string, v any) error
 	SaveState(sections map[string]any) error
@@ -109,8 +109,8 @@ func suiteRewrite[A Archive](t *testing.T, s Store, archive A, a []byte) {
 	if p, _ := s.Post("2024-01-01-a.md"); p.From != "https://example.org/a2" {
 		t.Errorf("Post after the rewrite = %+v", p)
 	}
-	if len(s.TakenDown()) != 0 {
-		t.Errorf("a new store has taken down %q", s.TakenDown())
+	if down, err := s.TakenDown(); len(down) != 0 || err != nil {
+		t.Errorf("a new store has taken down %q, %v", down, err)
 	}
 }
 

@@ -1,0 +1,15 @@
+//go:build !unix
+
+package store
+
+import (
+	"os"
+)
+
+// openNoFollow opens path for reading, failing for a symlink.
+func openNoFollow(path string) (*os.File, error) {
+	if st, err := os.Lstat(path); err != nil || !st.Mode().IsRegular() {
+		return nil, errNotRegular
+	}
+	return os.Open(path)
+}
