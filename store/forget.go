@@ -238,26 +238,35 @@ func (s *Store) Unforget(ctx context.Context, urls []string, message string) (in
 	return n, s.changeForgotten(ctx, nil, urls, nil, message)
 }
 
-// changeForgotten adds to ForgottenFile and takes from it, removes the
-// posts names, and commits. A person's change to the file that is not
-// committed stops it: the error says so.
-func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, message string) error {
+// forgottenWith is ForgottenFile with add and without drop. A person's
+// change to the file that is not committed stops it: the error says so.
+func (s *Store) forgottenWith(ctx context.Context, add, drop []string) (string, error) {
 	// Staged, changed, or new and not added: a person's.
 	if out, err := s.git.run(ctx, nil, "status", "--porcelain", "--untracked-files=all", "--", ForgottenFile); err != nil || len(out) > 0 {
-		return fmt.Errorf("store: %s has changes that are not committed: commit or discard them, and run again", ForgottenFile)
+		return "", fmt.Errorf("store: %s has changes that are not committed: commit or discard them, and run again", ForgottenFile)
 	}
 	for _, u := range add {
 		if u == "" || strings.HasPrefix(u, "#") || strings.ContainsFunc(u, unicode.IsSpace) || strings.ContainsFunc(u, unicode.IsControl) {
-			return fmt.Errorf("store: refusing to list %q in %s: a line holds one URL", u, ForgottenFile)
+			return "", fmt.Errorf("store: refusing to list %q in %s: a line holds one URL", u, ForgottenFile)
 		}
 	}
 	forgotten, err := s.Forgotten()
 	if err != nil {
-		return err
+		return "", err
 	}
 	urls := slices.DeleteFunc(append(forgotten, add...), func(u string) bool { return slices.Contains(drop, u) })
 	slices.Sort(urls)
-	text := forgottenText(slices.Compact(urls))
+	return forgottenText(slices.Compact(urls)), nil
+}
+
+// changeForgotten adds to ForgottenFile and takes from it, removes the
+// posts names, and commits. A person's change to the file that is not
+// committed stops it: the error says so.
+func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, message string) error {
+	text, err := s.forgottenWith(ctx, add, drop)
+	if err != nil {
+		return err
+	}
 	for _, name := range names {
 		if !validName.MatchString(name) && !isPostFile(name) || strings.ContainsAny(name, `/\`) {
 			return fmt.Errorf("store: refusing to remove %q", name)
