@@ -8,6 +8,8 @@ package store
 
 import (
 	"encoding/json"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/rfa-archive/archiver/store/jekyll"
 
@@ -203,10 +205,10 @@ func (s *Store) Post(name string) (Post, bool) {
 
 // Read returns the file of the post of that name.
 func (s *Store) Read(name string) ([]byte, error) {
-	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") {
+	if !validName.MatchString(name) && !cleanName(name) {
 		return nil, fmt.Errorf("store: %q is not the name of a file in %s", name, PostsDir)
 	}
-	data, err := readRegular(filepath.Join(s.dir, PostsDir, name), maxPostSize)
+	data, err := readRegular(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)), maxPostSize)
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
@@ -217,14 +219,34 @@ func (s *Store) Read(name string) ([]byte, error) {
 // post with a plain ASCII slug. Nothing else can reach the file system.
 var validName = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9][a-z0-9-]{0,120}\.md$`)
 
-// ValidPostName reports whether Write takes a post of that name.
-func ValidPostName(name string) bool { return validName.MatchString(name) }
+// PostName reports whether Write takes a post of that name: a new post's
+// name must be validName's; a post the store has (exists) may keep its
+// own, which may be another form (the earlier tool named posts by their
+// Chinese titles), if it is a plain path in PostsDir of valid UTF-8.
+func PostName(name string, exists bool) bool {
+	return validName.MatchString(name) || exists && cleanName(name)
+}
+
+// cleanName reports whether name is a plain relative path of valid UTF-8,
+// in which no segment is empty, a dot file or a parent, and no character
+// a control character or a backslash.
+func cleanName(name string) bool {
+	if name == "" || !utf8.ValidString(name) || strings.ContainsAny(name, "\\") || strings.ContainsFunc(name, unicode.IsControl) {
+		return false
+	}
+	for seg := range strings.SplitSeq(name, "/") {
+		if seg == "" || strings.HasPrefix(seg, ".") {
+			return false
+		}
+	}
+	return true
+}
 
 // Write writes a post to PostsDir/name atomically: a reader, or a crash,
 // sees the old file or the new one, never part of one. It refuses a post
 // that has changes of a person's not yet committed.
 func (s *Store) Write(name string, data []byte) error {
-	if !validName.MatchString(name) {
+	if !PostName(name, s.regularPost(name)) {
 		return fmt.Errorf("store: refusing post file name %q", name)
 	}
 	if s.theirs(context.Background(), name) {
@@ -235,19 +257,29 @@ func (s *Store) Write(name string, data []byte) error {
 	if err != nil {
 		return fmt.Errorf("store: %s: %w", name, err)
 	}
-	dir := filepath.Join(s.dir, PostsDir)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	path := filepath.Join(s.dir, PostsDir, filepath.FromSlash(name))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	if err := s.journal(PostsDir+"/"+name, data); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if err := writeAtomic(filepath.Join(dir, name), data); err != nil {
+	if err := writeAtomic(path, data); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	s.posts[name] = PostOf(name, fm)
 	s.pending = append(s.pending, PostsDir+"/"+name)
 	return nil
+}
+
+// regularPost reports whether the store has a post of that name, a
+// regular file.
+func (s *Store) regularPost(name string) bool {
+	if _, known := s.posts[name]; !known || !cleanName(name) {
+		return false
+	}
+	st, err := os.Lstat(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)))
+	return err == nil && st.Mode().IsRegular()
 }
 
 // Commit commits the posts written since the last commit, with message.

@@ -370,3 +370,26 @@ func TestBackfillDeployment(t *testing.T) {
 		t.Errorf("asked %v, want no d where no page says it", q)
 	}
 }
+
+// TestBackfillEarlierNames: the earlier tool's post, named by its Chinese
+// title, is found by its title on its day and marked with the story's
+// Arc URL and id, so that it is known by them from then on.
+func TestBackfillEarlierNames(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{feedstest.SampleStory})
+	a, archive := wiretest.New(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
+	const name = "2024-07-26-美中外长在东盟外交拼场-布林肯与王毅将会面.md"
+	if err := archive.Put(name, storetest.SamplePost); err != nil {
+		t.Fatal(err)
+	}
+	day := feedstest.SampleStory.Date
+	sum, err := Run(context.Background(), a, Options{Since: day, Until: day})
+	if err != nil || sum.Linked != 1 || sum.New != 0 {
+		t.Fatalf("Backfill = %+v, %v; want the post linked", sum, err)
+	}
+	if fm := storetest.ReadPost(t, archive, name); fm.SourceID != feedstest.SampleStory.ID || len(fm.Also) != 1 {
+		t.Errorf("the earlier tool's post: source id %q, also %q", fm.SourceID, fm.Also)
+	}
+}

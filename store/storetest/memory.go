@@ -109,15 +109,15 @@ func (m *Memory) Read(name string) ([]byte, error) {
 
 // Write writes a post, as store.Store.Write does.
 func (m *Memory) Write(name string, data []byte) error {
-	if !store.ValidPostName(name) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, exists := m.posts[name]; !store.PostName(name, exists) {
 		return fmt.Errorf("storetest: refusing post file name %q", name)
 	}
 	fm, err := jekyll.Parse(data)
 	if err != nil {
 		return fmt.Errorf("storetest: %s: %w", name, err)
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	m.write(store.PostsDir+"/"+name, data)
 	m.posts[name] = store.PostOf(name, fm)
 	return nil

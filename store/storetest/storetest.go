@@ -159,6 +159,22 @@ func viewOf[A Archive](a A) view {
 	return gitView(any(a).(string))
 }
 
+// PutPost commits the post name, data, to the archive, as a person (or the
+// earlier tool) would have.
+func PutPost[A Archive](t testing.TB, a A, name, data string) {
+	t.Helper()
+	if m, ok := any(a).(*Memory); ok {
+		if err := m.Put(name, data); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	dir := any(a).(string)
+	WriteFile(t, filepath.Join(dir, store.PostsDir, filepath.FromSlash(name)), data)
+	Git(t, dir, "add", "--", store.PostsDir+"/"+name)
+	Git(t, dir, "commit", "--quiet", "-m", "Add "+name)
+}
+
 // Head is the commit at HEAD.
 func Head[A Archive](t testing.TB, a A) string {
 	t.Helper()

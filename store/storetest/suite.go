@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,7 @@ type Store interface {
 func Suite[A Archive](t *testing.T, newStore func(t *testing.T) (open func() Store, archive A)) {
 	t.Run("WriteCommit", func(t *testing.T) { t.Parallel(); suiteWriteCommit(t, newStore) })
 	t.Run("WriteRefuses", func(t *testing.T) { t.Parallel(); suiteWriteRefuses(t, newStore) })
+	t.Run("EarlierNames", func(t *testing.T) { t.Parallel(); suiteEarlierNames(t, newStore) })
 	t.Run("Media", func(t *testing.T) { t.Parallel(); suiteMedia(t, newStore) })
 	t.Run("State", func(t *testing.T) { t.Parallel(); suiteState(t, newStore) })
 }
@@ -220,4 +222,36 @@ func suiteState[A Archive](t *testing.T, newStore func(t *testing.T) (func() Sto
 	if err := s.LoadState("test", &got); err != nil || !reflect.DeepEqual(got, saved) {
 		t.Errorf("LoadState after reopening = %+v, %v", got, err)
 	}
+}
+
+// suiteEarlierNames: a post the earlier tool named by its Chinese title
+// can be rewritten, read and committed under its name; a new post cannot
+// take such a name.
+func suiteEarlierNames[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
+	open, archive := newStore(t)
+	open().Close() // the store exists
+	const name = "2024-07-26-美中外长在东盟外交拼场-布林肯与王毅将会面.md"
+	PutPost(t, archive, name, SamplePost)
+	s := open()
+	defer s.Close()
+	data, err := s.Read(name)
+	if err != nil || string(data) != SamplePost {
+		t.Fatalf("Read of the earlier tool's post = %v", err)
+	}
+	edited := strings.Replace(SamplePost, "comments: True", "comments: True\nsource_id: X", 1)
+	if err := s.Write(name, []byte(edited)); err != nil {
+		t.Fatalf("Write over the earlier tool's post: %v", err)
+	}
+	if made, err := s.Commit(context.Background(), "Mark the post\n"); err != nil || !made {
+		t.Errorf("Commit = %v, %v", made, err)
+	}
+	if p, _ := s.Post(name); p.SourceID != "X" {
+		t.Errorf("the post after its rewrite: %+v", p)
+	}
+	for _, bad := range []string{"2024-07-27-新的报道.md", "../" + name, name + "/x.md"} {
+		if err := s.Write(bad, []byte(edited)); err == nil {
+			t.Errorf("Write(%q), a new name of that form, succeeded", bad)
+		}
+	}
+	CheckRepo(t, archive)
 }
