@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/PuerkitoBio/goquery"
 )
@@ -29,6 +30,8 @@ type ansStory struct {
 	} `json:"description"`
 	DisplayDate      string     `json:"display_date"`
 	FirstPublishDate string     `json:"first_publish_date"`
+	PublishDate      string     `json:"publish_date"`
+	CreatedDate      string     `json:"created_date"`
 	LastUpdatedDate  string     `json:"last_updated_date"`
 	Credits          ansCredits `json:"credits"`
 	Taxonomy         struct {
@@ -127,12 +130,30 @@ func FromANS(data []byte, site *url.URL, website string) (*Story, *url.URL, erro
 	return s, page, nil
 }
 
+// storyDate is the first of dates that is a date a story can have: one
+// that reads as a date, of no year before the first of the archive's
+// (an ANS date of year 1 is none). Zero if none is.
+func storyDate(dates ...string) time.Time {
+	for _, d := range dates {
+		if t := parseTime(d); !t.IsZero() && t.Year() >= earliestYear {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// earliestYear is the year before which no story of a news site is dated.
+const earliestYear = 1970
+
+// ErrNoDate means a story has no date it could be archived under.
+var ErrNoDate = errors.New("the story has no date to archive it under (display_date, first_publish_date, publish_date, created_date)")
+
 // story is the Story a decoded ANS story tells.
 func (a *ansStory) story() *Story {
 	s := &Story{
 		Title:       strings.TrimSpace(a.Headlines.Basic),
 		ID:          a.ID,
-		Published:   parseTime(firstNonEmpty(a.DisplayDate, a.FirstPublishDate)),
+		Published:   storyDate(a.DisplayDate, a.FirstPublishDate, a.PublishDate, a.CreatedDate),
 		Modified:    parseTime(a.LastUpdatedDate),
 		Authors:     a.Credits.names(),
 		Section:     strings.TrimSpace(a.Taxonomy.PrimarySection.Name),

@@ -162,14 +162,15 @@ func TestBackfillSplitsWindows(t *testing.T) { // not in parallel: it sets how d
 }
 
 // TestBackfillIdentities: a story the content API lists twice under two
-// URLs (it moved) is one post, known by both; a story without a body is
+// URLs (it moved: its id, day and title are the same) is one post, known
+// by both; a story without a body is
 // a failure, kept to be tried again like any other.
 func TestBackfillIdentities(t *testing.T) {
 	t.Parallel()
 	date := time.Date(2022, 5, 4, 3, 0, 0, 0, time.UTC)
 	stories := []feedstest.ArcStory{
 		{ID: "MOVED", Title: "搬了家的报道", Date: date, Path: feedstest.ArcPath(date, "old-slug"), Paragraphs: []string{"正文。"}},
-		{ID: "MOVED", Title: "搬了家的报道（新）", Date: date.Add(time.Hour), Path: feedstest.ArcPath(date, "new-slug"), Paragraphs: []string{"正文。"}},
+		{ID: "MOVED", Title: "搬了家的报道", Date: date.Add(time.Hour), Path: feedstest.ArcPath(date, "new-slug"), Paragraphs: []string{"正文。"}},
 		{ID: "EMPTY", Title: "没有正文", Date: date.Add(2 * time.Hour), Path: feedstest.ArcPath(date, "empty"),
 			Lead: "https://cloudfront-us-east-1.images.arcpublishing.com/radiofreeasia/EMPTY.jpg"}, // a lead image is no story
 		{ID: "GALLERY", Title: "图集", Date: date.Add(3 * time.Hour), Path: feedstest.ArcPath(date, "gallery"), Type: "gallery"},
@@ -391,5 +392,115 @@ func TestBackfillEarlierNames(t *testing.T) {
 	}
 	if fm := storetest.ReadPost(t, archive, name); fm.SourceID != feedstest.SampleStory.ID || len(fm.Also) != 1 {
 		t.Errorf("the earlier tool's post: source id %q, also %q", fm.SourceID, fm.Also)
+	}
+}
+
+// hostileStories are stories of one day whose content API answers oddly.
+func hostileStories(day time.Time, set ...map[string]any) []feedstest.ArcStory {
+	var stories []feedstest.ArcStory
+	for i, s := range set {
+		date := day.Add(time.Duration(i) * time.Minute)
+		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("ODD%d", i), Title: fmt.Sprintf("怪报道%d", i), Date: date,
+			Path: feedstest.ArcPath(date, fmt.Sprintf("odd-%d", i)), Paragraphs: []string{"正文。"}, Set: s})
+	}
+	return stories
+}
+
+// TestBackfillUndated: a story whose display date cannot be used is dated
+// by its other dates; one with none is a failure, never dated today.
+func TestBackfillUndated(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC)
+	first := "2024-01-09T07:06:05.000Z"
+	stories := hostileStories(day,
+		map[string]any{"display_date": "", "first_publish_date": first},
+		map[string]any{"display_date": "garbage", "first_publish_date": nil, "publish_date": nil, "created_date": "2024-01-08T01:02:03Z"},
+		map[string]any{"display_date": "2024-02-30T00:00:00Z", "first_publish_date": first},
+		map[string]any{"display_date": "0001-01-01T00:00:00Z", "first_publish_date": first},
+		map[string]any{"display_date": "10000-01-01T00:00:00Z", "first_publish_date": first},
+		map[string]any{"display_date": "nope", "first_publish_date": "", "publish_date": "x", "created_date": nil, "last_updated_date": nil})
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.SetArcStories("rfa-mandarin", stories)
+	a, archive := wiretest.New(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
+	sum, err := Run(context.Background(), a, Options{Since: day, Until: day})
+	if err != nil || sum.New != 5 || len(sum.Failed) != 1 || sum.Failed[0].URL != site.URL+stories[5].Path {
+		t.Fatalf("Backfill = %+v, %v; want 5 new and the story without a date failed", sum, err)
+	}
+	for _, name := range storetest.PostFiles(t, archive) {
+		if !strings.HasPrefix(name, "2024-01-0") {
+			t.Errorf("%s is not dated by the story's other dates", name)
+		}
+	}
+	if book, _ := retry.Load(archive, 0, a.Log); book.Len() != 1 {
+		t.Errorf("the undated story is not listed by archiver failures: %+v", book.List())
+	}
+}
+
+// TestBackfillForeignURLs: a story whose URL is on another host than the
+// feed's (or allowed_hosts) is not archived under it.
+func TestBackfillForeignURLs(t *testing.T) {
+	t.Parallel()
+	day := time.Date(2024, 1, 10, 8, 0, 0, 0, time.UTC)
+	stories := hostileStories(day,
+		map[string]any{"canonical_url": "//evil.example.com/mandarin/x/", "website_url": "//evil.example.com/mandarin/x/", "websites": nil},
+		map[string]any{"canonical_url": "http://127.0.0.1:1/mandarin/y/", "website_url": "http://127.0.0.1:1/mandarin/y/", "websites": nil},
+		nil)
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.SetArcStories("rfa-mandarin", stories)
+	a, archive := wiretest.New(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
+	sum, err := Run(context.Background(), a, Options{Since: day, Until: day})
+	if err != nil || sum.New != 1 || sum.Skipped != 2 {
+		t.Errorf("Backfill = %+v, %v; want the one story of the site, two skipped", sum, err)
+	}
+	for from := range storetest.Posts(t, archive) {
+		if !strings.HasPrefix(from, site.URL+"/") {
+			t.Errorf("a post is from %s, off the feed's host", from)
+		}
+	}
+}
+
+// TestBackfillReusedIDs: a content API that gives one _id to stories of
+// other days and titles makes a post of each, not a URL of another post.
+func TestBackfillReusedIDs(t *testing.T) {
+	t.Parallel()
+	var stories []feedstest.ArcStory
+	start := time.Date(2023, 3, 1, 8, 0, 0, 0, time.UTC)
+	for i := range 120 {
+		date := start.Add(time.Duration(i) * 6 * time.Hour)
+		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("REUSED%d", i%20), Title: fmt.Sprintf("第%d篇", i), Date: date,
+			Path: feedstest.ArcPath(date, fmt.Sprintf("story-%d", i)), Paragraphs: []string{fmt.Sprintf("第%d篇的正文。", i)}})
+	}
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	site.SetArcStories("rfa-mandarin", stories)
+	a, archive := wiretest.New(t, "feeds:\n  - url: '"+site.StoriesURL()+"'\n    arc_website: rfa-mandarin\n", "")
+	sum, err := Run(context.Background(), a, Options{Since: start, Until: start.AddDate(0, 1, 0)})
+	if err != nil || sum.New != 120 || sum.Linked != 0 {
+		t.Errorf("Backfill = %+v, %v; want 120 new posts, none linked", sum, err)
+	}
+	if n := len(storetest.Posts(t, archive)); n != 120 {
+		t.Errorf("%d posts, want 120", n)
+	}
+}
+
+// TestBackfillClaimedCount: a content API that claims ten million stories
+// a window, and pages through a few, is not split into days for its
+// claim.
+func TestBackfillClaimedCount(t *testing.T) {
+	t.Parallel()
+	site, a, _ := arcTest(t, feedstest.ArcStories(30))
+	asked := 0
+	var mu sync.Mutex
+	site.Handle(feedstest.ArcAPIPath, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked++
+		mu.Unlock()
+		fmt.Fprint(w, `{"content_elements":[],"count":10000000}`)
+	})
+	sum, err := Run(context.Background(), a, Options{Since: time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC)})
+	if err != nil || sum.Windows != 6 || asked != 6 {
+		t.Errorf("Backfill = %+v, %v after %d questions; want 6 windows, 6 questions", sum, err, asked)
 	}
 }

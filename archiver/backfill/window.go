@@ -52,22 +52,29 @@ func (b *Backfill) walk(ctx context.Context, site *arcSite, w window) error {
 		b.sum.Before++
 		return nil
 	}
-	b.progress.Window, b.progress.Read, b.progress.Count = w.name(), 0, 0
-	page, err := feeds.Stories(ctx, b.Client, site.query(w, 0))
-	if err == nil && page.Count > maxOffset && w.days() > 1 {
-		st.Close()
-		first, second := w.split()
-		if err := b.walk(ctx, site, first); err != nil {
-			return err
-		}
-		return b.walk(ctx, site, second)
-	}
 	if err := ww.begin(); err != nil {
 		return err
 	}
-	complete := ww.pages(ctx, page, err)
-	return ww.finish(ctx, complete)
+	read := ww.pages(ctx)
+	if err := ww.finish(ctx, read == readAll); err != nil || read != readTooDeep {
+		return err
+	}
+	// More stories than the content API pages through: walked again in
+	// halves, which hold fewer (what was read is known by then).
+	st.Close()
+	first, second := w.split()
+	if err := b.walk(ctx, site, first); err != nil {
+		return err
+	}
+	return b.walk(ctx, site, second)
 }
+
+// How much of a window pages read.
+const (
+	readAll     = iota
+	readPart    // the content API failed, or the backfill was stopped
+	readTooDeep // the window has more stories than the content API pages through
+)
 
 // begin makes the window's writer, with what it needs of the store.
 func (ww *windowWalk) begin() error {
@@ -87,40 +94,43 @@ func (ww *windowWalk) begin() error {
 	return nil
 }
 
-// pages reads the window's pages of stories, the first already asked for
-// (page, or err), and reports whether it read them all.
-func (ww *windowWalk) pages(ctx context.Context, page *feeds.StoryPage, err error) bool {
+// pages reads the window's pages of stories, and says how much of them
+// it read. The count of stories a content API claims is not believed:
+// only a page past what it pages through splits the window.
+func (ww *windowWalk) pages(ctx context.Context) int {
 	ww.start = time.Now()
-	offset := 0
-	for {
+	ww.progress.Window, ww.progress.Read, ww.progress.Count = ww.window.name(), 0, 0
+	for offset := 0; ; {
+		page, err := feeds.Stories(ctx, ww.Client, ww.site.query(ww.window, offset))
 		if err != nil {
 			if ctx.Err() == nil {
 				ww.apiFailed(ww.site.query(ww.window, offset).URL(), err)
 			}
-			return false
+			return readPart
 		}
 		ww.progress.Count = page.Count
 		for _, raw := range page.Stories {
 			if ctx.Err() != nil {
-				return false
+				return readPart
 			}
 			if err := ww.story(ctx, raw); err != nil {
 				if ctx.Err() == nil {
 					ww.apiFailed(ww.st.Dir(), err)
 				}
-				return false
+				return readPart
 			}
 		}
 		switch {
 		case page.Next == 0:
-			return true
+			return readAll
+		case page.Next+pageSize > maxOffset && ww.window.days() > 1:
+			return readTooDeep
 		case page.Next+pageSize > maxOffset:
 			ww.apiFailed(ww.site.query(ww.window, page.Next).URL(),
 				fmt.Errorf("the window holds %d stories, more than the content API pages through (%d) in a day", page.Count, maxOffset))
-			return false
+			return readPart
 		}
 		offset = page.Next
-		page, err = feeds.Stories(ctx, ww.Client, ww.site.query(ww.window, offset))
 	}
 }
 
@@ -152,6 +162,12 @@ func (ww *windowWalk) story(ctx context.Context, raw json.RawMessage) error {
 		ww.Log.Debug("backfill: content skipped", slog.String("window", ww.window.name()), slog.String("reason", err.Error()))
 		return nil
 	}
+	if !ww.Client.Trusted(page) {
+		ww.sum.Skipped++
+		ww.Log.Warn("backfill: a story's URL is not on the feed's host (add the host to allowed_hosts to archive it)",
+			slog.String("url", page.String()), slog.String("id", story.ID))
+		return nil
+	}
 	from := feeds.Clean(page.String())
 	key := feeds.Key(from)
 	index := ww.w.Index()
@@ -162,8 +178,13 @@ func (ww *windowWalk) story(ctx context.Context, raw json.RawMessage) error {
 	case index.Get(key) != "":
 		ww.sum.Known++
 		return nil
-	case story.ID != "" && index.Get(posts.SourceKey(story.ID)) != "":
-		return ww.link(index.Get(posts.SourceKey(story.ID)), from, story.ID)
+	}
+	if name := index.Get(posts.SourceKey(story.ID)); story.ID != "" && name != "" {
+		if ww.sameStory(name, story) {
+			return ww.link(name, from, story.ID)
+		}
+		ww.Log.Warn("backfill: the content API gives an archived story's id to a story of another day or title; it is archived as a story of its own",
+			slog.String("id", story.ID), slog.String("url", from), slog.String("archived", name))
 	}
 	for _, k := range ww.titleKeys(story) {
 		if name := ww.unclaimed(k); name != "" {
@@ -188,6 +209,14 @@ func (ww *windowWalk) titleKeys(story *article.Story) []string {
 	return keys
 }
 
+// sameStory reports whether the post name is the story: its title on its
+// day agree (a story's id alone is not to be trusted: a content API may
+// give one to several).
+func (ww *windowWalk) sameStory(name string, story *article.Story) bool {
+	post, ok := ww.st.Post(name)
+	return ok && slices.Contains(ww.titleKeys(story), posts.PostTitleKey(post))
+}
+
 // unclaimed is the first post of a title on a day (key) that is not
 // known as another story: one with no ANS id yet. Two stories of one
 // title on one day (a daily column) are two stories, each matched to a
@@ -208,6 +237,10 @@ func (ww *windowWalk) unclaimed(key string) string {
 func (ww *windowWalk) archive(ctx context.Context, story *article.Story, page *url.URL, from string) error {
 	it := feeds.Item{Link: from, Title: story.Title, Published: story.Published, Updated: story.Modified, Feed: ww.site.feed.URL}
 	s := posts.Story{Item: it, Keys: []string{feeds.Key(from)}, Feed: ww.site.feed.Name}
+	if story.Published.IsZero() {
+		ww.w.Fail(s, retry.KindExtract, article.ErrNoDate) // never today's date
+		return nil
+	}
 	post, err := ww.Maker.MakePost(story, it, page, ww.FrontMatter(ww.site.feed))
 	if err != nil {
 		ww.w.Fail(s, retry.KindOf(err), err)

@@ -1,6 +1,7 @@
 package posts
 
 import (
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -173,8 +174,13 @@ func TitleKey(title, day string) string {
 	return "title:" + day + ":" + b.String()
 }
 
+// PostTitleKey is the TitleKey of a post: its title on the day of its
+// file name.
+func PostTitleKey(p store.Post) string { return TitleKey(p.Title, postDay(p.Name)) }
+
 // postDay is the day in a post's file name, "" if it has none.
 func postDay(name string) string {
+	name = path.Base(name) // in a folder of the layout, the name is the file's
 	if len(name) < 10 {
 		return ""
 	}

@@ -129,7 +129,7 @@ func Delay(attempts int, permanent bool) time.Duration {
 func Permanent(err error) bool {
 	var fe *fetch.Error
 	switch {
-	case errors.Is(err, article.ErrNoStory), errors.Is(err, article.ErrNotHTML), errors.Is(err, article.ErrTooComplex):
+	case errors.Is(err, article.ErrNoStory), errors.Is(err, article.ErrNotHTML), errors.Is(err, article.ErrTooComplex), errors.Is(err, article.ErrNoDate):
 		return true
 	case errors.As(err, &fe):
 		return !fe.Temporary
@@ -143,7 +143,7 @@ func KindOf(err error) Kind {
 	switch {
 	case errors.Is(err, fetch.ErrGone):
 		return KindGone
-	case errors.Is(err, article.ErrNoStory), errors.Is(err, article.ErrNotHTML), errors.Is(err, article.ErrTooComplex):
+	case errors.Is(err, article.ErrNoStory), errors.Is(err, article.ErrNotHTML), errors.Is(err, article.ErrTooComplex), errors.Is(err, article.ErrNoDate):
 		return KindExtract
 	case errors.Is(err, article.ErrNotArticle):
 		return KindFetch

@@ -37,6 +37,9 @@ type ArcStory struct {
 	Images     []string  // URLs of inline images, after the first paragraph
 	Lead       string    // URL of the lead image (promo_items), if any
 	Type       string    // "" for a story
+	// Set are keys of the story's ANS set over those the fields above
+	// make (a nil value removes the key): a content API's odd answers.
+	Set map[string]any
 }
 
 // SampleStory is the story of the sample post of the earlier tool
@@ -185,6 +188,13 @@ func (st ArcStory) ANS(website string) map[string]any {
 	}
 	if st.Lead != "" {
 		ans["promo_items"] = map[string]any{"basic": map[string]any{"type": "image", "url": st.Lead, "caption": "题图：" + st.Title}}
+	}
+	for k, v := range st.Set {
+		if v == nil {
+			delete(ans, k)
+		} else {
+			ans[k] = v
+		}
 	}
 	return ans
 }
