@@ -94,7 +94,7 @@ func scaleArchive(b *testing.B, site *feedstest.Site, path string, n int) string
 		name := fmt.Sprintf("%04d-%02d-%02d-story-%06d.md", 1998+i*28/n, 1+i%12, 1+i%28, i)
 		url := fmt.Sprintf("https://www.rfa.org/mandarin/shehui/%d/story-%06d/", 1998+i*28/n, i)
 		data := fmt.Sprintf("---\nlayout: post\ntitle: \"第%d篇：官员回应网民质疑\"\ndate: 2020-01-01T00:00:00.000Z\nauthor: 自由亚洲电台\nfrom: %s\n"+
-			"tags: [自由亚洲电台]\ncomments: True\ncategories: [自由亚洲电台]\nsource_id: ID%06d\nrender_with_liquid: False\n---\n[第%d篇](%s)\n------\n\n正文 %d。\n",
+			"tags: [自由亚洲电台]\ncomments: True\ncategories: [自由亚洲电台]\nsource_id: ID%06d\n---\n[第%d篇](%s)\n------\n\n正文 %d。\n",
 			i, url, i, i, url, i)
 		if err := os.WriteFile(filepath.Join(posts, name), []byte(data), 0o644); err != nil {
 			b.Fatal(err)

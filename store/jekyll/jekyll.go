@@ -27,7 +27,6 @@ const (
 	KeyAlso        = "also_from" // other URLs of the article: the site moved it
 	KeyGUID        = "guid"
 	KeyFeed        = "feed"
-	KeyLiquid      = "render_with_liquid"
 )
 
 // Required are the keys every post has.

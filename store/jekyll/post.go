@@ -3,6 +3,7 @@ package jekyll
 import (
 	"bytes"
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -61,7 +62,7 @@ func (p *Post) Render() ([]byte, error) {
 	b.WriteString("---\n")
 	b.WriteString("[" + linkText(OneLine(p.Title)) + "](" + linkDestination(p.URL) + ")\n------\n\n")
 	if p.Body != "" {
-		b.WriteString(p.Body)
+		b.WriteString(literal(p.Body))
 		b.WriteString("\n")
 	}
 	fm, err := Parse(b.Bytes())
@@ -126,13 +127,33 @@ func (p *Post) frontMatter() *yaml.Node {
 	}
 	optional(KeyGUID, p.GUID)
 	optional(KeyFeed, p.Feed)
-	// Stories are text: {{ }} and {% %} in them are not Liquid.
-	boolean(KeyLiquid, false)
 	return fm
 }
 
+// Stories are text: {{ }} and {% %} in them are not Liquid. A body that
+// holds either is in a raw block, which every Jekyll honours (GitHub Pages
+// builds with Jekyll 3, which ignores render_with_liquid); the end of a
+// raw block in the story is written by Liquid itself, outside the block.
+// Most stories hold neither, and read on a forge without the block's
+// lines.
+
+// endRaw is an end of a raw block, as Liquid reads one.
+var endRaw = regexp.MustCompile(`\{%-?\s*endraw\s*-?%\}`)
+
+// literal is body as Liquid shows it as written.
+func literal(body string) string {
+	if !strings.Contains(body, "{{") && !strings.Contains(body, "{%") {
+		return body
+	}
+	body = endRaw.ReplaceAllStringFunc(body, func(end string) string {
+		return `{% endraw %}{{ "{%" }}` + end[2:] + `{% raw %}`
+	})
+	return "{% raw %}\n" + body + "\n{% endraw %}"
+}
+
 // linkText escapes a title, one line (OneLine), for the text of a
-// Markdown link, so that it shows as written in CommonMark and in kramdown.
+// Markdown link, so that it shows as written in CommonMark and in
+// kramdown, and holds nothing Liquid reads.
 func linkText(s string) string {
 	var b strings.Builder
 	for _, r := range s {
@@ -141,7 +162,11 @@ func linkText(s string) string {
 			b.WriteString("&amp;")
 		case '<':
 			b.WriteString("&lt;")
-		case '\\', '[', ']', '*', '_', '`', '{', '}', '$', '|', '!', '~', '#', '>':
+		case '{': // not \{: Liquid would see {% or {{ in \{%
+			b.WriteString("&#123;")
+		case '}':
+			b.WriteString("&#125;")
+		case '\\', '[', ']', '*', '_', '`', '$', '|', '!', '~', '#', '>':
 			b.WriteByte('\\')
 			b.WriteRune(r)
 		default:
