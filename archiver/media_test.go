@@ -1,11 +1,16 @@
 package archiver
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/crc32"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"sync"
@@ -212,5 +217,60 @@ func TestPassMediaRemoved(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(archive, store.MediaDir, lead)); err != nil || images.Hits("/radiofreeasia/lead-2.png") != 2 {
 		t.Errorf("the removed image is not kept again for story 2 (%v; downloaded %d times)", err, images.Hits("/radiofreeasia/lead-2.png"))
+	}
+}
+
+// bigImage serves a valid PNG of size bytes (4 × 3 pixels, the rest a
+// private chunk), made as it is sent, different for each n.
+func bigImage(n, size int) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "image/png")
+		chunk := func(kind string, data func(io.Writer) uint32, length int) {
+			binary.Write(w, binary.BigEndian, uint32(length))
+			crc := crc32.NewIEEE()
+			io.WriteString(io.MultiWriter(w, crc), kind)
+			data(io.MultiWriter(w, crc))
+			binary.Write(w, binary.BigEndian, crc.Sum32())
+		}
+		bytesOf := func(b []byte) func(io.Writer) uint32 { return func(w io.Writer) uint32 { w.Write(b); return 0 } }
+		io.WriteString(w, "\x89PNG\r\n\x1a\n")
+		chunk("IHDR", bytesOf([]byte{0, 0, 0, 4, 0, 0, 0, 3, 8, 0, 0, 0, 0}), 13)
+		pad := size - 60
+		chunk("prVt", func(w io.Writer) uint32 {
+			block := bytes.Repeat([]byte{byte(n)}, 64<<10)
+			for left := pad; left > 0; left -= len(block) {
+				w.Write(block[:min(len(block), left)])
+			}
+			return 0
+		}, pad)
+		chunk("IDAT", bytesOf([]byte{0x78, 0x9c, 0x63, 0x60, 0x18, 0x05, 0x00, 0x00, 0x24, 0x00, 0x01}), 11)
+		chunk("IEND", bytesOf(nil), 0)
+	}
+}
+
+// TestPassManyLargeImages: a story of many large images costs no memory
+// for their bytes: each goes to a file as it comes, hashed on the way.
+func TestPassManyLargeImages(t *testing.T) {
+	const images, size = 20, 4 << 20
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	var page strings.Builder
+	page.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="storypagemaincol"><h1>很多大图</h1><div id="storytext"><p>正文。</p>`)
+	for i := range images {
+		fmt.Fprintf(&page, `<p><img src="/big/%d.png" alt="图%d"></p>`, i, i)
+		site.Handle(fmt.Sprintf("/big/%d.png", i), bigImage(i, size))
+	}
+	page.WriteString(`</div></div></body></html>`)
+	site.SetPage(feedstest.StoryPath(1), page.String())
+	a, archive := newGitTest(t, feedsYAML(site.StoriesURL())+"media: {images: true}\n", "concurrency: 4") // files, not memory
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	sum := pass(t, a)
+	runtime.ReadMemStats(&after)
+	if got := counts(sum); got != "1 new, 0 updated, 0 failed, 0 parked" || len(storetest.MediaFiles(t, archive)) != images {
+		t.Fatalf("pass: %s %+v; %d media", got, sum.Failed, len(storetest.MediaFiles(t, archive)))
+	}
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > images*size/4 {
+		t.Errorf("the pass allocated %d MiB for %d MiB of images: it holds them in memory", alloc>>20, images*size>>20)
 	}
 }

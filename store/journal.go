@@ -36,11 +36,17 @@ func (s *Store) Label(subject string) { s.label, s.labelled = subject, false }
 // for a removal), durably, before the work tree changes. A line "#\t"
 // and a label (see Label) may come first.
 func (s *Store) journal(path string, data []byte) error {
+	return s.journalHash(path, contentHash(data))
+}
+
+// journalHash records path, with the contentHash of what is about to be
+// written there, as journal does.
+func (s *Store) journalHash(path, hash string) error {
 	f, err := os.OpenFile(filepath.Join(s.meta, journalFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
-	line := fmt.Sprintf("%s\t%s\n", path, contentHash(data))
+	line := fmt.Sprintf("%s\t%s\n", path, hash)
 	if s.label != "" && !s.labelled {
 		line = "#\t" + s.label + "\n" + line
 		s.labelled = true

@@ -25,29 +25,69 @@ func ValidMediaName(name string) bool { return validMedia.MatchString(name) }
 // MediaName is the name of the media file of data, of type ext (jpg).
 func MediaName(data []byte, ext string) string {
 	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:16]) + "." + ext
+	return MediaNameOf(hex.EncodeToString(sum[:]), ext)
 }
 
-// WriteMedia writes the media file name (MediaName) atomically, to be
-// committed with the posts, and remembers that it came from url.
-func (s *Store) WriteMedia(url, name string, data []byte) error {
+// MediaNameOf is the name of the media file whose SHA-256 is sum (in hex),
+// of type ext.
+func MediaNameOf(sum, ext string) string { return sum[:32] + "." + ext }
+
+// MediaTemp is a new temporary file to download a medium into, for
+// WriteMedia: in the store (on its file system), never in the work tree.
+// A run that is killed leaves it for the next Open to remove.
+func (s *Store) MediaTemp() (*os.File, error) {
+	f, err := os.CreateTemp(s.meta, tempPrefix+"media-*")
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	return f, nil
+}
+
+// WriteMedia moves the file at temp (see MediaTemp) into the store as the
+// media file name (MediaName of its bytes), atomically, to be committed
+// with the posts, and remembers that it came from url. A file of that
+// name, whole, is already there when another post showed it first: temp
+// may be gone then.
+func (s *Store) WriteMedia(url, name, temp string) error {
 	if !validMedia.MatchString(name) {
 		return fmt.Errorf("store: refusing media file name %q", name)
 	}
 	path := filepath.Join(s.dir, MediaDir, name)
-	if old, err := os.ReadFile(path); err != nil || MediaName(old, strings.TrimPrefix(filepath.Ext(name), ".")) != name {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		if err := s.journal(MediaDir+"/"+name, data); err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-		if err := writeAtomic(path, data); err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
+	if hash, err := fileHash(path); err == nil && MediaNameOf(hash, strings.TrimPrefix(filepath.Ext(name), ".")) == name {
+		os.Remove(temp)
+	} else if err := s.moveMedia(name, temp); err != nil {
+		return fmt.Errorf("store: %w", err)
 	}
 	s.pending = append(s.pending, MediaDir+"/"+name)
 	return s.rememberMedia(url, name)
+}
+
+// moveMedia moves temp, durably, to the media file name, journaled first.
+func (s *Store) moveMedia(name, temp string) error {
+	hash, err := fileHash(temp)
+	if err != nil {
+		return err
+	}
+	if MediaNameOf(hash, strings.TrimPrefix(filepath.Ext(name), ".")) != name {
+		return fmt.Errorf("the file of %s is not what its name says", name)
+	}
+	path := filepath.Join(s.dir, MediaDir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	if err := s.journalHash(MediaDir+"/"+name, hash); err != nil {
+		return err
+	}
+	if err := syncFile(temp); err != nil {
+		return err
+	}
+	if err := os.Chmod(temp, 0o644); err != nil {
+		return err
+	}
+	if err := os.Rename(temp, path); err != nil {
+		return err
+	}
+	return syncDir(filepath.Dir(path))
 }
 
 // mediaIndex remembers which URL each media file came from, so that an

@@ -3,11 +3,15 @@ package posts
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,17 +29,18 @@ import (
 
 // MediaOptions say which media are kept, and how they are fetched.
 type MediaOptions struct {
-	Images  bool  // media.images
-	Audio   bool  // media.audio
-	MaxSize int64 // of one file
-	Width   int   // asked of an image resizer
+	Images    bool  // media.images
+	Audio     bool  // media.audio
+	MaxSize   int64 // of one file
+	Width     int   // asked of an image resizer
+	MaxPixels int64 // of one image
 }
 
 // MediaFile is a medium of a post: downloaded, known already, or failed.
 type MediaFile struct {
 	URL  string // as the post has it
 	Name string // in store.MediaDir
-	Data []byte // nil when the store has it
+	Path string // the file downloaded (see Store.MediaTemp); "" when the store has it
 	Err  error
 }
 
@@ -111,15 +116,30 @@ func (m *mediaFetcher) Fetch(ctx context.Context, urls []string) []MediaFile {
 	return files
 }
 
-// Kept lets go of the bytes of f, in the store now: a later post of the
-// batch that shows it finds it there. Those waiting for its download have
-// them still.
+// Kept forgets the downloaded file of f, in the store now: a later post
+// of the batch that shows it finds it there.
 func (m *mediaFetcher) Kept(f MediaFile) {
 	ready := make(chan struct{})
 	close(ready)
 	m.mu.Lock()
 	m.done[f.URL] = &download{ready: ready, file: MediaFile{URL: f.URL, Name: f.Name}}
 	m.mu.Unlock()
+}
+
+// discard removes the files downloaded and not kept: those of posts that
+// failed, or were stopped.
+func (m *mediaFetcher) discard() {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, d := range m.done {
+		select {
+		case <-d.ready:
+			if d.file.Path != "" {
+				os.Remove(d.file.Path)
+			}
+		default: // a download under way removes its own file, should it not be kept
+		}
+	}
 }
 
 // cutShort reports whether ctx stopped the fetch of a post's files: such
@@ -131,19 +151,58 @@ func cutShort(ctx context.Context, files []MediaFile) bool {
 // ErrNotMedia means what a media URL gave is no image (no audio).
 var ErrNotMedia = errors.New("not an image or audio file")
 
-// download downloads one medium, its URL as a post has it.
+// download downloads one medium, its URL as a post has it, into a file of
+// the store's, a piece at a time.
 func (m *mediaFetcher) download(ctx context.Context, raw string) MediaFile {
-	u := m.resized(jekyll.MarkdownURL(raw))
-	resp, err := m.client.Get(ctx, fetch.Request{URL: u, Accept: "image/*,audio/*;q=0.9,*/*;q=0.5", MaxSize: m.opts.MaxSize, MaxSizeKey: "media.max_size"})
+	f, err := m.st.MediaTemp()
 	if err != nil {
 		return MediaFile{URL: raw, Err: err}
 	}
-	ext := fileType(resp.Body)
-	if ext == "" {
-		return MediaFile{URL: raw, Err: &fetch.Error{URL: resp.URL, StatusCode: resp.StatusCode,
-			Err: fmt.Errorf("%w: its bytes are %s", ErrNotMedia, http.DetectContentType(resp.Body))}}
+	kept := false
+	defer func() {
+		f.Close()
+		if !kept {
+			os.Remove(f.Name())
+		}
+	}()
+	u := m.resized(jekyll.MarkdownURL(raw))
+	resp, err := m.client.Get(ctx, fetch.Request{URL: u, Accept: "image/*,audio/*;q=0.9,*/*;q=0.5",
+		MaxSize: m.opts.MaxSize, MaxSizeKey: "media.max_size", Into: f})
+	if err != nil {
+		return MediaFile{URL: raw, Err: err}
 	}
-	return MediaFile{URL: raw, Name: store.MediaName(resp.Body, ext), Data: resp.Body}
+	name, err := m.identify(f)
+	if err != nil {
+		return MediaFile{URL: raw, Err: &fetch.Error{URL: resp.URL, StatusCode: resp.StatusCode, Err: err}}
+	}
+	kept = true
+	return MediaFile{URL: raw, Name: name, Path: f.Name()}
+}
+
+// identify reads the downloaded file f through: what it is by its first
+// bytes, whole as that, and its name in the store, by its hash.
+func (m *mediaFetcher) identify(f *os.File) (string, error) {
+	head := make([]byte, 512)
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	n, _ := io.ReadFull(f, head)
+	ext := fileType(head[:n])
+	if ext == "" {
+		return "", fmt.Errorf("%w: its bytes are %s", ErrNotMedia, http.DetectContentType(head[:n]))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return "", err
+	}
+	sum := sha256.New()
+	r := io.TeeReader(f, sum)
+	if err := checkImage(r, ext, m.opts.MaxPixels); err != nil {
+		return "", err
+	}
+	if _, err := io.Copy(io.Discard, r); err != nil { // what checkImage did not read, hashed
+		return "", err
+	}
+	return store.MediaNameOf(hex.EncodeToString(sum.Sum(nil)), ext), nil
 }
 
 // resized is the URL of an image on Arc's resizer (/resizer/) at a bounded
@@ -162,7 +221,7 @@ func (m *mediaFetcher) resized(raw string) string {
 
 // fileTypes are the file extensions of the media types
 // http.DetectContentType tells that the archive keeps.
-var fileTypes = map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp", "image/bmp": "bmp",
+var fileTypes = map[string]string{"image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
 	"audio/mpeg": "mp3", "audio/wave": "wav", "audio/aiff": "aiff", "application/ogg": "ogg"}
 
 // fileType is the file extension of data by its bytes, "" when it is no
@@ -172,8 +231,6 @@ func fileType(data []byte) string {
 		return ext
 	}
 	switch {
-	case len(data) > 12 && string(data[4:12]) == "ftypavif":
-		return "avif"
 	case len(data) > 12 && bytes.HasPrefix(data[4:], []byte("ftypM4A")):
 		return "m4a"
 	case len(data) > 2 && data[0] == 0xFF && data[1]&0xE0 == 0xE0:

@@ -12,7 +12,7 @@ func TestFileType(t *testing.T) {
 	t.Parallel()
 	for data, want := range map[string]string{
 		"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR": "png", "\xff\xd8\xff\xe0\x00\x10JFIF": "jpg", "GIF89a\x01\x00": "gif",
-		"RIFF\x00\x00\x00\x00WEBPVP8 ": "webp", "\x00\x00\x00\x1cftypavif\x00\x00": "avif", "ID3\x03\x00\x00\x00\x00\x00\x00": "mp3",
+		"RIFF\x00\x00\x00\x00WEBPVP8 ": "webp", "\x00\x00\x00\x1cftypavif\x00\x00": "", "ID3\x03\x00\x00\x00\x00\x00\x00": "mp3",
 		"\xff\xfb\x90\x00": "mp3", "\x00\x00\x00\x20ftypM4A \x00": "m4a",
 		"<html><body>no</body></html>": "", "%PDF-1.4": "", "": "",
 	} {

@@ -41,8 +41,8 @@ func (w *Writer) FetchMedia(ctx context.Context, p *jekyll.Post) ([]MediaFile, e
 func (w *Writer) keep(name, title, feedURL string, files []MediaFile) map[string]string {
 	local := map[string]string{}
 	for _, f := range files {
-		if f.Err == nil && f.Data != nil {
-			if f.Err = w.st.WriteMedia(f.URL, f.Name, f.Data); f.Err == nil {
+		if f.Err == nil && f.Path != "" {
+			if f.Err = w.st.WriteMedia(f.URL, f.Name, f.Path); f.Err == nil {
 				w.media.Kept(f)
 			}
 		}

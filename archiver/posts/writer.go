@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"time"
 
@@ -26,7 +27,8 @@ type Store interface {
 	Dir() string
 	Read(name string) ([]byte, error)
 	Write(name string, data []byte) error
-	WriteMedia(url, name string, data []byte) error
+	MediaTemp() (*os.File, error)
+	WriteMedia(url, name, temp string) error
 	Media() map[string]string // the media files by the URL each came from
 	HasMedia(name string) bool
 	Label(subject string)
@@ -209,6 +211,7 @@ func (w *Writer) Link(name, url, sourceID string) (bool, error) {
 // are. A commit that fails is a failure of the store, recorded: the posts
 // wait in the store's journal for the next run to commit.
 func (w *Writer) Commit(ctx context.Context) (bool, error) {
+	w.media.discard()
 	made, err := w.st.Commit(ctx, w.message())
 	if err != nil {
 		w.Done.Failed = append(w.Done.Failed, retry.Failure{URL: w.st.Dir(), Kind: retry.KindStore, Reason: err.Error()})

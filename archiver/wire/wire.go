@@ -114,7 +114,7 @@ func (t *Tools) FrontMatter(f *config.Feed) jekyll.Defaults {
 // index.
 func (t *Tools) Writer(st posts.Store, book *retry.Book, index *posts.Index, opts posts.Options) *posts.Writer {
 	m := &t.Config.Media
-	opts.Media = posts.MediaOptions{Images: m.Images, Audio: m.Audio, MaxSize: m.MaxSize.Bytes, Width: m.Width}
+	opts.Media = posts.MediaOptions{Images: m.Images, Audio: m.Audio, MaxSize: m.MaxSize.Bytes, Width: m.Width, MaxPixels: int64(m.MaxPixels)}
 	opts.Location, opts.Log, opts.Client = t.Config.Location, t.Log, t.Client
 	return posts.New(st, book, index, opts)
 }

@@ -7,6 +7,7 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,6 +109,10 @@ type Request struct {
 	LastModified string
 	MaxSize      int64  // the largest body, if not Options.MaxBodySize
 	MaxSizeKey   string // the setting of MaxSize, named in its error
+	// Into, if not nil, takes the body instead of Response.Body, a piece
+	// at a time: a large file costs no memory. Each attempt writes it
+	// anew.
+	Into *os.File
 }
 
 // Response is a successful GET: status 200 with the whole body, or 304.
@@ -116,7 +122,8 @@ type Response struct {
 	ContentType  string
 	ETag         string
 	LastModified string
-	Body         []byte
+	Body         []byte // nil with Request.Into
+	Size         int64  // of the body
 }
 
 // Client fetches over HTTP. It is safe for concurrent use.
@@ -284,10 +291,30 @@ func (c *Client) once(ctx context.Context, u *url.URL, req Request) (*Response, 
 		r.ContentType = ""
 		return r, nil
 	}
-	if r.Body, err = c.readBody(ctx, resp, final, req); err != nil {
+	var buf bytes.Buffer
+	dst := io.Writer(&buf)
+	if req.Into != nil {
+		if err := rewind(req.Into); err != nil {
+			return nil, &Error{URL: final, Err: err}
+		}
+		dst = req.Into
+	}
+	if r.Size, err = c.readBody(ctx, resp, final, req, dst); err != nil {
 		return nil, err
 	}
+	if req.Into == nil {
+		r.Body = buf.Bytes()
+	}
 	return r, nil
+}
+
+// rewind empties f for an attempt's body.
+func rewind(f *os.File) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := f.Seek(0, io.SeekStart)
+	return err
 }
 
 // statusError is the error an HTTP status means, nil for 2xx and 304.
@@ -306,30 +333,30 @@ func statusError(resp *http.Response, final string) error {
 	return nil
 }
 
-// readBody reads the whole body, at most req.MaxSize bytes of it
-// (MaxBodySize if 0).
-func (c *Client) readBody(ctx context.Context, resp *http.Response, final string, req Request) ([]byte, error) {
+// readBody copies the whole body to dst, at most req.MaxSize bytes of it
+// (MaxBodySize if 0), and returns its size.
+func (c *Client) readBody(ctx context.Context, resp *http.Response, final string, req Request, dst io.Writer) (int64, error) {
 	limit, key := req.MaxSize, req.MaxSizeKey
 	if limit <= 0 {
 		limit, key = c.opts.MaxBodySize, "http.max_body_size"
 	}
 	if resp.ContentLength > limit {
-		return nil, &Error{URL: final, StatusCode: resp.StatusCode,
+		return 0, &Error{URL: final, StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("%w: Content-Length %d > %d bytes (%s)", ErrTooLarge, resp.ContentLength, limit, key)}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	n, err := io.Copy(dst, io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		if errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, &Error{URL: final, StatusCode: resp.StatusCode, Temporary: true,
-				Err: fmt.Errorf("%w (read %d bytes)", ErrTruncated, len(body))}
+			return 0, &Error{URL: final, StatusCode: resp.StatusCode, Temporary: true,
+				Err: fmt.Errorf("%w (read %d bytes)", ErrTruncated, n)}
 		}
-		return nil, c.transportError(ctx, final, err)
+		return 0, c.transportError(ctx, final, err)
 	}
-	if int64(len(body)) > limit {
-		return nil, &Error{URL: final, StatusCode: resp.StatusCode,
+	if n > limit {
+		return 0, &Error{URL: final, StatusCode: resp.StatusCode,
 			Err: fmt.Errorf("%w: more than %d bytes (%s)", ErrTooLarge, limit, key)}
 	}
-	return body, nil
+	return n, nil
 }
 
 // transportError classifies an error from the connection or the body read.

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -128,14 +130,30 @@ func (m *Memory) write(path string, data []byte) {
 	m.pending = append(m.pending, path)
 }
 
-// WriteMedia writes a media file, as store.Store.WriteMedia does.
-func (m *Memory) WriteMedia(url, name string, data []byte) error {
+// MediaTemp is a temporary file for WriteMedia.
+func (m *Memory) MediaTemp() (*os.File, error) { return os.CreateTemp("", "storetest-media-*") }
+
+// WriteMedia moves the file temp into the store, as store.Store.WriteMedia
+// does.
+func (m *Memory) WriteMedia(url, name, temp string) error {
 	if !store.ValidMediaName(name) {
 		return fmt.Errorf("storetest: refusing media file name %q", name)
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.write(store.MediaDir+"/"+name, data)
+	path := store.MediaDir + "/" + name
+	if _, ok := m.work[path]; !ok {
+		data, err := os.ReadFile(temp)
+		if err != nil {
+			return err
+		}
+		if store.MediaName(data, strings.TrimPrefix(filepath.Ext(name), ".")) != name {
+			return fmt.Errorf("storetest: the file of %s is not what its name says", name)
+		}
+		m.write(path, data)
+	}
+	os.Remove(temp)
+	m.pending = append(m.pending, path)
 	m.media[url] = name
 	return nil
 }

@@ -3,6 +3,7 @@ package storetest
 import (
 	"context"
 	"fmt"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
@@ -19,7 +20,8 @@ type Store interface {
 	Len() int
 	Read(name string) ([]byte, error)
 	Write(name string, data []byte) error
-	WriteMedia(url, name string, data []byte) error
+	MediaTemp() (*os.File, error)
+	WriteMedia(url, name, temp string) error
 	Media() map[string]string
 	HasMedia(name string) bool
 	TakenDown() ([]string, error)
@@ -154,27 +156,46 @@ func suiteMedia[A Archive](t *testing.T, newStore func(t *testing.T) (func() Sto
 	defer s.Close()
 	img := []byte("\x89PNG\r\n\x1a\n an image")
 	name := store.MediaName(img, "png")
+	temp := func(data []byte) string {
+		f, err := s.MediaTemp()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		f.Write(data)
+		return f.Name()
+	}
 	for _, bad := range []string{"../x.png", "x.png", name + "/x", "0123456789abcdef0123456789ABCDEF.png"} {
-		if err := s.WriteMedia("https://img.example.org/bad", bad, img); err == nil {
+		if err := s.WriteMedia("https://img.example.org/bad", bad, temp(img)); err == nil {
 			t.Errorf("WriteMedia(%q) succeeded", bad)
 		}
+	}
+	if err := s.WriteMedia("https://img.example.org/lie.png", name, temp([]byte("other bytes"))); err == nil {
+		t.Error("WriteMedia of a file its name does not say succeeded")
 	}
 	if s.HasMedia(name) {
 		t.Error("HasMedia before WriteMedia")
 	}
-	for range 2 {
-		if err := s.WriteMedia("https://img.example.org/a.png", name, img); err != nil {
+	first := temp(img)
+	for range 2 { // the second time, the file is in the store and the temporary one gone
+		if err := s.WriteMedia("https://img.example.org/a.png", name, first); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.WriteMedia("https://img.example.org/also-a.png", name, img); err != nil {
+	if err := s.WriteMedia("https://img.example.org/also-a.png", name, temp(img)); err != nil {
 		t.Fatal(err)
 	}
 	if !s.HasMedia(name) || s.Media()["https://img.example.org/a.png"] != name || s.Media()["https://img.example.org/also-a.png"] != name {
 		t.Errorf("HasMedia %v, Media %v", s.HasMedia(name), s.Media())
 	}
+	if _, err := os.Stat(first); err == nil {
+		t.Error("the temporary file is left")
+	}
 	if made, err := s.Commit(context.Background(), "Keep an image"); err != nil || !made {
 		t.Errorf("Commit of a media file = %v, %v", made, err)
+	}
+	if got := MediaFiles(t, archive); !slices.Equal(got, []string{name}) {
+		t.Errorf("media %q, want %s", got, name)
 	}
 	CheckRepo(t, archive)
 }

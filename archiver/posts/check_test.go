@@ -1,0 +1,68 @@
+package posts
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"hash/crc32"
+	"image"
+	"image/color/palette"
+	"image/gif"
+	"image/jpeg"
+	"image/png"
+	"strings"
+	"testing"
+)
+
+// pngWithHeader is a PNG of one IHDR of w × h and an IDAT of data, with
+// the CRCs right.
+func pngWithHeader(w, h uint32, data []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x89PNG\r\n\x1a\n")
+	chunk := func(kind string, d []byte) {
+		binary.Write(&b, binary.BigEndian, uint32(len(d)))
+		b.WriteString(kind)
+		b.Write(d)
+		binary.Write(&b, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(kind), d...)))
+	}
+	ihdr := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, w), h)
+	chunk("IHDR", append(ihdr, 8, 2, 0, 0, 0))
+	chunk("IDAT", data)
+	chunk("IEND", nil)
+	return b.Bytes()
+}
+
+// TestCheckImage: an image is kept only whole in its format, and within
+// media.max_pixels.
+func TestCheckImage(t *testing.T) {
+	t.Parallel()
+	small := image.NewRGBA(image.Rect(0, 0, 40, 30))
+	var pngs, jpgs, gifs bytes.Buffer
+	png.Encode(&pngs, small)
+	jpeg.Encode(&jpgs, small, nil)
+	gif.Encode(&gifs, image.NewPaletted(image.Rect(0, 0, 40, 30), palette.Plan9), nil)
+	webp := "RIFF\x1a\x00\x00\x00WEBPVP8L\x0d\x00\x00\x00\x2f\x00\x00\x00\x10\x07\x10\x11\x11\x88\x88\xfe\x07\x00"
+	for _, tt := range []struct {
+		name, ext string
+		data      []byte
+		err       error
+	}{
+		{"png", "png", pngs.Bytes(), nil},
+		{"jpg", "jpg", jpgs.Bytes(), nil},
+		{"gif", "gif", gifs.Bytes(), nil},
+		{"webp", "webp", []byte(webp), nil},
+		{"50000 × 50000 PNG", "png", pngWithHeader(50000, 50000, []byte("x")), ErrTooManyPixels},
+		{"GIF header before HTML", "gif", []byte("GIF89a<html><script>alert(1)</script></html>"), ErrNotMedia},
+		{"PNG cut short", "png", pngs.Bytes()[:pngs.Len()-20], ErrNotMedia},
+		{"PNG with a bad CRC", "png", append(append([]byte{}, pngs.Bytes()[:pngs.Len()-13]...), "\x00\x00\x00\x00IEND\x00\x00\x00\x00"...), ErrNotMedia},
+		{"JPEG cut short", "jpg", jpgs.Bytes()[:jpgs.Len()/2], ErrNotMedia},
+		{"JPEG header before HTML", "jpg", []byte("\xff\xd8\xff\xe0<html><script>alert(1)</script>"), ErrNotMedia},
+		{"WebP whose RIFF size lies", "webp", []byte(strings.Replace(webp, "\x1a\x00\x00\x00WEBP", "\xff\x00\x00\x00WEBP", 1)), ErrNotMedia},
+		{"empty", "png", nil, ErrNotMedia},
+	} {
+		err := checkImage(bytes.NewReader(tt.data), tt.ext, 50_000_000)
+		if tt.err == nil && err != nil || tt.err != nil && !errors.Is(err, tt.err) {
+			t.Errorf("%s: %v, want %v", tt.name, err, tt.err)
+		}
+	}
+}
