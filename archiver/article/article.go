@@ -29,11 +29,14 @@ type Maker struct {
 	client *fetch.Client
 	conv   *converter.Converter
 	now    func() time.Time
+	budget *budget // of the bytes of the pages read at once
 }
 
-// New returns a Maker that fetches pages with client.
-func New(client *fetch.Client) *Maker {
-	return &Maker{client: client, conv: newConverter(), now: time.Now}
+// New returns a Maker that fetches pages with client, and reads pages of
+// at most maxPage bytes at once (http.max_body_size: a page of the most
+// that is fetched; small ones besides).
+func New(client *fetch.Client, maxPage int64) *Maker {
+	return &Maker{client: client, conv: newConverter(), now: time.Now, budget: newBudget(maxPage + 4<<20)}
 }
 
 // Error is a page that was fetched but made no post.
@@ -65,6 +68,11 @@ func (m *Maker) Make(ctx context.Context, it feeds.Item, d jekyll.Defaults) (*je
 	resp, err := m.client.Get(ctx, fetch.Request{URL: it.Link, Accept: acceptPages})
 	switch {
 	case err == nil:
+		release, err := m.budget.acquire(ctx, len(resp.Body))
+		if err != nil {
+			return nil, err
+		}
+		defer release()
 		return m.fromPage(resp, it, d)
 	case errors.Is(err, fetch.ErrGone) && hasContent(it):
 		pageURL, err := url.Parse(it.Link)
@@ -153,6 +161,9 @@ const maxDescription = 300
 // embedded data, markup, JSON-LD, meta) before the feed, except the
 // publication time, which the feed's pubDate gives first.
 func (m *Maker) MakePost(s *Story, it feeds.Item, pageURL *url.URL, d jekyll.Defaults) (*jekyll.Post, error) {
+	if len(s.Body) > maxStory {
+		return nil, &Error{URL: pageURL.String(), Err: fmt.Errorf("%w (a story of more than %d MiB)", ErrTooComplex, maxStory>>20)}
+	}
 	if err := checkComplexity([]byte(s.Body)); err != nil {
 		return nil, &Error{URL: pageURL.String(), Err: err}
 	}

@@ -24,7 +24,7 @@ func BenchmarkArchivePage(b *testing.B) {
 			raw := feedstest.Page(name)
 			it := loadItem(b, "testdata/"+name+".item.json")
 			u, _ := url.Parse(it.Link)
-			m := New(nil)
+			m := New(nil, 10<<20)
 			b.SetBytes(int64(len(raw)))
 			b.ResetTimer()
 			for b.Loop() {

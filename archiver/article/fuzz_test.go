@@ -61,7 +61,7 @@ func FuzzFeedToPost(f *testing.F) {
 	}
 	f.Add([]byte(`<rss version="2.0"><channel><item><title>` + "He said: \"{{ x }}\" #1 ---" + `</title><link>https://x.org/a/%2e%2e/b</link><content:encoded xmlns:content="http://purl.org/rss/1.0/modules/content/"><![CDATA[<p>x</p>]]></content:encoded></item></channel></rss>`))
 	f.Add([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>t</title><link href="/rel"/><content type="html">&lt;b&gt;b&lt;/b&gt;</content></entry></feed>`))
-	m := New(fetch.New(fetch.Options{}))
+	m := New(fetch.New(fetch.Options{}), 10<<20)
 	m.now = func() time.Time { return goldenNow }
 	f.Fuzz(func(t *testing.T, data []byte) {
 		res, err := feeds.Parse(data, "application/rss+xml", "https://www.rfa.org/feed/")

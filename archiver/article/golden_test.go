@@ -60,7 +60,7 @@ func goldenPost(t testing.TB, name string) (*Story, *jekyll.Post, []byte) {
 	if err != nil {
 		t.Fatalf("Extract: %v", err)
 	}
-	m := New(fetch.New(fetch.Options{}))
+	m := New(fetch.New(fetch.Options{}), 10<<20)
 	m.now = func() time.Time { return goldenNow }
 	post, err := m.MakePost(s, it, u, testDefaults)
 	if err != nil {

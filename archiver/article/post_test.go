@@ -17,7 +17,7 @@ import (
 // its header line is one line.
 func TestPostText(t *testing.T) {
 	t.Parallel()
-	m := New(fetch.New(fetch.Options{}))
+	m := New(fetch.New(fetch.Options{}), 10<<20)
 	it := feeds.Item{Link: "https://www.rfa.org/mandarin/a/", Title: "feed"}
 	u, _ := url.Parse(it.Link)
 	s := &Story{

@@ -61,7 +61,7 @@ func New(cfg *config.Config, log *slog.Logger) (*Tools, error) {
 			return nil, err
 		}
 	}
-	t := &Tools{Config: cfg, Log: log, Client: client, Maker: article.New(client), Now: time.Now}
+	t := &Tools{Config: cfg, Log: log, Client: client, Maker: article.New(client, opts.MaxBodySize), Now: time.Now}
 	t.Open = func(ctx context.Context) (Store, error) { return OpenStore(ctx, cfg, log) }
 	return t, nil
 }

@@ -292,6 +292,9 @@ func (c *Client) once(ctx context.Context, u *url.URL, req Request) (*Response, 
 		return r, nil
 	}
 	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && req.Into == nil {
+		buf.Grow(int(min(n, c.limit(req)) + 1)) // one buffer, not one a doubling
+	}
 	dst := io.Writer(&buf)
 	if req.Into != nil {
 		if err := rewind(req.Into); err != nil {
@@ -336,9 +339,9 @@ func statusError(resp *http.Response, final string) error {
 // readBody copies the whole body to dst, at most req.MaxSize bytes of it
 // (MaxBodySize if 0), and returns its size.
 func (c *Client) readBody(ctx context.Context, resp *http.Response, final string, req Request, dst io.Writer) (int64, error) {
-	limit, key := req.MaxSize, req.MaxSizeKey
-	if limit <= 0 {
-		limit, key = c.opts.MaxBodySize, "http.max_body_size"
+	limit, key := c.limit(req), req.MaxSizeKey
+	if req.MaxSize <= 0 {
+		key = "http.max_body_size"
 	}
 	if resp.ContentLength > limit {
 		return 0, &Error{URL: final, StatusCode: resp.StatusCode,
@@ -357,6 +360,14 @@ func (c *Client) readBody(ctx context.Context, resp *http.Response, final string
 			Err: fmt.Errorf("%w: more than %d bytes (%s)", ErrTooLarge, limit, key)}
 	}
 	return n, nil
+}
+
+// limit is the largest body req takes.
+func (c *Client) limit(req Request) int64 {
+	if req.MaxSize > 0 {
+		return req.MaxSize
+	}
+	return c.opts.MaxBodySize
 }
 
 // transportError classifies an error from the connection or the body read.
