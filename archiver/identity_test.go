@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/store"
 
@@ -303,5 +304,57 @@ func TestPassRedirectOntoParkedPage(t *testing.T) {
 	bodies := storetest.Bodies(t, archive)
 	if b := bodies[site.StoryURL(5)]; !strings.Contains(b, feedstest.PathText(feedstest.StoryPath(5))) {
 		t.Errorf("story 5's post:\n%s", b)
+	}
+}
+
+// sectionPage is a section's list page: a list of links to its stories,
+// each a headline and a teaser, and the site's furniture; no story.
+func sectionPage(site *feedstest.Site) string {
+	var b strings.Builder
+	b.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><title>政治 - 自由亚洲电台</title></head><body>
+<header><nav><a href="/mandarin/">首页</a> <a href="/mandarin/shehui/">社会</a> <a href="/mandarin/zhengzhi/">政治</a></nav></header>
+<main><h1>政治</h1><div class="b-results-list">`)
+	for i := range 12 {
+		fmt.Fprintf(&b, `<div class="b-results-list__item"><h2 class="c-heading"><a href="/mandarin/zhengzhi/2026/11/%02d/story-%d/">第%d篇政治新闻的标题在这里</a></h2>
+<p class="c-paragraph">这是第%d篇新闻的摘要，说明了一些事情。</p><time>2026-11-%02d</time></div>`, i+1, i, i, i, i+1)
+	}
+	b.WriteString(`</div></main><footer><a href="/about/">关于我们</a></footer></body></html>`)
+	return b.String()
+}
+
+// TestPassRedirectToSection: an entry whose link leads to another
+// section's list page is not archived as a story, nor does it take the
+// other entries down with it; once the site is mended, each story is
+// archived from its own page.
+func TestPassRedirectToSection(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	site.ListStories(3)
+	site.SetPage("/mandarin/zhengzhi/", sectionPage(site))
+	for i := 1; i <= 3; i++ {
+		site.Redirect(feedstest.StoryPath(i), "/mandarin/zhengzhi/")
+	}
+	a, archive := newTest(t, feedsYAML(site.StoriesURL()), "")
+	sum := pass(t, a)
+	if got := counts(sum); got != "0 new, 0 updated, 3 failed, 0 parked" {
+		t.Errorf("first pass: %s %+v", got, sum.Failed)
+	}
+	for _, f := range sum.Failed {
+		if f.Kind != retry.KindFetch || !strings.Contains(f.Reason, "not to the article") {
+			t.Errorf("failure %+v, want the link leading to no article", f)
+		}
+	}
+	if posts := storetest.Posts(t, archive); len(posts) != 0 {
+		t.Errorf("posts %v: a list page archived as a story", posts)
+	}
+	for i := 1; i <= 3; i++ {
+		site.Redirect(feedstest.StoryPath(i), "")
+	}
+	a.Now = func() time.Time { return time.Now().Add(3 * time.Hour) }
+	if got := counts(pass(t, a)); got != "3 new, 0 updated, 0 failed, 0 parked" {
+		t.Errorf("once the site is mended: %s", got)
+	}
+	if posts := storetest.Posts(t, archive); len(posts) != 3 || posts[site.StoryURL(1)] == "" {
+		t.Errorf("posts %v", posts)
 	}
 }

@@ -104,8 +104,8 @@ func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d jekyll.Defaults)
 		return nil, fail(err)
 	}
 	story, err := Extract(page, pageURL)
-	if errors.Is(err, ErrTooComplex) {
-		return nil, fail(err)
+	if errors.Is(err, ErrTooComplex) || errors.Is(err, ErrNotArticle) {
+		return nil, fail(err) // not from the feed's copy either: the page is no article of it
 	}
 	if err == nil {
 		p, err := m.MakePost(story, it, pageURL, d)
@@ -126,7 +126,7 @@ func (m *Maker) fromPage(resp *fetch.Response, it feeds.Item, d jekyll.Defaults)
 var ErrNotHTML = errors.New("the page is not HTML")
 
 // ErrNotArticle means an entry's link led to a page that is not its
-// article: the site's front page, or a section's.
+// article: the site's front page, or a section's list of stories.
 var ErrNotArticle = errors.New("the link leads to the front page or a section, not to the article")
 
 // above reports whether the page at u is the root of the site of link, or

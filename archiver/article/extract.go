@@ -137,6 +137,9 @@ func Extract(page []byte, pageURL *url.URL) (*Story, error) {
 		s.fillFrom(meta)
 		return s, nil
 	}
+	if listPage(doc, pageURL) {
+		return nil, ErrNotArticle
+	}
 	s, err := extractReadable(page, pageURL)
 	if err != nil {
 		return nil, err
