@@ -120,15 +120,10 @@ func (s *Store) pendingTakedowns() []Post {
 	})
 }
 
-// mergeForgotten resolves a rebase stopped by ForgottenFile alone: the
-// list becomes the remote's, with what archiver's commit added to it and
-// without what it took out. It returns the rebase's next step, --continue
-// or (nothing left of the commit) --skip; not ok for any other conflict.
-func (s *Store) mergeForgotten(ctx context.Context) (step string, ok bool) {
-	out, err := s.git.run(ctx, nil, "diff", "--name-only", "-z", "--diff-filter=U")
-	if err != nil || string(out) != ForgottenFile+"\x00" {
-		return "", false
-	}
+// mergeForgotten resolves a rebase's conflict in ForgottenFile: the list
+// becomes the remote's, with what archiver's commit added to it and
+// without what it took out.
+func (s *Store) mergeForgotten(ctx context.Context) bool {
 	stage := func(n string) []string {
 		data, _ := s.git.run(ctx, nil, "show", ":"+n+":"+ForgottenFile) // absent: empty
 		return listLines(data)
@@ -143,15 +138,10 @@ func (s *Store) mergeForgotten(ctx context.Context) (step string, ok bool) {
 	urls = slices.DeleteFunc(urls, func(u string) bool { return slices.Contains(base, u) && !slices.Contains(ours, u) })
 	slices.Sort(urls)
 	if err := writeAtomic(filepath.Join(s.dir, ForgottenFile), []byte(forgottenText(urls))); err != nil {
-		return "", false
+		return false
 	}
-	if _, err := s.git.run(ctx, nil, "add", "--", ForgottenFile); err != nil {
-		return "", false
-	}
-	if _, err := s.git.run(ctx, nil, "diff", "--cached", "--quiet", "HEAD"); err == nil {
-		return "--skip", true
-	}
-	return "--continue", true
+	_, err := s.git.run(ctx, nil, "add", "--", ForgottenFile)
+	return err == nil
 }
 
 // listLines are the URLs of a list of forgotten articles. A byte order

@@ -1,6 +1,8 @@
 package store
 
 import (
+	"slices"
+
 	"github.com/rfa-archive/archiver/store/jekyll"
 
 	"bytes"
@@ -228,10 +230,9 @@ func (s *Store) rebase(ctx context.Context) error {
 	defer os.Remove(mark)
 	_, err = s.git.run(ctx, nil, "rebase", "--quiet", "FETCH_HEAD")
 	for err != nil {
-		// A list of forgotten articles changed on both sides is merged
-		// line by line; any other conflict stops the rebase. checkState saw
-		// no rebase before this one: the one in progress is ours.
-		step, ok := s.mergeForgotten(ctx)
+		// checkState saw no rebase before this one: the one in progress
+		// is ours.
+		step, ok := s.resolveConflicts(ctx)
 		if !ok {
 			s.git.run(ctx, nil, "rebase", "--abort")
 			return fmt.Errorf("the store and %s have diverged and the store's commits do not apply on top: "+
@@ -240,6 +241,60 @@ func (s *Store) rebase(ctx context.Context) error {
 		_, err = s.git.run(ctx, nil, "-c", "core.editor=true", "rebase", step)
 	}
 	return nil
+}
+
+// resolveConflicts resolves the conflicts of a rebase of Pull's that
+// archiver can: a list of forgotten articles changed on both sides is
+// merged line by line (mergeForgotten); a post of one story on both sides
+// (two archivers whose feeds overlap) is the remote's (samePost). It
+// returns the rebase's next step, --continue or (nothing left of the
+// commit) --skip; not ok for any other conflict, which stops the rebase.
+func (s *Store) resolveConflicts(ctx context.Context) (step string, ok bool) {
+	out, err := s.git.run(ctx, nil, "diff", "--name-only", "-z", "--diff-filter=U")
+	if err != nil || len(out) == 0 {
+		return "", false
+	}
+	for _, path := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
+		switch {
+		case path == ForgottenFile && s.mergeForgotten(ctx):
+		case strings.HasPrefix(path, PostsDir+"/") && s.takeRemotePost(ctx, path):
+		default:
+			return "", false
+		}
+	}
+	if _, err := s.git.run(ctx, nil, "diff", "--cached", "--quiet", "HEAD"); err == nil {
+		return "--skip", true
+	}
+	return "--continue", true
+}
+
+// takeRemotePost resolves a conflict in the post at path that both sides
+// hold of one story: the remote's is kept, and archiver's own gives way
+// (the remote's may be a person's edit, and is never lost). A post the
+// remote removed (taken down) stays removed.
+func (s *Store) takeRemotePost(ctx context.Context, path string) bool {
+	remote, rerr := s.git.run(ctx, nil, "show", ":2:"+path) // in a rebase, 2 is the remote's side
+	ours, oerr := s.git.run(ctx, nil, "show", ":3:"+path)
+	switch {
+	case oerr != nil:
+		return false // archiver's commit removed it, the remote changed it: a person's to decide
+	case rerr != nil:
+		_, err := s.git.run(ctx, nil, "rm", "--quiet", "--", path)
+		return err == nil
+	}
+	fr, err1 := jekyll.Parse(remote)
+	fo, err2 := jekyll.Parse(ours)
+	if err1 != nil || err2 != nil || fr.From == "" || fr.From != fo.From && !slices.Contains(fr.Also, fo.From) {
+		return false // not one story: a person's to decide
+	}
+	if err := writeAtomic(filepath.Join(s.dir, filepath.FromSlash(path)), remote); err != nil {
+		return false
+	}
+	if _, err := s.git.run(ctx, nil, "add", "--", path); err != nil {
+		return false
+	}
+	s.log.Info("store: the remote has a post of a story archiver archived too; the remote's is kept", slog.String("file", path))
+	return true
 }
 
 // takeRemote starts the store from the remote's history, unrelated to

@@ -137,3 +137,69 @@ func TestPullDirty(t *testing.T) {
 	}
 	s.Close()
 }
+
+// TestPullSameStory: two archivers whose feeds overlap push to one
+// remote: each archived the same story, under the same name, and one of
+// them a story of its own besides. The second's pull keeps one post of
+// the story (the remote's), replays the rest, and pushes: every story is
+// on the remote once, and the next pass of each is quiet.
+func TestPullSameStory(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	remote := filepath.Join(root, "remote.git")
+	storetest.Git(t, root, "init", "--quiet", "--bare", "--initial-branch=main", remote)
+	ctx := context.Background()
+	openAt := func(name string) *store.Store {
+		opts := options(filepath.Join(root, name))
+		opts.Remote = remote
+		s, err := store.Open(ctx, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	first := openAt("first")
+	if err := first.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	second := openAt("second")
+	if err := second.Pull(ctx); err != nil {
+		t.Fatal(err)
+	}
+	both := "2025-01-02-the-same-story.md"
+	write := func(s *store.Store, name, url, body string) {
+		data := strings.Replace(string(post(url)), "The story of", body, 1)
+		if err := s.Write(name, []byte(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(first, both, "https://example.org/same", "Fetched by the first archiver:")
+	if _, err := first.Commit(ctx, "Archive 1 new post\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Push(ctx); err != nil {
+		t.Fatal(err)
+	}
+	write(second, both, "https://example.org/same", "Fetched by the second archiver, a moment later:")
+	write(second, "2025-01-03-only-second.md", "https://example.org/only-second", "The second's own story:")
+	if _, err := second.Commit(ctx, "Archive 2 new posts\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := second.Push(ctx); err != nil {
+		t.Fatalf("the second archiver's push: %v", err)
+	}
+	clone := filepath.Join(root, "clone")
+	storetest.Git(t, root, "clone", "--quiet", remote, clone)
+	posts := storetest.Posts(t, clone)
+	if len(posts) != 2 || posts["https://example.org/same"] != both || posts["https://example.org/only-second"] == "" {
+		t.Errorf("the remote holds %v, want each story once", posts)
+	}
+	if body := storetest.Bodies(t, clone)["https://example.org/same"]; !strings.Contains(body, "first archiver") {
+		t.Errorf("the story's post is not the remote's:\n%s", body)
+	}
+	storetest.CheckRepo(t, filepath.Join(root, "second"))
+	if err := second.Pull(ctx); err != nil {
+		t.Errorf("the next pull: %v", err)
+	}
+}
