@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"unicode"
 )
 
 // trackingParams are query parameters that say where a reader came from,
@@ -20,6 +21,14 @@ func Clean(rawURL string) string {
 		return u.String()
 	}
 	return rawURL
+}
+
+// IsArticleURL reports whether rawURL can name an article, as a person
+// gives it: an absolute http or https URL, on one line (space around it
+// does not count).
+func IsArticleURL(rawURL string) bool {
+	_, err := CleanURL(nil, rawURL)
+	return err == nil && !strings.ContainsFunc(strings.TrimSpace(rawURL), unicode.IsControl)
 }
 
 // CleanURL returns rawURL resolved against base (which may be nil), with

@@ -197,3 +197,21 @@ func TestRepeatedSlashes(t *testing.T) {
 		t.Error("/d//x/ and /d/x/ are two articles")
 	}
 }
+
+func TestIsArticleURL(t *testing.T) {
+	t.Parallel()
+	for u, want := range map[string]bool{
+		"https://www.rfa.org/mandarin/a.html":      true,
+		"http://example.org/x?id=1":                true,
+		"  https://www.rfa.org/mandarin/a.html \n": true, // as pasted
+		"/mandarin/a.html":                         false,
+		"ftp://www.rfa.org/a":                      false,
+		"javascript:alert(1)":                      false,
+		"https://www.rfa.org/a\nhttps://b.org/":    false,
+		"https://www.rfa.org/a\x1b[2J":             false,
+	} {
+		if got := feeds.IsArticleURL(u); got != want {
+			t.Errorf("IsArticleURL(%q) = %v, want %v", u, got, want)
+		}
+	}
+}

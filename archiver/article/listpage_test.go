@@ -24,8 +24,8 @@ func TestListPage(t *testing.T) {
 	story := strings.Repeat("<p>这是一段很长的正文，讲述了一件事情的来龙去脉，有许多细节。</p>", 12)
 	u, _ := url.Parse("https://www.rfa.org/mandarin/zhengzhi/")
 	for page, want := range map[string]bool{
-		"<html><body><nav><a href='/'>首页</a></nav><main><h1>政治</h1>" + list.String() + "</main></body></html>": true,
-		"<html><body><main><h1>一篇报道</h1>" + story + "<ul>" + related.String() + "</ul></main></body></html>": false,
+		"<html><body><nav><a href='/'>首页</a></nav><main><h1>政治</h1>" + list.String() + "</main></body></html>":    true,
+		"<html><body><main><h1>一篇报道</h1>" + story + "<ul>" + related.String() + "</ul></main></body></html>":      false,
 		"<html><head><meta property='og:type' content='article'></head><body>" + list.String() + "</body></html>": false,
 	} {
 		doc, _ := goquery.NewDocumentFromReader(strings.NewReader(page))

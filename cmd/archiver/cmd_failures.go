@@ -4,10 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"strings"
+	"slices"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds"
@@ -83,10 +82,8 @@ func runForgetCommand(ctx context.Context, args []string, p proc) error {
 	if f.fs.NArg() == 0 {
 		return &usageError{"forget: name the articles' URLs"}
 	}
-	for _, u := range f.fs.Args() {
-		if _, err := feeds.CleanURL(nil, u); err != nil || strings.ContainsFunc(u, unicode.IsControl) {
-			return &usageError{fmt.Sprintf("forget: %q is not an article's URL: give each as an absolute http or https URL", u)}
-		}
+	if i := slices.IndexFunc(f.fs.Args(), func(u string) bool { return !feeds.IsArticleURL(u) }); i >= 0 {
+		return &usageError{fmt.Sprintf("forget: %q is not an article's URL: give each as an absolute http or https URL", f.fs.Arg(i))}
 	}
 	n, err := a.Forget(ctx, f.fs.Args(), *undo)
 	if err == nil && *undo {

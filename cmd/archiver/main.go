@@ -47,9 +47,8 @@ func run(ctx context.Context, args []string, p proc) error {
 		return &usageError{"no command given"}
 	}
 	commands := map[string]func(context.Context, []string, proc) error{
-		"sync": runSyncCommand, "daemon": runDaemonCommand, "healthcheck": runHealthcheckCommand,
-		"verify": runVerifyCommand, "failures": runFailuresCommand, "retry": runRetryCommand, "forget": runForgetCommand,
-		"backfill": runBackfillCommand,
+		"sync": runSyncCommand, "daemon": runDaemonCommand, "healthcheck": runHealthcheckCommand, "verify": runVerifyCommand,
+		"failures": runFailuresCommand, "retry": runRetryCommand, "forget": runForgetCommand, "backfill": runBackfillCommand,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], p)
