@@ -74,7 +74,7 @@ func TestPassMedia(t *testing.T) {
 	}
 	body := storetest.Bodies(t, archive)[site.StoryURL(1)]
 	lead := store.MediaName(feedstest.Image(102), "png")
-	if !strings.Contains(body, "[![头图说明1](/media/"+lead+")]("+images.URL+"/radiofreeasia/lead-2.png)") {
+	if !strings.Contains(body, "[![头图说明1](/"+store.ShardedMediaPath(lead)+")]("+images.URL+"/radiofreeasia/lead-2.png)") {
 		t.Errorf("story 1 does not show its lead image from the archive:\n%s", body)
 	}
 	if n := strings.Count(body, "](/media/"); n != 2 {
@@ -160,7 +160,7 @@ func TestPassAudio(t *testing.T) {
 	}
 	post := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(1)])
 	name := store.MediaName(mp3, "mp3")
-	if post.Fields["audio"] != site.URL+"/audio/story1.mp3" || !strings.Contains(string(post.Body), "](/media/"+name+")") {
+	if post.Fields["audio"] != site.URL+"/audio/story1.mp3" || !strings.Contains(string(post.Body), "](/"+store.ShardedMediaPath(name)+")") {
 		t.Errorf("audio %v, body:\n%s", post.Fields["audio"], post.Body)
 	}
 	if !strings.Contains(string(post.Body), "![图]("+site.URL+"/img/x.png)") || len(storetest.MediaFiles(t, archive)) != 1 {
@@ -207,7 +207,7 @@ func TestPassMediaRemoved(t *testing.T) {
 	a, archive := newGitTest(t, yaml, "")
 	pass(t, a)
 	lead := store.MediaName(feedstest.Image(102), "png")
-	storetest.Git(t, archive, "rm", "--quiet", store.MediaDir+"/"+lead)
+	storetest.Git(t, archive, "rm", "--quiet", store.ShardedMediaPath(lead))
 	storetest.Git(t, archive, "commit", "--quiet", "-m", "Not this picture")
 	site.ListStories(2) // with story 1's lead image
 	site.SetPage(feedstest.StoryPath(2), `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body><div id="storypagemaincol"><h1>图片报道2</h1>
@@ -215,7 +215,7 @@ func TestPassMediaRemoved(t *testing.T) {
 	if got := counts(pass(t, a)); got != "1 new, 0 updated, 0 failed, 0 parked" {
 		t.Errorf("the second pass: %s", got)
 	}
-	if _, err := os.Stat(filepath.Join(archive, store.MediaDir, lead)); err != nil || images.Hits("/radiofreeasia/lead-2.png") != 2 {
+	if _, err := os.Stat(filepath.Join(archive, store.ShardedMediaPath(lead))); err != nil || images.Hits("/radiofreeasia/lead-2.png") != 2 {
 		t.Errorf("the removed image is not kept again for story 2 (%v; downloaded %d times)", err, images.Hits("/radiofreeasia/lead-2.png"))
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -288,7 +289,7 @@ func TestPassRestamped(t *testing.T) {
 		t.Fatalf("the edit: %s", got)
 	}
 	fm := storetest.ReadPost(t, archive, name)
-	if got := fm.Date.Format("2006-01-02"); !strings.HasPrefix(name, got) {
+	if got := fm.Date.Format("2006-01-02"); !strings.HasPrefix(path.Base(name), got) {
 		t.Errorf("the edited post's date is %s, its file %s", fm.Date, name)
 	}
 }

@@ -258,7 +258,7 @@ func (s *Store) changeForgotten(ctx context.Context, add, drop, names []string, 
 		return err
 	}
 	for _, name := range names {
-		if !validName.MatchString(name) && !isPostFile(name) || strings.ContainsAny(name, `/\`) {
+		if !validName.MatchString(name) && !(cleanName(name) && isPostFile(name)) {
 			return fmt.Errorf("store: refusing to remove %q", name)
 		}
 	}

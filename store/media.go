@@ -52,18 +52,48 @@ func (s *Store) WriteMedia(url, name, temp string) error {
 	if !validMedia.MatchString(name) {
 		return fmt.Errorf("store: refusing media file name %q", name)
 	}
-	path := filepath.Join(s.dir, MediaDir, name)
+	rel := s.MediaPath(name)
+	path := filepath.Join(s.dir, filepath.FromSlash(rel))
 	if hash, err := fileHash(path); err == nil && MediaNameOf(hash, strings.TrimPrefix(filepath.Ext(name), ".")) == name {
 		os.Remove(temp)
-	} else if err := s.moveMedia(name, temp); err != nil {
+	} else if err := s.moveMedia(name, rel, temp); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	s.pending = append(s.pending, MediaDir+"/"+name)
+	s.pending = append(s.pending, rel)
 	return s.rememberMedia(url, name)
 }
 
-// moveMedia moves temp, durably, to the media file name, journaled first.
-func (s *Store) moveMedia(name, temp string) error {
+// MediaPath is where the media file name is, relative to the store: in
+// MediaDir, in folders by the first two pairs of digits of its hash
+// (media/ab/cd/abcd….jpg), so that no folder holds more than a forge
+// shows; or at the top of MediaDir, where archivers before layouts put
+// them, until archiver relayout moves them.
+func (s *Store) MediaPath(name string) string {
+	if flat := MediaDir + "/" + name; s.flatMedia(flat) {
+		return flat
+	}
+	return ShardedMediaPath(name)
+}
+
+// flatMedia reports whether a media file is at the path flat, at the top
+// of MediaDir.
+func (s *Store) flatMedia(flat string) bool {
+	_, err := os.Lstat(filepath.Join(s.dir, filepath.FromSlash(flat)))
+	return err == nil
+}
+
+// ShardedMediaPath is where the media file name goes in a store of
+// layouts (see MediaPath).
+func ShardedMediaPath(name string) string {
+	if len(name) < 4 {
+		return MediaDir + "/" + name
+	}
+	return MediaDir + "/" + name[:2] + "/" + name[2:4] + "/" + name
+}
+
+// moveMedia moves temp, durably, to the media file name, at rel,
+// journaled first.
+func (s *Store) moveMedia(name, rel, temp string) error {
 	hash, err := fileHash(temp)
 	if err != nil {
 		return err
@@ -71,11 +101,11 @@ func (s *Store) moveMedia(name, temp string) error {
 	if MediaNameOf(hash, strings.TrimPrefix(filepath.Ext(name), ".")) != name {
 		return fmt.Errorf("the file of %s is not what its name says", name)
 	}
-	path := filepath.Join(s.dir, MediaDir, name)
+	path := filepath.Join(s.dir, filepath.FromSlash(rel))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	if err := s.journalHash(MediaDir+"/"+name, hash); err != nil {
+	if err := s.journalHash(rel, hash); err != nil {
 		return err
 	}
 	if err := syncFile(temp); err != nil {
@@ -121,8 +151,11 @@ func (s *Store) Media() map[string]string {
 // HasMedia reports whether the media file name is in the work tree. It
 // may be asked from several goroutines.
 func (s *Store) HasMedia(name string) bool {
-	_, err := os.Stat(filepath.Join(s.dir, MediaDir, name))
-	return validMedia.MatchString(name) && err == nil
+	if !validMedia.MatchString(name) {
+		return false
+	}
+	_, err := os.Stat(filepath.Join(s.dir, filepath.FromSlash(s.MediaPath(name))))
+	return err == nil
 }
 
 func (s *Store) rememberMedia(url, name string) error {

@@ -55,8 +55,14 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 		filepath.Join(s.dir, tempPrefix+"*"),
 		filepath.Join(s.dir, "_layouts", tempPrefix+"*"), // seed's
 	}
-	if !s.journalEmpty() { // listing a large archive's posts takes a while
-		patterns = append(patterns, filepath.Join(s.dir, PostsDir, tempPrefix+"*"), filepath.Join(s.dir, MediaDir, tempPrefix+"*"))
+	if !s.journalEmpty() { // listing a large archive's posts takes a while: the folders written to are journaled
+		dirs := map[string]bool{PostsDir: true, MediaDir: true}
+		for path := range s.journaled() {
+			dirs[filepath.Dir(filepath.FromSlash(path))] = true
+		}
+		for dir := range dirs {
+			patterns = append(patterns, filepath.Join(s.dir, dir, tempPrefix+"*"))
+		}
 	}
 	for _, pattern := range patterns {
 		tmps, _ := filepath.Glob(pattern)

@@ -95,6 +95,11 @@ type Store struct {
 	label      string                     // see Label
 	labelled   bool                       // the journal has the label
 	state      map[string]json.RawMessage // the saved state by section, once read (see LoadState)
+	flat       struct {                   // what Flat said, of head and that many posts
+		head string
+		n    int
+		is   bool
+	}
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
@@ -197,6 +202,23 @@ func (s *Store) Posts(fn func(Post)) {
 // Len is the number of posts.
 func (s *Store) Len() int { return len(s.posts) }
 
+// Flat reports whether the store has posts, and all of them at the top
+// of PostsDir: an archive made before layouts, or by the earlier tool.
+func (s *Store) Flat() bool {
+	if s.flat.head == s.head && s.flat.n == len(s.posts) && s.head != "" {
+		return s.flat.is
+	}
+	is := len(s.posts) > 0
+	for name := range s.posts {
+		if strings.Contains(name, "/") {
+			is = false
+			break
+		}
+	}
+	s.flat.head, s.flat.n, s.flat.is = s.head, len(s.posts), is
+	return is
+}
+
 // Post returns the post of that name, if there is one.
 func (s *Store) Post(name string) (Post, bool) {
 	p, ok := s.posts[name]
@@ -215,9 +237,10 @@ func (s *Store) Read(name string) ([]byte, error) {
 	return data, nil
 }
 
-// validName is the only form of file name Write accepts: a dated Jekyll
-// post with a plain ASCII slug. Nothing else can reach the file system.
-var validName = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9][a-z0-9-]{0,120}\.md$`)
+// validName is the only form of file name Write accepts for a new post:
+// a dated Jekyll post with a plain ASCII slug, in up to four folders of
+// plain ASCII (the layout's). Nothing else can reach the file system.
+var validName = regexp.MustCompile(`^(?:[a-z0-9-]{1,100}/){0,4}[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9][a-z0-9-]{0,120}\.md$`)
 
 // PostName reports whether Write takes a post of that name: a new post's
 // name must be validName's; a post the store has (exists) may keep its

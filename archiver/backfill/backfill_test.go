@@ -428,7 +428,7 @@ func TestBackfillUndated(t *testing.T) {
 		t.Fatalf("Backfill = %+v, %v; want 5 new and the story without a date failed", sum, err)
 	}
 	for _, name := range storetest.PostFiles(t, archive) {
-		if !strings.HasPrefix(name, "2024-01-0") {
+		if !strings.HasPrefix(name, "2024/01/2024-01-0") {
 			t.Errorf("%s is not dated by the story's other dates", name)
 		}
 	}

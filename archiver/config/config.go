@@ -55,6 +55,10 @@ type Store struct {
 	LockTimeout Duration `yaml:"lock_timeout"`
 	Remote      string   `yaml:"remote"` // a git URL or path to pull from and push to
 	Branch      string   `yaml:"branch"` // the branch, here and at the remote; "" for the one checked out
+	// Layout is where in _posts a new post goes: folders of {year},
+	// {month}, {day} and {feed}, or "flat"; "" for the default (see
+	// posts.Layout).
+	Layout string `yaml:"layout"`
 
 	AuthorName  string      `yaml:"-"` // of Author
 	AuthorEmail string      `yaml:"-"`

@@ -25,6 +25,7 @@ func TestDefaults(t *testing.T) {
 		"store.author":                    c.Store.AuthorName == "archiver" && c.Store.AuthorEmail == "archiver@localhost",
 		"store.lock_timeout":              c.Store.LockTimeout.Duration == time.Minute,
 		"store.branch":                    c.Store.Branch == "", // the one checked out
+		"store.layout":                    c.Store.Layout == "", // the store's: posts.LayoutOf
 		"feeds[0].name":                   c.Feeds[0].Name == "rfa.org/arc/outboundfeeds/mandarin/rss",
 		"timezone":                        c.Timezone == "UTC" && c.Location == time.UTC,
 		"http":                            c.HTTP.Concurrency == 4 && c.HTTP.PerHost == 2 && c.HTTP.Attempts == 3 && c.HTTP.MaxBodySize.Bytes == 10<<20,
@@ -143,10 +144,19 @@ func TestErrors(t *testing.T) {
 		"store: {path: a, remote: 'https://me:pw@example.org/a.git'}\nfeeds: [{url: 'https://x.org/'}]\n":  "config.yaml:1: store.remote: holds a user name or password",
 		"store: {path: a, remote: 'https://ghp_pw@example.org/a.git'}\nfeeds: [{url: 'https://x.org/'}]\n": "config.yaml:1: store.remote: holds a user name or password",
 		"store: {path: a, branch: 'a..b'}\nfeeds: [{url: 'https://x.org/'}]\n":                             `config.yaml:1: store.branch: "a..b" is not a git branch name`,
+		"store: {path: a, layout: '{year}/{week}'}\nfeeds: [{url: 'https://x.org/'}]\n":                    `config.yaml:1: store.layout: "{year}/{week}" is not a layout`,
+		"store: {path: a, layout: '../{year}'}\nfeeds: [{url: 'https://x.org/'}]\n":                        `config.yaml:1: store.layout: "../{year}" is not a layout`,
+		"store: {path: a, layout: '/{year}'}\nfeeds: [{url: 'https://x.org/'}]\n":                          `config.yaml:1: store.layout: "/{year}" is not a layout`,
+		"store: {path: a, layout: '{year}//{month}'}\nfeeds: [{url: 'https://x.org/'}]\n":                  `config.yaml:1: store.layout: "{year}//{month}" is not a layout`,
+		"store: {path: a, layout: 'a/b/c/d/{year}'}\nfeeds: [{url: 'https://x.org/'}]\n":                   `config.yaml:1: store.layout: "a/b/c/d/{year}" is not a layout`,
+		"store: {path: a, layout: 'Posts/{year}'}\nfeeds: [{url: 'https://x.org/'}]\n":                     `config.yaml:1: store.layout: "Posts/{year}" is not a layout`,
+		"store: {path: a, layout: 'year'}\nfeeds: [{url: 'https://x.org/'}]\n":                             ``, // a folder of that name: valid
 		"": "config.yaml: the file is empty",
 	} {
 		_, err := config.Parse([]byte(yaml), "config.yaml")
-		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "pw@") {
+		if want == "" && err != nil {
+			t.Errorf("%q: %v", yaml, err)
+		} else if want != "" && (err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "pw@")) {
 			t.Errorf("%q: error %v, want %q", yaml, err, want)
 		}
 	}

@@ -78,7 +78,15 @@ func (s *Store) validate(ck *checker, dir string) {
 	if b := s.Branch; strings.HasPrefix(b, "-") || strings.ContainsAny(b, " ~^:?*[\\") || strings.Contains(b, "..") {
 		ck.fail(ck.line("store", "branch"), "store.branch", "%q is not a git branch name", s.Branch)
 	}
+	if s.Layout != "" && s.Layout != "flat" && !layoutPattern.MatchString(s.Layout) {
+		ck.fail(ck.line("store", "layout"), "store.layout", "%q is not a layout: give folders of {year}, {month}, {day} and {feed} "+
+			"(lower-case letters, digits and - besides), such as {year}/{month} or {feed}/{year}/{month}, or flat", s.Layout)
+	}
 }
+
+// layoutPattern is the form of store.layout: one to four folders, each of
+// placeholders and plain lower-case ASCII.
+var layoutPattern = regexp.MustCompile(`^(?:[a-z0-9-]|\{(?:year|month|day|feed)\})+(?:/(?:[a-z0-9-]|\{(?:year|month|day|feed)\})+){0,3}$`)
 
 // validateRemote checks store.remote: a URL without credentials, git's
 // scp-like form, or a path, which is made absolute because git runs in

@@ -6,7 +6,6 @@ import (
 	"slices"
 
 	"github.com/rfa-archive/archiver/archiver/retry"
-	"github.com/rfa-archive/archiver/store"
 	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
@@ -52,7 +51,7 @@ func (w *Writer) keep(name, title, feedURL string, files []MediaFile) map[string
 			continue
 		}
 		w.book.Done(key)
-		local[f.URL] = "/" + store.MediaDir + "/" + f.Name
+		local[f.URL] = "/" + w.st.MediaPath(f.Name)
 	}
 	return local
 }

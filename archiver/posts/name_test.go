@@ -123,3 +123,44 @@ func FuzzFileName(f *testing.F) {
 }
 
 var validName = regexp.MustCompile(`^[0-9]{4}-[0-9]{2}-[0-9]{2}-[a-z0-9][a-z0-9-]{0,120}\.md$`)
+
+func TestLayoutPath(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		layout     Layout
+		name, feed string
+		want       string
+	}{
+		{DefaultLayout, "2025-06-16-story.md", "rfa-mandarin", "2025/06/2025-06-16-story.md"},
+		{"{feed}/{year}/{month}", "2025-06-16-story.md", "rfa-mandarin", "rfa-mandarin/2025/06/2025-06-16-story.md"},
+		{"{feed}/{year}/{month}", "2025-06-16-story.md", "rfa.org/mandarin/rss2.xml", "rfa-org-mandarin-rss2-xml/2025/06/2025-06-16-story.md"},
+		{"{feed}/{year}", "2025-06-16-story.md", "自由亚洲", "feed/2025/2025-06-16-story.md"},
+		{"{year}/{month}/{day}", "2025-06-16-story.md", "", "2025/06/16/2025-06-16-story.md"},
+		{"y{year}-m{month}", "2025-06-16-story.md", "", "y2025-m06/2025-06-16-story.md"},
+		{FlatLayout, "2025-06-16-story.md", "rfa-mandarin", "2025-06-16-story.md"},
+		{DefaultLayout, "2024/01/2025-06-16-story.md", "", "2025/06/2025-06-16-story.md"}, // where its date says
+		{DefaultLayout, "东南亚外交官会面.md", "", "东南亚外交官会面.md"},                                 // no date: at the top
+	} {
+		if got := tt.layout.Path(tt.name, tt.feed); got != tt.want {
+			t.Errorf("Layout(%q).Path(%q, %q) = %q, want %q", tt.layout, tt.name, tt.feed, got, tt.want)
+		}
+	}
+}
+
+// flatStore is a store that is Flat, or not.
+type flatStore bool
+
+func (f flatStore) Flat() bool { return bool(f) }
+
+func TestLayoutOf(t *testing.T) {
+	t.Parallel()
+	if got := LayoutOf("", flatStore(false)); got != DefaultLayout {
+		t.Errorf("a new store's layout is %q", got)
+	}
+	if got := LayoutOf("", flatStore(true)); got != FlatLayout {
+		t.Errorf("a flat archive's layout is %q: its new posts would go apart from the rest", got)
+	}
+	if got := LayoutOf("{feed}/{year}", flatStore(true)); got != "{feed}/{year}" {
+		t.Errorf("the configured layout gave way to %q", got)
+	}
+}

@@ -31,6 +31,8 @@ type Store interface {
 	WriteMedia(url, name, temp string) error
 	Media() map[string]string // the media files by the URL each came from
 	HasMedia(name string) bool
+	MediaPath(name string) string // where the media file name is, relative to the store
+	Flat() bool                   // every post is at the top of _posts
 	Label(subject string)
 	Commit(ctx context.Context, message string) (bool, error)
 }
@@ -48,18 +50,21 @@ type Options struct {
 	// Media says which media posts keep; Client downloads them.
 	Media  MediaOptions
 	Client *fetch.Client
+	// Layout is where new posts go; "" for LayoutOf's default.
+	Layout Layout
 }
 
 // Writer writes the posts of one batch (a pass, a window of a backfill)
 // and commits them as one commit. It is not safe for concurrent use, but
 // for FetchMedia and FetchMedium.
 type Writer struct {
-	st    Store
-	book  *retry.Book
-	index *Index
-	media *mediaFetcher
-	opts  Options
-	Done  Done // what the batch did
+	st     Store
+	book   *retry.Book
+	index  *Index
+	media  *mediaFetcher
+	layout Layout
+	opts   Options
+	Done   Done // what the batch did
 }
 
 // Done is what a Writer did.
@@ -84,7 +89,7 @@ func New(st Store, book *retry.Book, index *Index, opts Options) *Writer {
 	if opts.Label != "" {
 		st.Label(opts.Label) // should the run be killed, the next one commits the batch's posts as that
 	}
-	return &Writer{st: st, book: book, index: index, media: newMediaFetcher(opts.Client, st, opts.Media), opts: opts}
+	return &Writer{st: st, book: book, index: index, media: newMediaFetcher(opts.Client, st, opts.Media), layout: LayoutOf(opts.Layout, st), opts: opts}
 }
 
 // ErrStore means a post could not be written to the store.
@@ -114,7 +119,7 @@ type Story struct {
 func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error) {
 	name, old := s.Update, []byte(nil)
 	if name == "" {
-		name = w.name(p)
+		name = w.name(p, s.Feed)
 	} else if old, _ = w.st.Read(name); old != nil {
 		if fm, err := jekyll.Parse(old); err == nil {
 			carry(p, fm)
@@ -222,12 +227,12 @@ func (w *Writer) Commit(ctx context.Context) (bool, error) {
 // Index is the index the writer keeps up to date.
 func (w *Writer) Index() *Index { return w.index }
 
-// name is the file name of a new post: its own, unless another article
-// has it.
-func (w *Writer) name(p *jekyll.Post) string {
-	name := FileName(p, w.opts.Location)
+// name is the path in _posts of a new post of the feed named feed, by
+// the layout: its own file name, unless another article has it.
+func (w *Writer) name(p *jekyll.Post, feed string) string {
+	name := w.layout.Path(FileName(p, w.opts.Location), feed)
 	if other, ok := w.st.Post(name); ok && feeds.Key(other.From) != feeds.Key(p.URL) {
-		return AltFileName(p, w.opts.Location)
+		return w.layout.Path(AltFileName(p, w.opts.Location), feed)
 	}
 	return name
 }

@@ -115,6 +115,6 @@ func (t *Tools) FrontMatter(f *config.Feed) jekyll.Defaults {
 func (t *Tools) Writer(st posts.Store, book *retry.Book, index *posts.Index, opts posts.Options) *posts.Writer {
 	m := &t.Config.Media
 	opts.Media = posts.MediaOptions{Images: m.Images, Audio: m.Audio, MaxSize: m.MaxSize.Bytes, Width: m.Width, MaxPixels: int64(m.MaxPixels)}
-	opts.Location, opts.Log, opts.Client = t.Config.Location, t.Log, t.Client
+	opts.Location, opts.Log, opts.Client, opts.Layout = t.Config.Location, t.Log, t.Client, posts.Layout(t.Config.Store.Layout)
 	return posts.New(st, book, index, opts)
 }

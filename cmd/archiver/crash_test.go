@@ -53,11 +53,7 @@ func TestKilledSyncs(t *testing.T) {
 		time.Sleep(wait)
 		cmd.Process.Kill()
 		cmd.Wait()
-		n := 0
-		if entries, err := os.ReadDir(filepath.Join(archive, "_posts")); err == nil {
-			n = len(entries)
-		}
-		t.Logf("kill %d after %v: %d files in _posts", i+1, wait, n)
+		t.Logf("kill %d after %v: %d files in _posts", i+1, wait, len(storetest.PostFiles(t, archive)))
 	}
 
 	articles := (rounds + 1) * perRound

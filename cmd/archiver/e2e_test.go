@@ -135,14 +135,14 @@ http:
 // wantPosts are the posts the fixture site makes, by file name: title,
 // the path of from:, the date.
 var wantPosts = map[string][3]string{
-	"2025-06-16-example-officials-respond-netizens.md": {"示例标题：某地官员回应网民质疑", "/mandarin/shehui/2025/06/16/example-officials-respond-netizens/", "2025-06-16T14:05:12Z"},
-	"2025-06-15-rendered-story.md":                     {"示例标题：某地官员回应网民质疑", "/mandarin/guoji/2025/06/15/rendered-story/", "2025-06-15T10:00:00Z"},
-	"2024-07-26-hx2-southeast-asian-diplomats-meet.md": {"美中外长在东盟外交拼场　布林肯与王毅将会面", "/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html", "2024-07-26T19:35:21Z"},
-	"2025-06-14-removed.md":                            {"已删除但订阅源保留了全文", "/mandarin/gone/2025/06/14/removed/", "2025-06-14T08:00:00Z"},
-	"2025-06-13-flaky-story.md":                        {"示例：维权人士获释后仍受监控", "/mandarin/flaky/2025/06/13/flaky-story/", "2025-06-13T08:00:00Z"},
-	"2025-03-01-hostile-story.md":                      {hostileTitle, "/mandarin/test/hostile-story-03012025080000.html", "2025-03-01T08:00:00Z"},
-	"2025-05-04-notes-on-archiving-feeds.md":           {"Notes on archiving feeds", "/blog/2025/05/notes-on-archiving-feeds/", "2025-05-04T08:00:00Z"},
-	"2024-01-15-ql1.md":                                {"示例：维权人士获释后仍受监控", "/mandarin/yataibaodao/renquanfazhi/ql1-01152024101512.html", "2024-01-15T15:15:12Z"},
+	"2025/06/2025-06-16-example-officials-respond-netizens.md": {"示例标题：某地官员回应网民质疑", "/mandarin/shehui/2025/06/16/example-officials-respond-netizens/", "2025-06-16T14:05:12Z"},
+	"2025/06/2025-06-15-rendered-story.md":                     {"示例标题：某地官员回应网民质疑", "/mandarin/guoji/2025/06/15/rendered-story/", "2025-06-15T10:00:00Z"},
+	"2024/07/2024-07-26-hx2-southeast-asian-diplomats-meet.md": {"美中外长在东盟外交拼场　布林肯与王毅将会面", "/mandarin/yataibaodao/junshiwaijiao/hx2-southeast-asian-diplomats-meet-07262024084201.html", "2024-07-26T19:35:21Z"},
+	"2025/06/2025-06-14-removed.md":                            {"已删除但订阅源保留了全文", "/mandarin/gone/2025/06/14/removed/", "2025-06-14T08:00:00Z"},
+	"2025/06/2025-06-13-flaky-story.md":                        {"示例：维权人士获释后仍受监控", "/mandarin/flaky/2025/06/13/flaky-story/", "2025-06-13T08:00:00Z"},
+	"2025/03/2025-03-01-hostile-story.md":                      {hostileTitle, "/mandarin/test/hostile-story-03012025080000.html", "2025-03-01T08:00:00Z"},
+	"2025/05/2025-05-04-notes-on-archiving-feeds.md":           {"Notes on archiving feeds", "/blog/2025/05/notes-on-archiving-feeds/", "2025-05-04T08:00:00Z"},
+	"2024/01/2024-01-15-ql1.md":                                {"示例：维权人士获释后仍受监控", "/mandarin/yataibaodao/renquanfazhi/ql1-01152024101512.html", "2024-01-15T15:15:12Z"},
 }
 
 func TestSyncEndToEnd(t *testing.T) {
@@ -214,7 +214,7 @@ func TestSyncEndToEnd(t *testing.T) {
 	if !strings.Contains(stderr, "(1 unchanged)") && !strings.Contains(stderr, "(3 unchanged)") {
 		t.Errorf("the feeds were not conditional GETs:\n%s", stderr)
 	}
-	if fm := storetest.ReadPost(t, archive, "2025-06-14-removed-empty.md"); fm.From != site.URL+goneEmpty {
+	if fm := storetest.ReadPost(t, archive, "2025/06/2025-06-14-removed-empty.md"); fm.From != site.URL+goneEmpty {
 		t.Errorf("healed article from: %q", fm.From)
 	}
 	if got := storetest.Commits(archive); got != 3 {
@@ -240,11 +240,11 @@ func TestSyncEndToEnd(t *testing.T) {
 	if code, stdout, stderr := runCommand(t, dir, "forget", hostile); code != 0 || !strings.Contains(stdout, "1 articles forgotten") {
 		t.Fatalf("archiver forget: exit %d\n%s%s", code, stdout, stderr)
 	}
-	if _, err := os.Stat(filepath.Join(archive, "_posts", "2025-03-01-hostile-story.md")); err == nil {
+	if _, err := os.Stat(filepath.Join(archive, "_posts", "2025", "03", "2025-03-01-hostile-story.md")); err == nil {
 		t.Error("the forgotten article's post is still there")
 	}
 	runCommand(t, dir, "sync")
-	if _, err := os.Stat(filepath.Join(archive, "_posts", "2025-03-01-hostile-story.md")); err == nil {
+	if _, err := os.Stat(filepath.Join(archive, "_posts", "2025", "03", "2025-03-01-hostile-story.md")); err == nil {
 		t.Error("a sync archived the forgotten article again")
 	}
 	if code, stdout, stderr := runCommand(t, dir, "forget", "--undo", hostile); code != 0 || !strings.Contains(stdout, "1 articles are archived again") {
@@ -287,14 +287,14 @@ func checkPosts(t *testing.T, site *feedstest.Site, archive string) {
 			t.Errorf("%s: body does not start with the [title](from) header:\n%.200s", name, body)
 		}
 	}
-	if body := string(storetest.ReadPost(t, archive, "2025-06-14-removed.md").Body); !strings.Contains(body, "这篇报道的网页已经删除，全文只在订阅源里。") ||
+	if body := string(storetest.ReadPost(t, archive, "2025/06/2025-06-14-removed.md").Body); !strings.Contains(body, "这篇报道的网页已经删除，全文只在订阅源里。") ||
 		!strings.Contains(body, "## 小标题") {
 		t.Errorf("the gone page was not archived from the feed's story:\n%s", body)
 	}
-	if fm := storetest.ReadPost(t, archive, "2025-05-04-notes-on-archiving-feeds.md"); fm.Fields["author"] != "A Small Blog" {
+	if fm := storetest.ReadPost(t, archive, "2025/05/2025-05-04-notes-on-archiving-feeds.md"); fm.Fields["author"] != "A Small Blog" {
 		t.Errorf("per-feed front matter not applied: author %v", fm.Fields["author"])
 	}
-	sample := storetest.ReadPost(t, archive, "2024-07-26-hx2-southeast-asian-diplomats-meet.md")
+	sample := storetest.ReadPost(t, archive, "2024/07/2024-07-26-hx2-southeast-asian-diplomats-meet.md")
 	for _, key := range []string{"layout", "title", "date", "author", "from", "tags", "comments", "categories"} {
 		if _, ok := sample.Fields[key]; !ok {
 			t.Errorf("front matter lacks %s", key)
@@ -366,7 +366,7 @@ func TestVerify(t *testing.T) {
 		t.Fatalf("verify of a good archive: exit %d\n%s", code, stdout)
 	}
 
-	good, _ := os.ReadFile(filepath.Join(archive, "_posts", "2025-06-15-rendered-story.md"))
+	good, _ := os.ReadFile(filepath.Join(archive, "_posts", "2025", "06", "2025-06-15-rendered-story.md"))
 	bad := map[string]string{
 		"2025-01-01-no-front-matter.md": "just text\n",
 		"2025-01-02-bad-yaml.md":        "---\ntitle: [unclosed\n---\nx\n",
@@ -394,7 +394,7 @@ func TestVerify(t *testing.T) {
 		`_posts/2025-01-03-no-date.md: front matter lacks "date"`,
 		`_posts/2025-01-04-bad-date.md: date "next tuesday" is not a date`,
 		"_posts/2025-01-05-duplicate.md: the same article (from:) as",
-		"_posts/2025-06-15-rendered-story.md: the same article (from:) as",
+		"_posts/2025/06/2025-06-15-rendered-story.md: the same article (from:) as",
 		"_posts/not-a-post-name.md: the file name is not YYYY-MM-DD-title.ext",
 		"_posts/2025-01-06-uncommitted.md: not committed",
 		"_posts/2025-01-07-not-utf8.md: the file is not valid UTF-8",

@@ -140,7 +140,7 @@ func TestJekyllMedia(t *testing.T) {
 		t.Fatalf("backfill: exit %d\n%s", code, stderr)
 	}
 	archive := filepath.Join(dir, "archive")
-	if media, _ := os.ReadDir(filepath.Join(archive, store.MediaDir)); len(media) != 9 {
+	if media := storetest.MediaFiles(t, archive); len(media) != 9 {
 		t.Errorf("%d media files, want 9 distinct images", len(media))
 	}
 	out := filepath.Join(dir, "site")

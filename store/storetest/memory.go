@@ -103,7 +103,7 @@ func (m *Memory) Read(name string) ([]byte, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	data, ok := m.work[store.PostsDir+"/"+name]
-	if !ok || name == "" || strings.ContainsAny(name, `/\`) {
+	if !ok || !store.PostName(name, true) {
 		return nil, fmt.Errorf("storetest: no post %q", name)
 	}
 	return slices.Clone(data), nil
@@ -141,7 +141,7 @@ func (m *Memory) WriteMedia(url, name, temp string) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	path := store.MediaDir + "/" + name
+	path := m.mediaPath(name)
 	if _, ok := m.work[path]; !ok {
 		data, err := os.ReadFile(temp)
 		if err != nil {
@@ -169,8 +169,36 @@ func (m *Memory) Media() map[string]string {
 func (m *Memory) HasMedia(name string) bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	_, ok := m.work[store.MediaDir+"/"+name]
+	_, ok := m.work[m.mediaPath(name)]
 	return ok
+}
+
+// MediaPath is where the media file name is, as store.Store.MediaPath
+// says.
+func (m *Memory) MediaPath(name string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.mediaPath(name)
+}
+
+func (m *Memory) mediaPath(name string) string {
+	if flat := store.MediaDir + "/" + name; m.work[flat] != nil {
+		return flat
+	}
+	return store.ShardedMediaPath(name)
+}
+
+// Flat reports whether the store has posts, all at the top of
+// store.PostsDir.
+func (m *Memory) Flat() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for name := range m.posts {
+		if strings.Contains(name, "/") {
+			return false
+		}
+	}
+	return len(m.posts) > 0
 }
 
 // TakenDown are the URLs of the stories taken down.

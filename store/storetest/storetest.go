@@ -78,7 +78,7 @@ func HeadFiles(t testing.TB, dir string) []string {
 // Committed is the number of posts committed at HEAD (of a bare
 // repository too), -1 when there is no HEAD.
 func Committed(dir string) int {
-	out, err := TryGit(dir, "ls-tree", "--name-only", "HEAD", store.PostsDir+"/")
+	out, err := TryGit(dir, "ls-tree", "-r", "--name-only", "HEAD", store.PostsDir+"/")
 	if err != nil {
 		return -1
 	}
@@ -284,17 +284,27 @@ func (dir gitView) mediaFiles(t testing.TB) []string {
 	return dir.list(t, store.MediaDir)
 }
 
-// list lists the files of a directory of the archive but dot files.
+// list lists the files of a directory of the archive and its folders,
+// by their paths in it, but dot files.
 func (dir gitView) list(t testing.TB, sub string) []string {
-	entries, err := os.ReadDir(filepath.Join(string(dir), sub))
+	root := filepath.Join(string(dir), sub)
+	var names []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case strings.HasPrefix(d.Name(), ".") && path != root:
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+		case !d.IsDir():
+			rel, _ := filepath.Rel(root, path)
+			names = append(names, filepath.ToSlash(rel))
+		}
+		return nil
+	})
 	if err != nil && !os.IsNotExist(err) {
 		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range entries {
-		if !strings.HasPrefix(e.Name(), ".") {
-			names = append(names, e.Name())
-		}
 	}
 	slices.Sort(names)
 	return names

@@ -24,6 +24,8 @@ type Store interface {
 	WriteMedia(url, name, temp string) error
 	Media() map[string]string
 	HasMedia(name string) bool
+	MediaPath(name string) string
+	Flat() bool
 	TakenDown() ([]string, error)
 	Commit(ctx context.Context, message string) (bool, error)
 	LoadState(section string, v any) error
@@ -41,6 +43,7 @@ func Suite[A Archive](t *testing.T, newStore func(t *testing.T) (open func() Sto
 	t.Run("WriteRefuses", func(t *testing.T) { t.Parallel(); suiteWriteRefuses(t, newStore) })
 	t.Run("EarlierNames", func(t *testing.T) { t.Parallel(); suiteEarlierNames(t, newStore) })
 	t.Run("Media", func(t *testing.T) { t.Parallel(); suiteMedia(t, newStore) })
+	t.Run("Folders", func(t *testing.T) { t.Parallel(); suiteFolders(t, newStore) })
 	t.Run("State", func(t *testing.T) { t.Parallel(); suiteState(t, newStore) })
 }
 
@@ -120,7 +123,8 @@ func suiteRewrite[A Archive](t *testing.T, s Store, archive A, a []byte) {
 
 // RefusedNames are names a store must not write a post under: outside
 // _posts, not a dated Jekyll post, not plain ASCII, a temporary file's.
-var RefusedNames = []string{"../x.md", "../2024-01-01-x.md", "a/b.md", "2024/2024-01-01-x.md", "2024-01-01-x.md/../../y.md",
+var RefusedNames = []string{"../x.md", "../2024-01-01-x.md", "a/b.md", "2024/../2024-01-01-x.md", "2024//2024-01-01-x.md", "2024-01-01-x.md/../../y.md",
+	"A/2024-01-01-x.md", ".git/2024-01-01-x.md", "a/b/c/d/e/2024-01-01-x.md", "新闻/2024-01-01-x.md", "./2024-01-01-x.md",
 	"2024-01-01-x.md/../../2024-01-01-y.md", "2024-01-01-Ü.md", "2024-01-01-caf\u00e9.md", "x.md", "2024-01-01-x.markdown",
 	"2024-01-01-x.md\x00", "2024-01-01-.md", "2024-01-01-.hidden.md", ".archiver-tmp-2024-01-01-x.md", "2024-01-01-X.md", "",
 	"/2024-01-01-x.md", `..\2024-01-01-x.md`}
@@ -148,6 +152,45 @@ func suiteWriteRefuses[A Archive](t *testing.T, newStore func(t *testing.T) (fun
 	if made, err := s.Commit(context.Background(), "Nothing"); err != nil || made {
 		t.Errorf("Commit after refused writes = %v, %v", made, err)
 	}
+}
+
+// suiteFolders: posts in folders of _posts (a layout's) are posts as
+// any, and Flat tells a store of posts at the top alone.
+func suiteFolders[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
+	open, archive := newStore(t)
+	s := open()
+	if s.Flat() {
+		t.Error("an empty store is Flat")
+	}
+	if err := s.Write("2024-01-01-a.md", post("https://example.org/a")); err != nil {
+		t.Fatal(err)
+	}
+	if !s.Flat() {
+		t.Error("a store of one post at the top is not Flat")
+	}
+	nested := "rfa-mandarin/2024/01/2024-01-02-b.md"
+	if err := s.Write(nested, post("https://example.org/b")); err != nil {
+		t.Fatal(err)
+	}
+	if s.Flat() {
+		t.Error("a store with a post in a folder is Flat")
+	}
+	if made, err := s.Commit(context.Background(), "Two posts"); err != nil || !made {
+		t.Fatalf("Commit = %v, %v", made, err)
+	}
+	s.Close()
+	s = open()
+	defer s.Close()
+	if p, ok := s.Post(nested); !ok || p.From != "https://example.org/b" || s.Len() != 2 || s.Flat() {
+		t.Errorf("after reopening: Post(%s) = %+v, %v; Len %d, Flat %v", nested, p, ok, s.Len(), s.Flat())
+	}
+	if data, err := s.Read(nested); err != nil || !strings.Contains(string(data), "The story of https://example.org/b.") {
+		t.Errorf("Read(%s) = %q, %v", nested, data, err)
+	}
+	if got := PostFiles(t, archive); !slices.Equal(got, []string{"2024-01-01-a.md", nested}) {
+		t.Errorf("post files %q", got)
+	}
+	CheckRepo(t, archive)
 }
 
 func suiteMedia[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
@@ -194,8 +237,8 @@ func suiteMedia[A Archive](t *testing.T, newStore func(t *testing.T) (func() Sto
 	if made, err := s.Commit(context.Background(), "Keep an image"); err != nil || !made {
 		t.Errorf("Commit of a media file = %v, %v", made, err)
 	}
-	if got := MediaFiles(t, archive); !slices.Equal(got, []string{name}) {
-		t.Errorf("media %q, want %s", got, name)
+	if got, want := MediaFiles(t, archive), name[:2]+"/"+name[2:4]+"/"+name; !slices.Equal(got, []string{want}) || s.MediaPath(name) != store.MediaDir+"/"+want {
+		t.Errorf("media %q, MediaPath %q, want %s in folders by its hash", got, s.MediaPath(name), want)
 	}
 	CheckRepo(t, archive)
 }
