@@ -72,10 +72,15 @@ func (s *Store) forgetRemoved(ctx context.Context, removed []Post, since string)
 	var except map[string]bool
 	var keep []Post
 	var urls []string
+	held := s.froms(len(pending) + len(removed))
+	for _, u := range forgotten {
+		held[u] = true
+	}
 	for _, p := range append(pending, removed...) {
-		if p.From == "" || s.holds(p.From) || slices.Contains(forgotten, p.From) || slices.Contains(urls, p.From) {
+		if p.From == "" || held[p.From] {
 			continue
 		}
+		held[p.From] = true
 		if except == nil {
 			except = s.unforgotten(ctx, since)
 		}
@@ -186,14 +191,18 @@ func (s *Store) unforgotten(ctx context.Context, commit string) map[string]bool 
 	return out
 }
 
-// holds reports whether a post of the store is from the URL from.
-func (s *Store) holds(from string) bool {
-	for _, p := range s.posts {
-		if p.From == from {
-			return true
-		}
+// froms are the URLs the store's posts are from, when there are any of
+// n posts to look up (none, when there are not): a post moved is no post
+// removed.
+func (s *Store) froms(n int) map[string]bool {
+	if n == 0 {
+		return map[string]bool{}
 	}
-	return false
+	held := make(map[string]bool, len(s.posts))
+	for _, p := range s.posts {
+		held[p.From] = true
+	}
+	return held
 }
 
 // Forget forgets the articles of urls, removes the posts names (their

@@ -170,6 +170,9 @@ func (s *Store) prepare(ctx context.Context) error {
 	if err := s.checkState(ctx); err != nil {
 		return err
 	}
+	if err := s.finishRelayout(ctx); err != nil {
+		return err
+	}
 	if err := s.repair(ctx); err != nil {
 		return err
 	}

@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"slices"
-	"text/tabwriter"
-	"time"
 
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds"
@@ -26,31 +23,7 @@ func runFailuresCommand(ctx context.Context, args []string, p proc) error {
 	if err != nil {
 		return err
 	}
-	return writeFailures(p.stdout, book.List())
-}
-
-// writeFailures writes failures as a table, as archiver failures lists
-// them.
-func writeFailures(w io.Writer, list []retry.Failure) error {
-	if len(list) == 0 {
-		_, err := fmt.Fprintln(w, "failures: no failed articles")
-		return err
-	}
-	day := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04") }
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "URL\tKIND\tFIRST\tLAST\tATTEMPTS\tNEXT\tREASON")
-	for _, f := range list {
-		next := day(f.Next())
-		if !f.GaveUp.IsZero() {
-			next = "given up"
-		}
-		kind := string(f.Kind)
-		if f.Permanent {
-			kind += " (permanent)"
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%s\t%s\n", f.URL, kind, day(f.First), day(f.Last), f.Attempts, next, f.Reason)
-	}
-	return tw.Flush()
+	return retry.WriteTable(p.stdout, book.List())
 }
 
 func runRetryCommand(ctx context.Context, args []string, p proc) error {
@@ -90,6 +63,18 @@ func runForgetCommand(ctx context.Context, args []string, p proc) error {
 		fmt.Fprintf(p.stdout, "forget: %d articles are archived again while a feed lists them\n", n)
 	} else if err == nil {
 		fmt.Fprintf(p.stdout, "forget: %d articles forgotten (archiver forget --undo URL takes one back)\n", n)
+	}
+	return err
+}
+
+func runRelayoutCommand(ctx context.Context, args []string, p proc) error {
+	a, err := newFlags("relayout", p, "").archiver(args)
+	if err != nil {
+		return err
+	}
+	n, m, err := a.Relayout(ctx)
+	if err == nil {
+		fmt.Fprintf(p.stdout, "relayout: %d posts moved to the layout, %d media files into folders by hash\n", n, m)
 	}
 	return err
 }
