@@ -1,10 +1,14 @@
 package store
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 )
@@ -41,8 +45,12 @@ func (s *Store) commitFiles(ctx context.Context, paths []string, message string)
 	if err != nil {
 		return nil, err
 	}
-	tree, err := s.makeTree(ctx, parent+"^{tree}", changes)
+	mk, err := s.startMktree(ctx)
 	if err != nil {
+		return nil, err
+	}
+	tree, err := s.makeTree(ctx, mk, parent+"^{tree}", changes)
+	if err = errors.Join(err, mk.close()); err != nil {
 		return nil, err
 	}
 	if old, err := s.git.run(ctx, nil, "rev-parse", parent+"^{tree}"); err == nil && strings.TrimSpace(string(old)) == tree {
@@ -100,7 +108,7 @@ func (s *Store) blobs(ctx context.Context, paths []string) (map[string]string, e
 // (paths relative to it: a blob id, or "" for a removal) and returns its
 // id. The entries that do not change go to git mktree as git ls-tree
 // gave them: a tree of 100,000 posts is not parsed.
-func (s *Store) makeTree(ctx context.Context, tree string, changes map[string]string) (string, error) {
+func (s *Store) makeTree(ctx context.Context, mk *mktree, tree string, changes map[string]string) (string, error) {
 	sub := map[string]map[string]string{} // changes in subdirectories, by subdirectory
 	for path, id := range changes {
 		if dir, rest, nested := strings.Cut(path, "/"); nested {
@@ -139,7 +147,7 @@ func (s *Store) makeTree(ctx context.Context, tree string, changes map[string]st
 		}
 	}
 	for dir, changes := range sub {
-		id, err := s.makeTree(ctx, subtrees[dir], changes)
+		id, err := s.makeTree(ctx, mk, subtrees[dir], changes)
 		if err != nil {
 			return "", err
 		}
@@ -147,11 +155,54 @@ func (s *Store) makeTree(ctx context.Context, tree string, changes map[string]st
 			in.WriteString("040000 tree " + id + "\t" + dir + "\x00")
 		}
 	}
-	out, err := s.git.run(ctx, &in, "mktree", "-z")
+	return mk.make(in.Bytes())
+}
+
+// mktree is a git mktree --batch that makes the trees of a commit, one
+// after the other: a relayout makes thousands of folders.
+type mktree struct {
+	cmd    *exec.Cmd
+	in     io.WriteCloser
+	out    *bufio.Reader
+	stderr bytes.Buffer
+}
+
+func (s *Store) startMktree(ctx context.Context) (*mktree, error) {
+	mk := &mktree{cmd: s.git.cmd(ctx, []string{"mktree", "-z", "--batch"})}
+	mk.cmd.Stderr = &mk.stderr
+	in, err := mk.cmd.StdinPipe()
 	if err != nil {
-		return "", fmt.Errorf("store: %w", err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
-	return strings.TrimSpace(string(out)), nil
+	out, err := mk.cmd.StdoutPipe()
+	if err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if err := mk.cmd.Start(); err != nil {
+		return nil, fmt.Errorf("store: git mktree: %w", err)
+	}
+	mk.in, mk.out = in, bufio.NewReader(out)
+	return mk, nil
+}
+
+// make makes the tree of entries (git ls-tree -z's form) and returns its
+// id.
+func (mk *mktree) make(entries []byte) (string, error) {
+	_, err := mk.in.Write(append(entries, 0)) // an empty entry ends a tree
+	line, rerr := mk.out.ReadString('\n')
+	if err = errors.Join(err, rerr); err != nil {
+		return "", fmt.Errorf("store: git mktree: %w %s", err, oneLine(mk.stderr.String()))
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// close ends git mktree.
+func (mk *mktree) close() error {
+	mk.in.Close()
+	if err := mk.cmd.Wait(); err != nil {
+		return fmt.Errorf("store: git mktree: %w %s", err, oneLine(mk.stderr.String()))
+	}
+	return nil
 }
 
 // isEmptyTree reports whether id is the empty tree's, in SHA-1 or

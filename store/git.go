@@ -70,31 +70,8 @@ func (g *git) with(env []string) *git {
 
 // run runs git with args, stdin as its input, and returns its output.
 func (g *git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte, error) {
-	full := append([]string{
-		"-C", g.dir,
-		"-c", "safe.directory=" + g.dir, // the store is ours even on a volume owned by another user
-		"-c", "core.hooksPath=/dev/null", // no hooks: they are not ours to run
-		"-c", "commit.gpgSign=false",
-		"-c", "core.autocrlf=false",
-		"-c", "core.quotePath=false",
-		// No garbage collection inside a commit, where a stopping
-		// archiver could not wait for it: Maintain runs it.
-		"-c", "gc.auto=0", "-c", "maintenance.auto=false",
-		"-c", "core.fsync=committed,index", // a commit survives a power cut, not only a crash
-		// A remote that stalls fails the transfer rather than the pass.
-		"-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=30",
-	}, args...)
-	cmd := exec.CommandContext(ctx, "git", full...)
-	cmd.Env = g.env
+	cmd := g.cmd(ctx, args)
 	cmd.Stdin = stdin
-	// Cancelled, git and its helpers (git-remote-https, ssh) get SIGTERM,
-	// on which git removes its lock files; whatever still runs a moment
-	// later is killed, and its output no longer waited for.
-	cmd.Cancel = func() error { return terminate(cmd.Process) }
-	cmd.WaitDelay = 2 * time.Second
-	// A git left running by a killed archiver would hold the index lock
-	// against the next run: it dies with us.
-	cmd.SysProcAttr = childAttr()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if g.running != "" {
@@ -114,6 +91,35 @@ func (g *git) run(ctx context.Context, stdin io.Reader, args ...string) ([]byte,
 		return stdout.Bytes(), fmt.Errorf("git %s: %s", command(args), msg)
 	}
 	return stdout.Bytes(), nil
+}
+
+// cmd is the command that runs git with args, as run runs it.
+func (g *git) cmd(ctx context.Context, args []string) *exec.Cmd {
+	full := append([]string{
+		"-C", g.dir,
+		"-c", "safe.directory=" + g.dir, // the store is ours even on a volume owned by another user
+		"-c", "core.hooksPath=/dev/null", // no hooks: they are not ours to run
+		"-c", "commit.gpgSign=false",
+		"-c", "core.autocrlf=false",
+		"-c", "core.quotePath=false",
+		// No garbage collection inside a commit, where a stopping
+		// archiver could not wait for it: Maintain runs it.
+		"-c", "gc.auto=0", "-c", "maintenance.auto=false",
+		"-c", "core.fsync=committed,index", // a commit survives a power cut, not only a crash
+		// A remote that stalls fails the transfer rather than the pass.
+		"-c", "http.lowSpeedLimit=1000", "-c", "http.lowSpeedTime=30",
+	}, args...)
+	cmd := exec.CommandContext(ctx, "git", full...)
+	cmd.Env = g.env
+	// Cancelled, git and its helpers (git-remote-https, ssh) get SIGTERM,
+	// on which git removes its lock files; whatever still runs a moment
+	// later is killed, and its output no longer waited for.
+	cmd.Cancel = func() error { return terminate(cmd.Process) }
+	cmd.WaitDelay = 2 * time.Second
+	// A git left running by a killed archiver would hold the index lock
+	// against the next run: it dies with us.
+	cmd.SysProcAttr = childAttr()
+	return cmd
 }
 
 // command is the git command in args, past any -c settings.

@@ -42,16 +42,25 @@ func (s *Store) journal(path string, data []byte) error {
 // journalHash records path, with the contentHash of what is about to be
 // written there, as journal does.
 func (s *Store) journalHash(path, hash string) error {
+	return s.journalHashes(map[string]string{path: hash})
+}
+
+// journalHashes records paths, each with the contentHash of what is
+// about to be written there, with one sync.
+func (s *Store) journalHashes(hashes map[string]string) error {
 	f, err := os.OpenFile(filepath.Join(s.meta, journalFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
-	line := fmt.Sprintf("%s\t%s\n", path, hash)
+	var lines strings.Builder
 	if s.label != "" && !s.labelled {
-		line = "#\t" + s.label + "\n" + line
+		lines.WriteString("#\t" + s.label + "\n")
 		s.labelled = true
 	}
-	if _, err := f.WriteString(line); err != nil {
+	for path, hash := range hashes {
+		lines.WriteString(path + "\t" + hash + "\n")
+	}
+	if _, err := f.WriteString(lines.String()); err != nil {
 		f.Close()
 		return err
 	}

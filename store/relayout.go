@@ -133,7 +133,6 @@ func (s *Store) finishRelayout(ctx context.Context) error {
 	}
 	s.log.Info("store: moving files to the layout", slog.Int("files", len(plan)), slog.String("commit", strings.SplitN(message, "\n", 2)[0]))
 	paths := make([]string, 0, 2*len(plan))
-	dirs := map[string]bool{}
 	moved := map[string]string{} // media file names moved, to their paths
 	for _, m := range plan {
 		from, to := filepath.Join(s.dir, filepath.FromSlash(m.from)), filepath.Join(s.dir, filepath.FromSlash(m.to))
@@ -144,27 +143,28 @@ func (s *Store) finishRelayout(ctx context.Context) error {
 			if err := os.Rename(from, to); err != nil {
 				return fmt.Errorf("store: %w", err)
 			}
-			dirs[filepath.Dir(to)], dirs[filepath.Dir(from)] = true, true
 		}
 		paths = append(paths, m.from, m.to)
 		if name, ok := strings.CutPrefix(m.from, MediaDir+"/"); ok {
 			moved[name] = m.to
 		}
 	}
-	for dir := range dirs {
-		if err := syncDir(dir); err != nil {
-			return fmt.Errorf("store: %w", err)
-		}
-	}
 	shown, err := s.showMoved(ctx, moved)
 	if err != nil {
 		return err
 	}
-	for path := range s.journaled() { // rewritten by the run that was killed
-		if s.ours(path) {
+	rewritten := map[string]bool{}
+	for _, path := range shown {
+		rewritten[path] = true
+	}
+	for path, hash := range s.journaled() { // those the run that was killed rewrote too
+		if got, err := fileHash(filepath.Join(s.dir, filepath.FromSlash(path))); err == nil && got == hash && !rewritten[path] {
 			shown = append(shown, path)
 		}
 	}
+	// What was moved and rewritten is durable before it is committed.
+	// (Lost before, it is done again: the plan says what to do.)
+	syncAll()
 	c, err := s.commitFiles(ctx, append(paths, shown...), message)
 	if err != nil {
 		return err
@@ -236,6 +236,7 @@ func (s *Store) showMoved(ctx context.Context, moved map[string]string) ([]strin
 		return nil, fmt.Errorf("store: finding the posts that show media: %w", err)
 	}
 	var paths []string
+	batch := map[string][]byte{} // a thousand posts journaled at once
 	for path := range strings.SplitSeq(strings.TrimSuffix(string(out), "\x00"), "\x00") {
 		if path == "" {
 			continue
@@ -251,18 +252,55 @@ func (s *Store) showMoved(ctx context.Context, moved map[string]string) ([]strin
 			}
 			return link
 		})
-		if string(edited) == string(data) {
-			continue
+		if string(edited) != string(data) {
+			batch[path] = edited
+			paths = append(paths, path)
 		}
-		if err := s.journal(path, edited); err != nil {
-			return nil, fmt.Errorf("store: %w", err)
+		if len(batch) == 1000 {
+			if err := s.writeMany(batch); err != nil {
+				return nil, err
+			}
+			clear(batch)
 		}
-		if err := writeAtomic(filepath.Join(s.dir, filepath.FromSlash(path)), edited); err != nil {
-			return nil, fmt.Errorf("store: %w", err)
-		}
-		paths = append(paths, path)
 	}
-	return paths, nil
+	return paths, s.writeMany(batch)
+}
+
+// writeMany writes files (by their paths in the store) as Write writes a
+// post, journaled first and each replaced whole, but not made durable:
+// its caller syncs all at once (syncAll) rather than each file.
+func (s *Store) writeMany(files map[string][]byte) error {
+	hashes := map[string]string{}
+	for path, data := range files {
+		hashes[path] = contentHash(data)
+	}
+	if err := s.journalHashes(hashes); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	temps := map[string]string{}
+	defer func() {
+		for _, temp := range temps {
+			os.Remove(temp) // after a rename, there is nothing to remove
+		}
+	}()
+	for path, data := range files {
+		full := filepath.Join(s.dir, filepath.FromSlash(path))
+		f, err := os.CreateTemp(filepath.Dir(full), tempPrefix+filepath.Base(full)+"-*")
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		temps[full] = f.Name()
+		_, err = f.Write(data)
+		if err = errors.Join(err, f.Close(), os.Chmod(f.Name(), 0o644)); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	for full, temp := range temps {
+		if err := os.Rename(temp, full); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
+	return nil
 }
 
 // removeEmptyDirs removes the folders the moves of plan left empty.

@@ -3,10 +3,12 @@ package main
 import (
 	"fmt"
 	"html"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,4 +181,115 @@ func TestJekyllMedia(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestJekyllRelayout: an archive made before layouts (posts and media
+// files all at the top of their folders, with the earlier tool's post)
+// moved by archiver relayout builds in Jekyll to the same pages at the
+// same URLs, each showing its images from where they are now; and
+// nothing is archived again.
+func TestJekyllRelayout(t *testing.T) {
+	t.Parallel()
+	jekyll, err := exec.LookPath("jekyll")
+	if err != nil {
+		t.Skip("jekyll is not installed (apt-get install jekyll); .ci/run installs it")
+	}
+	site := feedstest.NewSite(t)
+	site.ListStories(1)
+	var stories []feedstest.ArcStory
+	for i, s := range feedstest.ArcStories(6)[:6] {
+		s.Lead = site.URL + fmt.Sprintf("/img/lead-%d.png", i)
+		site.SetFile(fmt.Sprintf("/img/lead-%d.png", i), "image/png", feedstest.Image(100+i))
+		stories = append(stories, s)
+	}
+	site.SetArcStories("rfa-mandarin", stories)
+	dir := t.TempDir()
+	config := "store: {path: archive%s}\nfeeds: [{url: '" + site.StoriesURL() + "', arc_website: rfa-mandarin}]\nmedia: {images: true}\n"
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), fmt.Sprintf(config, ", layout: flat"))
+	backfill := []string{"backfill", "--since", "2020-01-01", "--until", "2020-02-01"}
+	if code, _, stderr := runCommand(t, dir, backfill...); code != 0 {
+		t.Fatalf("backfill: exit %d\n%s", code, stderr)
+	}
+	archive := filepath.Join(dir, "archive")
+	flattenMedia(t, archive)
+	storetest.WriteFile(t, filepath.Join(archive, store.PostsDir, "2024-07-26-hx2-southeast-asian-diplomats-meet-07262024084201.md"), storetest.SamplePost)
+	storetest.Git(t, archive, "add", "--all")
+	storetest.Git(t, archive, "commit", "--quiet", "-m", "The earlier tool's post")
+	before := buildPages(t, jekyll, archive, filepath.Join(dir, "before"))
+
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), fmt.Sprintf(config, ""))
+	code, stdout, stderr := runCommand(t, dir, "relayout")
+	if code != 0 || !strings.Contains(stdout, "relayout: 7 posts moved to the layout, 6 media files into folders by hash") {
+		t.Fatalf("relayout: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got := storetest.Git(t, archive, "log", "-2", "--format=%s"); got != "Relayout: move 6 media files into folders by hash\nRelayout: move 7 posts into {year}/{month}\n" {
+		t.Errorf("the relayout's commits:\n%s", got)
+	}
+	after := buildPages(t, jekyll, archive, filepath.Join(dir, "after"))
+	if !slices.Equal(slices.Sorted(maps.Keys(after)), slices.Sorted(maps.Keys(before))) || len(after) != 7 {
+		t.Errorf("the pages before the relayout:\n%q\nafter:\n%q", slices.Sorted(maps.Keys(before)), slices.Sorted(maps.Keys(after)))
+	}
+	local := 0
+	for page, images := range after {
+		if len(images) != len(before[page]) {
+			t.Errorf("%s shows %d images, showed %d", page, len(images), len(before[page]))
+		}
+		for _, img := range images {
+			if strings.HasPrefix(img, "https://") { // the earlier tool's post shows RFA's
+				continue
+			}
+			local++
+			if _, err := os.Stat(filepath.Join(dir, "after", img)); err != nil || !strings.HasPrefix(img, "/media/") || strings.Count(img, "/") != 4 {
+				t.Errorf("%s shows %s, not a copy in the media folders the site serves", page, img)
+			}
+		}
+	}
+	if local != 6 {
+		t.Errorf("the pages show %d images from the archive, want 6", local)
+	}
+	if code, stdout, stderr := runCommand(t, dir, backfill...); code != 0 || !strings.Contains(stdout+stderr, "backfill: 0 new") {
+		t.Errorf("a backfill after the relayout archived again: exit %d\n%s%s", code, stdout, stderr)
+	}
+	storetest.CheckRepo(t, archive)
+}
+
+// flattenMedia moves the media files of the archive at dir to the top of
+// media/, and the posts' links with them, as archivers before layouts
+// kept them, in a commit.
+func flattenMedia(t *testing.T, dir string) {
+	t.Helper()
+	for _, path := range storetest.MediaFiles(t, dir) {
+		storetest.Git(t, dir, "mv", store.MediaDir+"/"+path, store.MediaDir+"/"+filepath.Base(path))
+		for _, name := range storetest.PostFiles(t, dir) {
+			file := filepath.Join(dir, store.PostsDir, name)
+			data, _ := os.ReadFile(file)
+			os.WriteFile(file, []byte(strings.ReplaceAll(string(data), "/media/"+path, "/media/"+filepath.Base(path))), 0o644)
+		}
+	}
+	storetest.Git(t, dir, "add", "--all")
+	storetest.Git(t, dir, "commit", "--quiet", "-m", "Media as archivers before layouts kept them")
+}
+
+// buildPages builds the archive with jekyll into out and returns the
+// images each story page shows, by the page's URL.
+func buildPages(t *testing.T, jekyll, archive, out string) map[string][]string {
+	t.Helper()
+	if log, err := exec.Command(jekyll, "build", "--source", archive, "--destination", out).CombinedOutput(); err != nil {
+		t.Fatalf("jekyll build: %v\n%s", err, log)
+	}
+	src := regexp.MustCompile(`<img[^>]* src="([^"]+)"`)
+	pages := map[string][]string{}
+	filepath.Walk(out, func(path string, info os.FileInfo, err error) error {
+		if err != nil || info.IsDir() || !strings.HasSuffix(path, ".html") || strings.HasSuffix(path, "/index.html") {
+			return nil
+		}
+		data, _ := os.ReadFile(path)
+		rel, _ := filepath.Rel(out, path)
+		pages["/"+rel] = nil
+		for _, m := range src.FindAllStringSubmatch(string(data), -1) {
+			pages["/"+rel] = append(pages["/"+rel], m[1])
+		}
+		return nil
+	})
+	return pages
 }
