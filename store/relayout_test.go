@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"maps"
 	"os"
 	"path/filepath"
@@ -215,4 +216,30 @@ func readFile(t *testing.T, path string) string {
 	t.Helper()
 	data, _ := os.ReadFile(path)
 	return string(data)
+}
+
+// TestCrowdedFolder: a run that writes a new post into a folder of more
+// files than a forge shows says so, once, and what to do.
+func TestCrowdedFolder(t *testing.T) {
+	t.Parallel()
+	dir := filepath.Join(t.TempDir(), "archive")
+	var log strings.Builder
+	opts := options(dir)
+	opts.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	s, err := store.Open(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := range 1002 {
+		if err := s.Write(fmt.Sprintf("2024/01/2024-01-01-story-%d.md", i), post(fmt.Sprintf("https://example.org/%d", i))); err != nil {
+			t.Fatal(err)
+		}
+		if warned := strings.Count(log.String(), "_posts/2024/01 holds more than the 1000 files a forge shows"); warned != map[bool]int{true: 1, false: 0}[i >= 1000] {
+			t.Fatalf("after %d posts in the folder, warned %d times:\n%s", i+1, warned, log.String())
+		}
+	}
+	if !strings.Contains(log.String(), "run archiver relayout") {
+		t.Errorf("the warning does not say what to do:\n%s", log.String())
+	}
 }

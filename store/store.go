@@ -95,6 +95,7 @@ type Store struct {
 	label      string                     // see Label
 	labelled   bool                       // the journal has the label
 	state      map[string]json.RawMessage // the saved state by section, once read (see LoadState)
+	folders    map[string]int             // the entries of each folder a new post went to (see crowd)
 	flat       struct {                   // what Flat said, of head and that many posts
 		head string
 		n    int
@@ -287,6 +288,9 @@ func (s *Store) Write(name string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
+	if _, known := s.posts[name]; !known {
+		s.crowd(path)
+	}
 	if err := s.journal(PostsDir+"/"+name, data); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
@@ -296,6 +300,34 @@ func (s *Store) Write(name string, data []byte) error {
 	s.posts[name] = PostOf(name, fm)
 	s.pending = append(s.pending, PostsDir+"/"+name)
 	return nil
+}
+
+// maxFolder is the most files a forge shows of a folder: GitHub's web
+// view and contents API cut a folder off at 1,000.
+const maxFolder = 1000
+
+// crowd counts a new file at path in its folder, and warns, once a run,
+// when the folder holds more than a forge shows.
+func (s *Store) crowd(path string) {
+	dir := filepath.Dir(path)
+	n, counted := s.folders[dir]
+	if !counted {
+		if s.folders == nil {
+			s.folders = map[string]int{}
+		}
+		if d, err := os.Open(dir); err == nil {
+			names, _ := d.Readdirnames(-1)
+			n = len(names)
+			d.Close()
+		}
+	}
+	s.folders[dir] = n + 1
+	if n == maxFolder || !counted && n > maxFolder {
+		rel, _ := filepath.Rel(s.dir, dir)
+		s.log.Warn(fmt.Sprintf("store: %s holds more than the %d files a forge shows of a folder: set store.layout to one of more folders "+
+			"({year}/{month}, {feed}/{year}/{month}, {year}/{month}/{day}) and run archiver relayout", filepath.ToSlash(rel), maxFolder),
+			slog.Int("files", n+1))
+	}
 }
 
 // regularPost reports whether the store has a post of that name, a
