@@ -55,7 +55,7 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 	results := a.poll(ctx, s)
 	index := &posts.Index{}
 	if needsIndex(results, book, sum.Start) {
-		index = posts.NewIndex(st, false)
+		index = posts.NewIndex(st)
 	}
 	rc := &recorder{w: a.Writer(st, book, index, posts.Options{Now: sum.Start}), state: s, book: book, index: index, sum: sum, log: a.Log}
 	if ctx.Err() == nil {

@@ -43,7 +43,7 @@ func (a *Archiver) Forget(ctx context.Context, urls []string, undo bool) (int, e
 		// taken back are in them.
 		return n, st.SaveState(map[string]any{feedsSection: map[string]any{}})
 	}
-	index := posts.NewIndex(st, false)
+	index := posts.NewIndex(st)
 	var names, from []string
 	for _, u := range urls {
 		u = feeds.Clean(u)

@@ -51,12 +51,13 @@ func failedAt(it feeds.Item, attempts int, last time.Time) map[string]*retry.Fai
 // indexOf is the index of posts named by the URL they are from.
 func indexOf(t *testing.T, names map[string]string) *posts.Index {
 	mem := storetest.NewMemory()
+	mem.Keys = posts.Keys
 	for from, name := range names {
 		if err := mem.Put(name, "---\ntitle: x\nfrom: "+from+"\n---\n"); err != nil {
 			t.Fatal(err)
 		}
 	}
-	return posts.NewIndex(mem, false)
+	return posts.NewIndex(mem)
 }
 
 func TestPlan(t *testing.T) {

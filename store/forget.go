@@ -72,12 +72,13 @@ func (s *Store) forgetRemoved(ctx context.Context, removed []Post, since string)
 	var except map[string]bool
 	var keep []Post
 	var urls []string
-	held := s.froms(len(pending) + len(removed))
+	held := map[string]bool{}
 	for _, u := range forgotten {
 		held[u] = true
 	}
 	for _, p := range append(pending, removed...) {
-		if p.From == "" || held[p.From] {
+		// A post moved (another has its URL) is no post removed.
+		if p.From == "" || held[p.From] || len(s.table.find(fromKey(p.From))) > 0 {
 			continue
 		}
 		held[p.From] = true
@@ -189,20 +190,6 @@ func (s *Store) unforgotten(ctx context.Context, commit string) map[string]bool 
 		}
 	}
 	return out
-}
-
-// froms are the URLs the store's posts are from, when there are any of
-// n posts to look up (none, when there are not): a post moved is no post
-// removed.
-func (s *Store) froms(n int) map[string]bool {
-	if n == 0 {
-		return map[string]bool{}
-	}
-	held := make(map[string]bool, len(s.posts))
-	for _, p := range s.posts {
-		held[p.From] = true
-	}
-	return held
 }
 
 // Forget forgets the articles of urls, removes the posts names (their

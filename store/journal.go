@@ -165,7 +165,7 @@ func (s *Store) theirs(ctx context.Context, name string) bool {
 	if slices.Contains(s.others, path) {
 		return true
 	}
-	if _, known := s.posts[name]; !known {
+	if _, known := s.table.get(name); !known {
 		_, err := os.Stat(filepath.Join(s.dir, PostsDir, name))
 		return err == nil && !s.ours(path) // a file of theirs, not committed
 	}

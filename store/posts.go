@@ -1,41 +1,43 @@
 package store
 
 import (
-	"io"
-
-	"github.com/rfa-archive/archiver/store/jekyll"
-
+	"bufio"
 	"bytes"
 	"context"
-	"io/fs"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
+
+	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
-// The store knows its posts by reading their front matter. Reading 100,000
-// files at every run would be slow, so what it read is cached in the git
-// directory together with the git tree of PostsDir it describes. At Open,
-// an unchanged tree means the cache is right; a changed one is brought up
-// to date from `git diff-tree`, which reads only what changed.
+// The store knows its posts by their front matter, kept in its table
+// (table.go) together with the git tree of PostsDir it describes. At
+// Open, an unchanged tree means the table is right; a changed one is
+// brought up to date from `git diff-tree`, which reads only what changed.
+// A store archiver has not seen (a fresh clone) is read from git: the
+// front matter of each post at HEAD, several at a time.
 
-// loadPosts brings s.posts up to date with PostsDir at HEAD.
+// loadPosts brings the table up to date with PostsDir at HEAD.
 func (s *Store) loadPosts(ctx context.Context) error {
 	tree := s.postsTree(ctx)
-	if s.posts == nil || s.tree == "" {
-		s.posts, s.tree, s.head = s.readCache()
+	if s.table == nil {
+		s.openTable()
 	}
 	var removed []Post
 	switch {
-	case s.posts != nil && s.tree == tree:
+	case s.table != nil && s.tree == tree:
 		if _, err := os.Stat(filepath.Join(s.meta, takedownsFile)); err != nil {
 			return nil // nothing changed, no takedown waits
 		}
-	case s.posts != nil && s.tree != "" && tree != "":
+	case s.table != nil && s.tree != "" && tree != "":
 		var err error
 		if removed, err = s.applyDiff(ctx, s.tree, tree); err == nil {
 			break
@@ -43,9 +45,9 @@ func (s *Store) loadPosts(ctx context.Context) error {
 		fallthrough
 	default:
 		if s.head == "" {
-			s.head = s.cachedHead() // the cache is lost, not the commit it was of
+			s.head = s.cachedHead() // the table is lost, not the commit it was of
 		}
-		if err := s.scan(); err != nil {
+		if err := s.rebuild(ctx); err != nil {
 			return err
 		}
 		if s.head != "" {
@@ -53,7 +55,7 @@ func (s *Store) loadPosts(ctx context.Context) error {
 		}
 	}
 	// What commits removed is remembered (and committed) before the
-	// cache forgets it: a crash in between finds it again. A history
+	// table forgets it: a crash in between finds it again. A history
 	// rewritten (a reset) removes nothing.
 	if !s.descends(ctx, s.head) {
 		removed = nil
@@ -63,8 +65,80 @@ func (s *Store) loadPosts(ctx context.Context) error {
 			slog.String("error", err.Error()))
 	}
 	s.tree, s.head = s.postsTree(ctx), s.headCommit(ctx)
-	s.writeCache()
-	s.cacheStale = false
+	s.saveTable()
+	return nil
+}
+
+// openTable opens the table's file and its changes since, which bring it
+// to s.tree at s.head; s.table stays nil when there is none that this
+// archiver reads.
+func (s *Store) openTable() {
+	t, err := openTable(filepath.Join(s.meta, tableFile), s.keysVersion, s.keys)
+	if err != nil {
+		if !errors.Is(err, os.ErrNotExist) {
+			s.log.Debug("store: the table of posts is read again from the posts", slog.String("reason", err.Error()))
+		}
+		return
+	}
+	s.table = t
+	s.tree, s.head = t.loadDelta(filepath.Join(s.meta, deltaFile))
+}
+
+// saveTable saves what changed in the table since its file, or writes
+// the file anew when that is much; failing to is only slower next time.
+func (s *Store) saveTable() {
+	s.tableStale = false
+	if err := writeAtomic(filepath.Join(s.meta, headFile), []byte(s.head+"\n")); err != nil {
+		s.log.Warn("store: cannot save the table of posts", slog.String("error", err.Error()))
+	}
+	var err error
+	if len(s.table.changed) > maxChanged {
+		err = s.rewriteTable()
+	} else {
+		err = s.table.saveDelta(filepath.Join(s.meta, deltaFile), s.tree, s.head)
+	}
+	if err != nil {
+		s.log.Warn("store: cannot save the table of posts", slog.String("error", err.Error()))
+	}
+	for _, old := range []string{"posts.cache", "posts.gob"} { // older archivers'
+		os.Remove(filepath.Join(s.meta, old))
+	}
+}
+
+// rewriteTable writes the table's file anew, with its changes.
+func (s *Store) rewriteTable() error {
+	path := filepath.Join(s.meta, tableFile)
+	tw, err := newTableWriter(path)
+	if err != nil {
+		return err
+	}
+	err = s.table.each(func(p Post) {
+		if err == nil {
+			err = tw.add(&p, s.table.keysOf(p))
+		}
+	})
+	return s.finishTable(tw, path, err)
+}
+
+// finishTable finishes the table's file tw, written as err says, and
+// opens it.
+func (s *Store) finishTable(tw *tableWriter, path string, err error) error {
+	if err != nil {
+		tw.abort()
+		return err
+	}
+	if err := tw.finish(path, s.tree, s.head, s.keysVersion); err != nil {
+		return err
+	}
+	os.Remove(filepath.Join(s.meta, deltaFile))
+	t, err := openTable(path, s.keysVersion, s.keys)
+	if err != nil {
+		return err
+	}
+	if s.table != nil {
+		s.table.close()
+	}
+	s.table = t
 	return nil
 }
 
@@ -95,8 +169,8 @@ func (s *Store) postsTree(ctx context.Context) string {
 	return strings.TrimSpace(string(out))
 }
 
-// applyDiff updates s.posts with the posts that differ between two trees,
-// and returns those removed.
+// applyDiff updates the table with the posts that differ between two
+// trees, and returns those removed.
 func (s *Store) applyDiff(ctx context.Context, from, to string) ([]Post, error) {
 	out, err := s.git.run(ctx, nil, "diff-tree", "-r", "-z", "--no-renames", "--name-status", from, to)
 	if err != nil {
@@ -107,61 +181,182 @@ func (s *Store) applyDiff(ctx context.Context, from, to string) ([]Post, error) 
 	for i := 0; i+1 < len(fields); i += 2 {
 		status, name := string(fields[i]), string(fields[i+1])
 		if status == "D" {
-			if p, ok := s.posts[name]; ok {
+			if p, ok := s.table.get(name); ok {
 				removed = append(removed, p)
 			}
-			delete(s.posts, name)
+			s.table.remove(name)
 			continue
 		}
-		s.read(name)
+		if isPostFile(name) {
+			p, err := readPost(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)), name, make([]byte, 8<<10))
+			s.keep(name, p, err)
+		}
 	}
 	return removed, nil
 }
 
-// scan reads every post in PostsDir, several at a time.
-func (s *Store) scan() error {
-	var names []string
-	root := filepath.Join(s.dir, PostsDir)
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			if os.IsNotExist(err) && path == root {
-				return filepath.SkipAll
-			}
-			return err
-		}
-		if strings.HasPrefix(d.Name(), ".") && path != root {
-			if d.IsDir() {
-				return filepath.SkipDir
+// rebuild writes the table anew from the posts of PostsDir at HEAD, as
+// git has them: a few git commands, whatever the number of posts, and
+// their front matter read several at a time.
+func (s *Store) rebuild(ctx context.Context) error {
+	if s.table != nil {
+		s.table.close()
+	}
+	s.table = &table{changed: map[string]change{}, keys: s.keys}
+	s.tree = s.postsTree(ctx)
+	head := s.head
+	s.head = s.headCommit(ctx)
+	defer func() { s.head = head }() // loadPosts needs the commit the table was of
+	path := filepath.Join(s.meta, tableFile)
+	tw, err := newTableWriter(path)
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	if s.tree != "" {
+		err = s.readTree(ctx, s.tree, func(posts []Post) error {
+			for i := range posts {
+				if err := tw.add(&posts[i], s.table.keysOf(posts[i])); err != nil {
+					return err
+				}
 			}
 			return nil
-		}
-		if rel, _ := filepath.Rel(root, path); !d.IsDir() && isPostFile(rel) {
-			names = append(names, filepath.ToSlash(rel))
-		}
-		return nil
-	})
+		})
+	}
+	if err := s.finishTable(tw, path, err); err != nil {
+		return fmt.Errorf("store: reading the posts: %w", err)
+	}
+	n, _ := s.table.count()
+	s.log.Debug("store: read every post's front matter", slog.Int("posts", n))
+	return nil
+}
+
+// readTree reads the front matter of every post of tree (PostsDir's)
+// from git, and calls fn with them a few thousand at a time.
+func (s *Store) readTree(ctx context.Context, tree string, fn func([]Post) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ls := s.git.cmd(ctx, []string{"ls-tree", "-r", "-z", "--full-tree", tree})
+	list, err := ls.StdoutPipe()
 	if err != nil {
 		return err
 	}
-	posts := make([]Post, len(names))
-	errs := make([]error, len(names))
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range max(4, 2*runtime.GOMAXPROCS(0)) { // reading waits on the disk as much as on the CPU
-		wg.Go(func() {
-			buf := make([]byte, 8<<10)
-			for i := int(next.Add(1) - 1); i < len(names); i = int(next.Add(1) - 1) {
-				posts[i], errs[i] = readPost(filepath.Join(root, filepath.FromSlash(names[i])), names[i], buf)
+	cat := s.git.cmd(ctx, []string{"cat-file", "--batch"})
+	in, err1 := cat.StdinPipe()
+	out, err2 := cat.StdoutPipe()
+	if err := errors.Join(err1, err2, ls.Start(), cat.Start()); err != nil {
+		return err
+	}
+	names := make(chan string, 4096) // the names of the blobs asked for, in order
+	listed := make(chan error, 1)
+	go func() { listed <- listBlobs(list, in, names) }()
+	if err = readBlobs(bufio.NewReaderSize(out, 1<<20), names, s.readable, fn); err != nil {
+		cancel() // stopped short: so is git
+		for range names {
+		}
+		<-listed
+		ls.Wait()
+		cat.Wait()
+		return err
+	}
+	return errors.Join(<-listed, ls.Wait(), cat.Wait())
+}
+
+// listBlobs reads git ls-tree -z from list, asks for each post file's
+// blob on in, and sends its name to names, in order.
+func listBlobs(list io.Reader, in io.WriteCloser, names chan<- string) error {
+	defer close(names)
+	defer in.Close()
+	r := bufio.NewReaderSize(list, 1<<20)
+	w := bufio.NewWriterSize(in, 1<<16)
+	for {
+		entry, err := r.ReadString(0)
+		if err == io.EOF {
+			return w.Flush()
+		} else if err != nil {
+			return err
+		}
+		meta, name, ok := strings.Cut(strings.TrimSuffix(entry, "\x00"), "\t")
+		f := strings.Fields(meta)
+		if !ok || len(f) != 3 || f[1] != "blob" || !isPostFile(name) || strings.HasPrefix(filepath.Base(name), ".") {
+			continue
+		}
+		if f[0] != "100644" && f[0] != "100755" {
+			continue // a symlink is not a post: Write and Read take regular files alone
+		}
+		w.WriteString(f[2] + "\n")
+		names <- name
+	}
+}
+
+// readBlobs reads git cat-file --batch from out, a blob for each name of
+// names, and calls fn with their posts a few thousand at a time; keep
+// says what a post whose front matter cannot be read is.
+func readBlobs(out *bufio.Reader, names <-chan string, keep func(string, Post, error) (Post, bool), fn func([]Post) error) error {
+	const chunk = 4096
+	type blob struct {
+		name string
+		data []byte
+	}
+	var batch []blob
+	flush := func() error {
+		posts := make([]Post, len(batch))
+		errs := make([]error, len(batch))
+		var wg sync.WaitGroup
+		workers := runtime.GOMAXPROCS(0)
+		for w := range workers {
+			wg.Go(func() {
+				for i := w; i < len(batch); i += workers {
+					posts[i], errs[i] = parsePost(batch[i].name, batch[i].data)
+				}
+			})
+		}
+		wg.Wait()
+		kept := posts[:0]
+		for i, p := range posts {
+			if p, ok := keep(batch[i].name, p, errs[i]); ok {
+				kept = append(kept, p)
 			}
-		})
+		}
+		batch = batch[:0]
+		return fn(kept)
 	}
-	wg.Wait()
-	s.posts = make(map[string]Post, len(names))
-	for i, name := range names {
-		s.keep(name, posts[i], errs[i])
+	for name := range names {
+		header, err := out.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		f := strings.Fields(header)
+		if len(f) != 3 || f[1] != "blob" {
+			return fmt.Errorf("git cat-file: %q", header)
+		}
+		size, err := strconv.Atoi(f[2])
+		if err != nil || size < 0 {
+			return fmt.Errorf("git cat-file: %q", header)
+		}
+		data := make([]byte, size+1) // and the newline after it
+		if _, err := io.ReadFull(out, data); err != nil {
+			return err
+		}
+		batch = append(batch, blob{name, data[:size]})
+		if len(batch) == chunk {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
 	}
-	s.log.Debug("store: read every post's front matter", slog.Int("posts", len(s.posts)))
-	return nil
+	return flush()
+}
+
+// parsePost reads the identity of the post name from its file's data.
+func parsePost(name string, data []byte) (Post, error) {
+	fm, ok := jekyll.QuickHead(data[:min(len(data), 8<<10)])
+	if !ok {
+		var err error
+		if fm, err = jekyll.ReadFrontMatter(bytes.NewReader(data)); err != nil {
+			return Post{}, err
+		}
+	}
+	return PostOf(name, fm), nil
 }
 
 // readPost reads the identity of the post at path, named name, from its
@@ -189,27 +384,26 @@ func readPost(path, name string, buf []byte) (Post, error) {
 	return PostOf(name, fm), nil
 }
 
-// read records the post PostsDir/name.
-func (s *Store) read(name string) {
-	if isPostFile(name) {
-		p, err := readPost(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)), name, make([]byte, 8<<10))
-		s.keep(name, p, err)
+// keep records the post name as read (p, or err); see readable.
+func (s *Store) keep(name string, p Post, err error) {
+	if p, ok := s.readable(name, p, err); ok {
+		s.table.put(p)
 	}
 }
 
-// keep records the post name as read (p, or err); a file whose front
-// matter cannot be read is recorded without identity, so that it is
-// counted but matches nothing.
-func (s *Store) keep(name string, p Post, err error) {
+// readable is the post name as read (p, or err), if there is one: a file
+// whose front matter cannot be read is one without identity, so that it
+// is counted but matches nothing.
+func (s *Store) readable(name string, p Post, err error) (Post, bool) {
 	switch {
 	case os.IsNotExist(err):
-		return
+		return Post{}, false
 	case err != nil:
 		s.log.Warn("store: cannot read a post's front matter; run archiver verify",
 			slog.String("file", filepath.Join(PostsDir, name)), slog.String("error", err.Error()))
 		p = Post{Name: name}
 	}
-	s.posts[name] = p
+	return p, true
 }
 
 // isPostFile reports whether Jekyll reads a file in _posts as a post.
@@ -221,12 +415,12 @@ func isPostFile(name string) bool {
 	return false
 }
 
-// headFile holds the commit of the cache apart from it: a cache that
+// headFile holds the commit of the table apart from it: a table that
 // cannot be read (lost, or of another version) still tells what commits
 // came since.
 const headFile = "posts.head"
 
-// cachedHead is the commit the cache was of, "" if unknown.
+// cachedHead is the commit the table was of, "" if unknown.
 func (s *Store) cachedHead() string {
 	data, _ := os.ReadFile(filepath.Join(s.meta, headFile))
 	return strings.TrimSpace(string(data))

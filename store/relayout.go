@@ -44,13 +44,13 @@ func (s *Store) Relayout(ctx context.Context, moves map[string]string, message f
 	var plan []move
 	for _, from := range slices.Sorted(maps.Keys(moves)) {
 		to := moves[from]
-		if _, known := s.posts[from]; !known || from == to {
+		if _, known := s.table.get(from); !known || from == to {
 			continue
 		}
 		if !cleanName(to) || !isPostFile(to) || !validPath(to) {
 			return 0, fmt.Errorf("store: refusing to move %s to %q", from, to)
 		}
-		if _, taken := s.posts[to]; taken || s.exists(PostsDir+"/"+to) {
+		if _, taken := s.table.get(to); taken || s.exists(PostsDir+"/"+to) {
 			s.log.Warn("store: a post stays where it is: another file has the path the layout gives it",
 				slog.String("file", PostsDir+"/"+from), slog.String("path", PostsDir+"/"+to))
 			continue
@@ -172,24 +172,39 @@ func (s *Store) finishRelayout(ctx context.Context) error {
 	if err := s.clearJournal(); err != nil {
 		return err
 	}
-	for _, m := range plan {
-		from, fok := strings.CutPrefix(m.from, PostsDir+"/")
-		to, tok := strings.CutPrefix(m.to, PostsDir+"/")
-		if p, known := s.posts[from]; fok && tok && known {
-			delete(s.posts, from)
-			p.Name = to
-			s.posts[to] = p
-		}
-	}
-	if c != nil && c.parent == s.head && s.tree != "" {
-		s.head, s.tree, s.cacheStale = c.id, c.postsTree, true
-	} else if s.posts != nil {
-		if err := s.loadPosts(ctx); err != nil {
-			return err
-		}
+	if err := s.movedPosts(ctx, plan, c); err != nil {
+		return err
 	}
 	s.removeEmptyDirs(plan)
 	return os.Remove(filepath.Join(s.meta, relayoutFile))
+}
+
+// movedPosts brings the table up to date with the moves of plan, which
+// commit c made: many posts moved, it is read anew from git, which is
+// quicker than moving each.
+func (s *Store) movedPosts(ctx context.Context, plan []move, c *commit) error {
+	switch {
+	case s.table == nil: // Open reads it next
+		return nil
+	case c == nil || c.parent != s.head || s.tree == "": // someone committed since
+		return s.loadPosts(ctx)
+	case len(plan) > maxChanged/2:
+		if err := s.rebuild(ctx); err != nil {
+			return err
+		}
+	default:
+		for _, m := range plan {
+			from, fok := strings.CutPrefix(m.from, PostsDir+"/")
+			to, tok := strings.CutPrefix(m.to, PostsDir+"/")
+			if p, known := s.table.get(from); fok && tok && known {
+				s.table.remove(from)
+				p.Name = to
+				s.table.put(p)
+			}
+		}
+	}
+	s.head, s.tree, s.tableStale = c.id, c.postsTree, true
+	return nil
 }
 
 // readRelayout reads relayoutFile: nil when there is none.

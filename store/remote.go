@@ -174,7 +174,7 @@ func (s *Store) removedBetween(ctx context.Context, from, to string) []Post {
 	for i := 0; i+1 < len(fields); i += 2 {
 		path := string(fields[i+1])
 		name := strings.TrimPrefix(path, PostsDir+"/")
-		if p, ok := s.posts[name]; ok {
+		if p, ok := s.table.get(name); ok {
 			removed = append(removed, p)
 			continue
 		}
@@ -317,7 +317,7 @@ func (s *Store) takeRemote(ctx context.Context) error {
 // Open made, of archiver's own site files alone.
 func (s *Store) justSeeded(ctx context.Context) bool {
 	out, err := s.git.run(ctx, nil, "log", "--max-count=2", "--format=%s")
-	if err != nil || strings.TrimSpace(string(out)) != strings.TrimSpace(seedMessage) || len(s.posts) > 0 {
+	if err != nil || strings.TrimSpace(string(out)) != strings.TrimSpace(seedMessage) || s.table != nil && s.Len() > 0 {
 		return false
 	}
 	files, err := s.git.run(ctx, nil, "ls-tree", "-r", "-z", "--name-only", "HEAD")

@@ -46,6 +46,11 @@ type Options struct {
 	// ~/.ssh) are used too.
 	Credentials Credentials
 	Logger      *slog.Logger
+	// Keys are the identities a post is found by besides its name and the
+	// URL it is from (Find); KeysVersion names what Keys gives, so that a
+	// change of it makes the store index its posts anew.
+	Keys        func(Post) []string
+	KeysVersion string
 }
 
 // Post is what the store knows of one post: its file name in PostsDir and
@@ -71,36 +76,32 @@ var ErrBusy = errors.New("store: the store is busy: another archiver (a daemon, 
 // Store is an open archive. It is not safe for concurrent use; Open's lock
 // keeps other processes out.
 type Store struct {
-	dir     string // the work tree, absolute
-	meta    string // our files, inside the git directory: not in the work tree
-	git     *git
-	lock    *flock.Flock
-	log     *slog.Logger
-	remote  string
-	branch  string
-	email   string // archiver's, in its commits
-	creds   Credentials
-	posts   map[string]Post // by Name
-	tree    string          // the tree of PostsDir at HEAD that posts reflects
-	head    string          // the commit of tree
-	pending []string        // paths written since the last commit
-	others  []string        // Names with uncommitted changes that archiver did not make
+	dir         string // the work tree, absolute
+	meta        string // our files, inside the git directory: not in the work tree
+	git         *git
+	lock        *flock.Flock
+	log         *slog.Logger
+	remote      string
+	branch      string
+	email       string // archiver's, in its commits
+	creds       Credentials
+	table       *table // the posts, by name and by key
+	keys        func(Post) []string
+	keysVersion string
+	tree        string   // the tree of PostsDir at HEAD that the table reflects
+	head        string   // the commit of tree
+	pending     []string // paths written since the last commit
+	others      []string // Names with uncommitted changes that archiver did not make
 	// killedGit is when the git command that the last run was killed
 	// with started, if it was.
 	killedGit time.Time
 	media     map[string]string // see Media
-	// cacheStale says the cache of posts is behind s.posts (see
-	// writeCache).
-	cacheStale bool
+	// tableStale says the table's files are behind it (see saveTable).
+	tableStale bool
 	label      string                     // see Label
 	labelled   bool                       // the journal has the label
 	state      map[string]json.RawMessage // the saved state by section, once read (see LoadState)
 	folders    map[string]int             // the entries of each folder a new post went to (see crowd)
-	flat       struct {                   // what Flat said, of head and that many posts
-		head string
-		n    int
-		is   bool
-	}
 }
 
 // Open opens the store at opts.Path, creating the repository if there is
@@ -121,7 +122,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	s := &Store{dir: dir, git: g, log: opts.Logger, remote: opts.Remote, branch: opts.Branch, email: opts.Email, creds: opts.Credentials}
+	s := &Store{dir: dir, git: g, log: opts.Logger, remote: opts.Remote, branch: opts.Branch, email: opts.Email, creds: opts.Credentials,
+		keys: opts.Keys, keysVersion: opts.KeysVersion}
 	if err := s.ensureRepo(ctx, cmp.Or(opts.Branch, "main")); err != nil {
 		return nil, err
 	}
@@ -187,8 +189,11 @@ func (s *Store) prepare(ctx context.Context) error {
 
 // Close releases the store's lock.
 func (s *Store) Close() error {
-	if s.cacheStale {
-		s.writeCache()
+	if s.tableStale {
+		s.saveTable()
+	}
+	if s.table != nil {
+		s.table.close()
 	}
 	return s.lock.Unlock()
 }
@@ -198,36 +203,31 @@ func (s *Store) Dir() string { return s.dir }
 
 // Posts calls fn for each post the store holds.
 func (s *Store) Posts(fn func(Post)) {
-	for _, p := range s.posts {
-		fn(p)
+	if err := s.table.each(fn); err != nil {
+		s.log.Warn("store: the table of posts cannot be read; it is read again from the posts at the next Open", slog.String("error", err.Error()))
+		os.Remove(filepath.Join(s.meta, tableFile))
 	}
 }
 
 // Len is the number of posts.
-func (s *Store) Len() int { return len(s.posts) }
+func (s *Store) Len() int {
+	n, _ := s.table.count()
+	return n
+}
 
 // Flat reports whether the store has posts, and all of them at the top
 // of PostsDir: an archive made before layouts, or by the earlier tool.
 func (s *Store) Flat() bool {
-	if s.flat.head == s.head && s.flat.n == len(s.posts) && s.head != "" {
-		return s.flat.is
-	}
-	is := len(s.posts) > 0
-	for name := range s.posts {
-		if strings.Contains(name, "/") {
-			is = false
-			break
-		}
-	}
-	s.flat.head, s.flat.n, s.flat.is = s.head, len(s.posts), is
-	return is
+	n, nested := s.table.count()
+	return n > 0 && nested == 0
 }
 
 // Post returns the post of that name, if there is one.
-func (s *Store) Post(name string) (Post, bool) {
-	p, ok := s.posts[name]
-	return p, ok
-}
+func (s *Store) Post(name string) (Post, bool) { return s.table.get(name) }
+
+// Find returns the names of the posts that Options.Keys gives key, or
+// that are from the URL key, sorted.
+func (s *Store) Find(key string) []string { return s.table.find(key) }
 
 // Read returns the file of the post of that name.
 func (s *Store) Read(name string) ([]byte, error) {
@@ -288,7 +288,7 @@ func (s *Store) Write(name string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	if _, known := s.posts[name]; !known {
+	if _, known := s.table.get(name); !known {
 		s.crowd(path)
 	}
 	if err := s.journal(PostsDir+"/"+name, data); err != nil {
@@ -297,7 +297,7 @@ func (s *Store) Write(name string, data []byte) error {
 	if err := writeAtomic(path, data); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
-	s.posts[name] = PostOf(name, fm)
+	s.table.put(PostOf(name, fm))
 	s.pending = append(s.pending, PostsDir+"/"+name)
 	return nil
 }
@@ -333,7 +333,7 @@ func (s *Store) crowd(path string) {
 // regularPost reports whether the store has a post of that name, a
 // regular file.
 func (s *Store) regularPost(name string) bool {
-	if _, known := s.posts[name]; !known || !cleanName(name) {
+	if _, known := s.table.get(name); !known || !cleanName(name) {
 		return false
 	}
 	st, err := os.Lstat(filepath.Join(s.dir, PostsDir, filepath.FromSlash(name)))
@@ -363,7 +363,7 @@ func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
 	}
 	if c.parent == s.head && s.tree != "" {
 		// The posts are as written: only the tree they are of is new.
-		s.head, s.tree, s.cacheStale = c.id, c.postsTree, true
+		s.head, s.tree, s.tableStale = c.id, c.postsTree, true
 		return true, nil
 	}
 	return true, s.loadPosts(ctx) // someone committed since Open

@@ -349,9 +349,9 @@ func TestPostsCache(t *testing.T) {
 	}
 	s.Close()
 	archived := storetest.Head(t, dir)
-	cacheFile := filepath.Join(dir, ".git", "archiver", "posts.cache")
-	if _, err := os.Stat(cacheFile); err != nil {
-		t.Fatalf("no cache: %v", err)
+	tableFile, deltaFile := filepath.Join(dir, ".git", "archiver", "posts.table"), filepath.Join(dir, ".git", "archiver", "posts.delta")
+	if _, err := os.Stat(tableFile); err != nil {
+		t.Fatalf("no table of posts: %v", err)
 	}
 
 	want := func(s *store.Store, want map[string]string) {
@@ -401,19 +401,22 @@ func TestPostsCache(t *testing.T) {
 	}
 	s.Close()
 
-	// A broken cache only costs a full read, both broken on its own and
-	// broken while the posts changed.
-	for i, broken := range [][]byte{[]byte("garbage"), {}} {
-		if i == 1 {
+	// A broken table, or broken changes since it, only cost a full read,
+	// both broken on their own and broken while the posts changed.
+	for i, broken := range []struct {
+		file string
+		data []byte
+	}{{tableFile, []byte("garbage")}, {deltaFile, []byte("archiver posts delta 5\ngarbage")}, {tableFile, nil}} {
+		if i == 2 {
 			storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-03-c.md")
 			storetest.Git(t, dir, "commit", "--quiet", "-m", "Remove c")
 		}
-		if err := os.WriteFile(cacheFile, broken, 0o644); err != nil {
+		if err := os.WriteFile(broken.file, broken.data, 0o644); err != nil {
 			t.Fatal(err)
 		}
 		s = open(t, dir)
 		w := map[string]string{"2024-01-02-b.md": "https://example.org/b2"}
-		if i == 0 {
+		if i < 2 {
 			w["2024-01-03-c.md"] = "https://example.org/c"
 		}
 		want(s, w)

@@ -89,7 +89,7 @@ func (ww *windowWalk) begin() error {
 	if len(ww.Config.Feeds) > 1 {
 		note = ww.site.website
 	}
-	ww.w = ww.Writer(ww.st, ww.book, posts.NewIndex(ww.st, true),
+	ww.w = ww.Writer(ww.st, ww.book, posts.NewIndex(ww.st),
 		posts.Options{Now: ww.sum.Start, Label: "Backfill " + ww.window.name(), Note: note})
 	return nil
 }

@@ -16,110 +16,125 @@ import (
 // An article is known by several identities: the key of each URL its post
 // is known by (from, also_from), its guid's key, the publisher's id of the
 // story (SourceKey), and, to recognise a story across a site's move to
-// new URLs, its title on its day (TitleKey).
+// new URLs, its title on its day (TitleKey). The store indexes each
+// post by them (Keys), so that nothing here reads all of an archive of a
+// million posts.
 
-// Index maps each identity of each post in the store to its file name.
-// A Writer keeps it up to date with the posts it writes. The zero Index
-// is empty.
-type Index struct {
-	keys   map[string]string   // URL, guid and source keys → the post
-	titles map[string][]string // TitleKey → the posts of that title that day, oldest file name first; nil unless asked for
+// Keys are the identities of a post, for the store to find it by
+// (store.Options.Keys): each kind of identity apart, so that Index can
+// tell which a post has.
+func Keys(p store.Post) []string {
+	var keys []string
+	if p.From != "" {
+		keys = append(keys, keyFrom+feeds.Key(p.From))
+	}
+	for _, u := range p.Also {
+		keys = append(keys, keyAlso+feeds.Key(u))
+	}
+	if g := feeds.GUIDKey(p.Feed, p.GUID); g != "" {
+		keys = append(keys, keyGUID+g)
+	}
+	if p.SourceID != "" {
+		keys = append(keys, keySource+SourceKey(p.SourceID))
+	}
+	if t := PostTitleKey(p); t != "" {
+		keys = append(keys, keyTitle+t)
+	}
+	return keys
 }
 
-// Posts are the posts of a store, by name (store.Store has them).
+// KeysVersion names what Keys gives: change it whenever Keys, or the
+// keys it is made of (feeds.Key, feeds.GUIDKey, SourceKey, TitleKey),
+// change, and stores index their posts anew.
+const KeysVersion = "posts.Keys 1"
+
+// The kinds of identity in Keys.
+const (
+	keyFrom   = "from\x00"
+	keyAlso   = "also\x00"
+	keyGUID   = "guid\x00"
+	keySource = "id\x00"
+	keyTitle  = "title\x00"
+)
+
+// Index finds the posts of a store by their identities (Get, Titled),
+// and those a Writer wrote in this batch by the identities of their
+// stories too (the keys of a feed entry that led to its post). The zero
+// Index is empty.
+type Index struct {
+	st     Finder
+	keys   map[string]string   // URL, guid and source keys → the post, of this batch
+	titles map[string][]string // TitleKey → the posts of that title that day, of this batch
+}
+
+// Finder finds posts by their Keys: store.Store, storetest.Memory.
+type Finder interface {
+	Find(key string) []string // the names of the posts with key, sorted
+}
+
+// Posts are the posts of a store, by name and by their Keys
+// (store.Store has them).
 type Posts interface {
+	Finder
 	Post(name string) (store.Post, bool)
-	Posts(fn func(store.Post))
 	Len() int
 }
 
-// NewIndex indexes the posts of st by their URLs and guids; with all, by
-// their source ids and their titles on their days too (what a backfill
-// needs). A guid that two posts have is no identity (a broken feed wrote
-// it in every entry): it is left out. The URL a post is from comes before
-// another's also_from.
-func NewIndex(st Posts, all bool) *Index {
-	ix := &Index{keys: make(map[string]string, st.Len()+st.Len()/4)}
-	if all {
-		ix.titles = map[string][]string{}
-	}
-	shared := map[string]string{} // a guid → the post, "" once two have it
-	var also []store.Post
-	st.Posts(func(post store.Post) {
-		if post.From != "" {
-			ix.keys[feeds.Key(post.From)] = post.Name
-		}
-		if all {
-			ix.addSource(post.SourceID, post.Name)
-			ix.addTitle(post.Title, post.Name)
-		}
-		if len(post.Also) > 0 {
-			also = append(also, post)
-		}
-		if g := feeds.GUIDKey(post.Feed, post.GUID); g != "" {
-			if other, seen := shared[g]; seen && other != post.Name {
-				shared[g] = ""
-			} else {
-				shared[g] = post.Name
-			}
-		}
-	})
-	for _, post := range also {
-		for _, u := range post.Also {
-			if _, taken := ix.keys[feeds.Key(u)]; !taken {
-				ix.keys[feeds.Key(u)] = post.Name
-			}
-		}
-	}
-	for key, name := range shared {
-		if _, taken := ix.keys[key]; name != "" && !taken {
-			ix.keys[key] = name
-		}
-	}
-	for _, names := range ix.titles {
-		slices.Sort(names)
-	}
-	return ix
-}
+// NewIndex is the index of the posts of st.
+func NewIndex(st Finder) *Index { return &Index{st: st} }
 
 // Get is the post of key ("" for none): a URL's or guid's key, or a
-// SourceKey.
+// SourceKey. A post the URL is from comes before one that has it in
+// also_from; a guid that two posts have is no identity (a broken feed
+// wrote it in every entry).
 func (ix *Index) Get(key string) string {
-	if ix == nil {
+	if ix == nil || key == "" {
 		return ""
 	}
-	return ix.keys[key]
+	if name := ix.keys[key]; name != "" {
+		return name
+	}
+	if ix.st == nil {
+		return ""
+	}
+	for _, kind := range []string{keyFrom, keyAlso, keySource} {
+		if names := ix.st.Find(kind + key); len(names) > 0 {
+			return names[0]
+		}
+	}
+	if names := ix.st.Find(keyGUID + key); len(names) == 1 {
+		return names[0]
+	}
+	return ""
 }
 
 // Titled are the posts of a title on a day (TitleKey), oldest file name
 // first.
-func (ix *Index) Titled(key string) []string { return ix.titles[key] }
+func (ix *Index) Titled(key string) []string {
+	var names []string
+	if ix.st != nil {
+		names = ix.st.Find(keyTitle + key)
+	}
+	names = append(names, ix.titles[key]...)
+	slices.Sort(names)
+	return slices.Compact(names)
+}
 
 // add indexes the post name by keys, and by the source id and the title
 // of p.
 func (ix *Index) add(name string, keys []string, sourceID, title string) {
 	if ix.keys == nil {
-		ix.keys = map[string]string{}
+		ix.keys, ix.titles = map[string]string{}, map[string][]string{}
 	}
 	for _, k := range keys {
 		if k != "" {
 			ix.keys[k] = name
 		}
 	}
-	ix.addSource(sourceID, name)
-	if ix.titles != nil && !slices.Contains(ix.titles[TitleKey(title, postDay(name))], name) {
-		ix.addTitle(title, name)
+	if sourceID != "" {
+		ix.keys[SourceKey(sourceID)] = name
 	}
-}
-
-func (ix *Index) addSource(id, name string) {
-	if id != "" {
-		ix.keys[SourceKey(id)] = name
-	}
-}
-
-func (ix *Index) addTitle(title, name string) {
-	if t := TitleKey(title, postDay(name)); t != "" && ix.titles != nil {
+	if t := TitleKey(title, postDay(name)); t != "" && !slices.Contains(ix.titles[t], name) {
 		ix.titles[t] = append(ix.titles[t], name)
 	}
 }

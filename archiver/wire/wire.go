@@ -100,6 +100,7 @@ func StoreOptions(cfg *config.Config) store.Options {
 		Path: s.Path, Name: s.AuthorName, Email: s.AuthorEmail,
 		Remote: s.Remote, Branch: s.Branch, LockWait: s.LockTimeout.Duration,
 		Credentials: store.Credentials{Token: s.Credentials.Token, User: s.Credentials.User, SSHKey: s.Credentials.SSHKey},
+		Keys:        posts.Keys, KeysVersion: posts.KeysVersion,
 	}
 }
 

@@ -295,7 +295,7 @@ func TestFaults(t *testing.T) {
 // peak the memory of the process that started it, up to its exec, and
 // Go starts processes sharing its memory (vfork), so archiver started
 // by the tests themselves would be charged with all of theirs.
-func runMeasured(t *testing.T, dir string, args ...string) (int, string, int64) {
+func runMeasured(t testing.TB, dir string, args ...string) (int, string, int64) {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Dir = dir

@@ -21,6 +21,9 @@ import (
 // such tests take milliseconds. A person's commit is Put; TakeDown takes
 // a story down. It is safe for concurrent use.
 type Memory struct {
+	// Keys are the identities Find finds a post by, as the git store's
+	// Options.Keys (posts.Keys, for the pass and the backfill).
+	Keys      func(store.Post) []string
 	mu        sync.Mutex
 	work      map[string][]byte // the work tree, by path: _posts/NAME, media/NAME
 	head      map[string][]byte // the files committed
@@ -89,6 +92,20 @@ func (m *Memory) Posts(fn func(store.Post)) {
 	for _, p := range all {
 		fn(p)
 	}
+}
+
+// Find returns the names of the posts that Keys gives key, sorted.
+func (m *Memory) Find(key string) []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var names []string
+	for name, p := range m.posts {
+		if m.Keys != nil && slices.Contains(m.Keys(p), key) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
 }
 
 // Len is the number of posts.

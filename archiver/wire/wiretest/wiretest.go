@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rfa-archive/archiver/archiver/config"
+	"github.com/rfa-archive/archiver/archiver/posts"
 	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/store/storetest"
 )
@@ -21,6 +22,7 @@ func New(t testing.TB, yaml, http string) (*wire.Tools, *storetest.Memory) {
 	t.Helper()
 	tools, _ := NewGit(t, yaml, http)
 	mem := storetest.NewMemory()
+	mem.Keys = posts.Keys
 	tools.Open = func(context.Context) (wire.Store, error) { return mem, nil }
 	return tools, mem
 }
