@@ -36,3 +36,6 @@ func MarkRebasingStale(dir string) error {
 func KillGit(dir string) error {
 	return os.WriteFile(filepath.Join(dir, ".git", "archiver", gitRunningFile), nil, 0o644)
 }
+
+// SetMaxLoose sets the bytes of loose objects Maintain leaves.
+func (s *Store) SetMaxLoose(n int64) { s.maxLoose = n }

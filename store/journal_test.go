@@ -2,10 +2,13 @@ package store_test
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -189,6 +192,46 @@ func TestMaintainForeground(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, ".git", "gc.pid")); err == nil {
 		t.Error("gc.pid is left")
 	}
+}
+
+// TestMaintainLooseBytes: loose objects of more bytes than Maintain
+// leaves are packed, however few they are.
+func TestMaintainLooseBytes(t *testing.T) {
+	t.Parallel()
+	s, dir := newStore(t)
+	for i := range 20 { // 20 files of 64 KiB, that do not compress
+		data := make([]byte, 64<<10)
+		rand.Read(data)
+		storetest.WriteFile(t, filepath.Join(dir, "big", fmt.Sprint(i)), string(data))
+	}
+	storetest.Git(t, dir, "add", "big")
+	storetest.Git(t, dir, "-c", "gc.auto=0", "commit", "--quiet", "-m", "Big")
+	loose := func() string {
+		for line := range strings.SplitSeq(storetest.Git(t, dir, "count-objects", "-v"), "\n") {
+			if v, ok := strings.CutPrefix(line, "size: "); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	if kib, _ := strconv.Atoi(loose()); kib < 1200 {
+		t.Fatalf("%s KiB of loose objects: the test needs more", loose())
+	}
+	s.SetMaxLoose(2 << 20)
+	if err := s.Maintain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if kib, _ := strconv.Atoi(loose()); kib < 1200 {
+		t.Errorf("%s KiB of loose objects, under the bound, were packed", loose())
+	}
+	s.SetMaxLoose(1 << 20)
+	if err := s.Maintain(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if kib, _ := strconv.Atoi(loose()); kib > 64 {
+		t.Errorf("%s KiB of loose objects left, more than the bound", loose())
+	}
+	storetest.Git(t, dir, "fsck", "--strict", "--no-progress")
 }
 
 // TestForgetOneLineEach: a URL that would not be one line of the list of

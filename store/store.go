@@ -8,6 +8,7 @@ package store
 
 import (
 	"encoding/json"
+	"strconv"
 	"unicode"
 	"unicode/utf8"
 
@@ -98,6 +99,7 @@ type Store struct {
 	media     map[string]string // see Media
 	// tableStale says the table's files are behind it (see saveTable).
 	tableStale bool
+	maxLoose   int64                      // maxLoose, unless a test sets less
 	label      string                     // see Label
 	labelled   bool                       // the journal has the label
 	state      map[string]json.RawMessage // the saved state by section, once read (see LoadState)
@@ -370,18 +372,43 @@ func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
 }
 
 // Maintain packs the repository when git finds it is time (git gc
-// --auto). Commits leave that to Maintain, so that a stopping archiver
-// never waits for it; a gc that is stopped leaves the repository whole.
+// --auto), and packs the loose objects once they take more than
+// maxLoose bytes: git counts them, not their bytes, and a commit to a
+// large folder writes a large tree. Commits leave that to Maintain, so
+// that a stopping archiver never waits for it; a gc or repack that is
+// stopped leaves the repository whole.
 //
 // gc runs in the foreground, within ctx: detached, it would be killed when
 // a one-shot container's command ends, leave a gc.pid that blocks gc for
 // 12 hours, and leave a zombie in the daemon.
 func (s *Store) Maintain(ctx context.Context) error {
+	if s.looseBytes(ctx) > cmp.Or(s.maxLoose, maxLoose) {
+		// The loose objects into one more pack (gc --auto joins packs
+		// once there are gc.autoPackLimit of them), those packed removed.
+		if _, err := s.git.run(ctx, nil, "repack", "-d", "-q"); err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+	}
 	if _, err := s.git.run(ctx, nil, "-c", "gc.auto=6700", "-c", "gc.autoDetach=false", "-c", "maintenance.autoDetach=false",
 		"gc", "--auto", "--quiet"); err != nil {
 		return fmt.Errorf("store: %w", err)
 	}
 	return nil
+}
+
+// maxLoose is the most bytes of loose objects Maintain leaves.
+const maxLoose = 64 << 20
+
+// looseBytes is what the loose objects of the repository take on disk.
+func (s *Store) looseBytes(ctx context.Context) int64 {
+	out, _ := s.git.run(ctx, nil, "count-objects", "-v")
+	for line := range strings.SplitSeq(string(out), "\n") {
+		if v, ok := strings.CutPrefix(line, "size: "); ok {
+			kib, _ := strconv.ParseInt(v, 10, 64)
+			return kib << 10
+		}
+	}
+	return 0
 }
 
 // pathList is paths for git's --pathspec-from-file.

@@ -47,7 +47,7 @@ func Verify(ctx context.Context, dir string, key func(from string) string) ([]Pr
 	if _, err := os.Stat(filepath.Join(dir, ".git")); err != nil {
 		return nil, fmt.Errorf("store: %s is not a git repository", dir)
 	}
-	v := &verifier{dir: dir, key: key, byKey: map[string][]string{}}
+	v := &verifier{dir: dir, key: key, first: map[uint64]string{}, dups: map[string][]string{}}
 	if err := v.posts(ctx); err != nil {
 		return nil, fmt.Errorf("store: reading posts: %w", err)
 	}
@@ -63,7 +63,8 @@ func Verify(ctx context.Context, dir string, key func(from string) string) ([]Pr
 type verifier struct {
 	dir      string
 	key      func(from string) string
-	byKey    map[string][]string // the posts of each key(from)
+	first    map[uint64]string   // the first post of each key(from), by the key's hash: a million posts fit
+	dups     map[string][]string // the posts of each key(from) that more than one post has
 	problems []Problem
 }
 
@@ -133,14 +134,30 @@ func (v *verifier) post(rel string, data []byte) {
 		v.add(rel, "date %v is not a date", d)
 	}
 	if fm.From != "" {
-		k := v.key(fm.From)
-		v.byKey[k] = append(v.byKey[k], rel)
+		v.from(rel, v.key(fm.From))
+	}
+}
+
+// from records that the post at rel is of the article of key.
+func (v *verifier) from(rel, key string) {
+	h := keyHash(key)
+	first, seen := v.first[h]
+	switch {
+	case !seen:
+		v.first[h] = rel
+	case v.dups[key] != nil:
+		v.dups[key] = append(v.dups[key], rel)
+	default: // the first of the hash is of the key, unless the hashes of two keys are one
+		data, err := readRegular(filepath.Join(v.dir, filepath.FromSlash(first)), maxPostSize)
+		if fm, perr := jekyll.Parse(data); err == nil && perr == nil && v.key(fm.From) == key {
+			v.dups[key] = []string{first, rel}
+		}
 	}
 }
 
 // duplicates reports the posts of one article.
 func (v *verifier) duplicates() {
-	for _, files := range v.byKey {
+	for _, files := range v.dups {
 		if len(files) > 1 {
 			sort.Strings(files)
 			for _, f := range files {
