@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -39,3 +40,7 @@ func KillGit(dir string) error {
 
 // SetMaxLoose sets the bytes of loose objects Maintain leaves.
 func (s *Store) SetMaxLoose(n int64) { s.maxLoose = n }
+
+// TuneIndex configures git as for a large archive, if the store has
+// large posts.
+func (s *Store) TuneIndex(ctx context.Context, large int) { s.tuneIndex(ctx, large) }

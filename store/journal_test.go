@@ -234,6 +234,42 @@ func TestMaintainLooseBytes(t *testing.T) {
 	storetest.Git(t, dir, "fsck", "--strict", "--no-progress")
 }
 
+// TestTuneIndex: a large archive's git index is split and compressed from
+// the next commit on, and works as any: committed posts are clean, the
+// repository is sound. A key a person set stays as it is.
+func TestTuneIndex(t *testing.T) {
+	t.Parallel()
+	s, dir := newStore(t)
+	storetest.Git(t, dir, "config", "core.untrackedCache", "false")
+	for i := range 3 {
+		if err := s.Write(fmt.Sprintf("2024/01/2024-01-0%d-a.md", i+1), post(fmt.Sprint("https://example.org/", i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Commit(context.Background(), "Three"); err != nil {
+		t.Fatal(err)
+	}
+	s.TuneIndex(context.Background(), 4)
+	if got, _ := storetest.TryGit(dir, "config", "--get-regexp", "core.splitindex|index.version"); got != "" {
+		t.Errorf("a store of 3 posts configured as a large one:\n%s", got)
+	}
+	s.TuneIndex(context.Background(), 3)
+	if got := storetest.Git(t, dir, "config", "--get-regexp", "core.splitindex|index.version|core.untrackedcache"); got != "core.untrackedcache false\nindex.version 4\ncore.splitindex true\n" &&
+		got != "core.untrackedcache false\ncore.splitindex true\nindex.version 4\n" {
+		t.Errorf("the configuration of a large archive:\n%s", got)
+	}
+	if err := s.Write("2024/01/2024-01-09-b.md", post("https://example.org/b")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(context.Background(), "One more"); err != nil {
+		t.Fatal(err)
+	}
+	if shared, _ := filepath.Glob(filepath.Join(dir, ".git", "sharedindex.*")); len(shared) == 0 {
+		t.Error("the index is not split after a commit")
+	}
+	storetest.CheckRepo(t, dir)
+}
+
 // TestForgetOneLineEach: a URL that would not be one line of the list of
 // forgotten articles is refused; the list is as it was.
 func TestForgetOneLineEach(t *testing.T) {

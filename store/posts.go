@@ -50,7 +50,7 @@ func (s *Store) loadPosts(ctx context.Context) error {
 		if err := s.rebuild(ctx); err != nil {
 			return err
 		}
-		if s.head != "" {
+		if s.head != "" && s.head != s.headCommit(ctx) {
 			removed = s.removedBetween(ctx, s.head, "HEAD")
 		}
 	}
@@ -114,7 +114,7 @@ func (s *Store) rewriteTable() error {
 	}
 	err = s.table.each(func(p Post) {
 		if err == nil {
-			err = tw.add(&p, s.table.keysOf(p))
+			err = tw.add(&p, s.table.hashes(p))
 		}
 	})
 	return s.finishTable(tw, path, err)
@@ -213,9 +213,9 @@ func (s *Store) rebuild(ctx context.Context) error {
 		return fmt.Errorf("store: %w", err)
 	}
 	if s.tree != "" {
-		err = s.readTree(ctx, s.tree, func(posts []Post) error {
+		err = s.readTree(ctx, s.tree, func(posts []Post, hashes [][]uint64) error {
 			for i := range posts {
-				if err := tw.add(&posts[i], s.table.keysOf(posts[i])); err != nil {
+				if err := tw.add(&posts[i], hashes[i]); err != nil {
 					return err
 				}
 			}
@@ -230,9 +230,16 @@ func (s *Store) rebuild(ctx context.Context) error {
 	return nil
 }
 
-// readTree reads the front matter of every post of tree (PostsDir's)
-// from git, and calls fn with them a few thousand at a time.
-func (s *Store) readTree(ctx context.Context, tree string, fn func([]Post) error) error {
+// entry is a post file of PostsDir at HEAD: its name and blob.
+type entry struct{ name, blob string }
+
+// readTree reads the front matter of every post of tree (PostsDir's at
+// HEAD) and calls fn with them, and the hashes of their keys, a few
+// hundred at a time. git lists them; their files in the work tree are
+// read, several at a time (quicker than git can give a million blobs out
+// of a pack: a fresh clone has just written them); one that is not
+// there, or not a regular file, is read from git.
+func (s *Store) readTree(ctx context.Context, tree string, fn func([]Post, [][]uint64) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	ls := s.git.cmd(ctx, []string{"ls-tree", "-r", "-z", "--full-tree", tree})
@@ -240,111 +247,133 @@ func (s *Store) readTree(ctx context.Context, tree string, fn func([]Post) error
 	if err != nil {
 		return err
 	}
-	cat := s.git.cmd(ctx, []string{"cat-file", "--batch"})
-	in, err1 := cat.StdinPipe()
-	out, err2 := cat.StdoutPipe()
-	if err := errors.Join(err1, err2, ls.Start(), cat.Start()); err != nil {
+	if err := ls.Start(); err != nil {
 		return err
 	}
-	names := make(chan string, 4096) // the names of the blobs asked for, in order
+	chunks := make(chan []entry, 16)
 	listed := make(chan error, 1)
-	go func() { listed <- listBlobs(list, in, names) }()
-	if err = readBlobs(bufio.NewReaderSize(out, 1<<20), names, s.readable, fn); err != nil {
-		cancel() // stopped short: so is git
-		for range names {
+	go func() { listed <- listEntries(list, chunks) }()
+	results := make(chan scanned, 16)
+	var wg sync.WaitGroup
+	for range max(4, 2*runtime.GOMAXPROCS(0)) { // reading waits on the disk as much as on the CPU
+		wg.Go(func() {
+			d := &dirs{}
+			defer d.close()
+			for chunk := range chunks {
+				results <- s.scan(d, chunk)
+			}
+		})
+	}
+	go func() { wg.Wait(); close(results) }()
+	var missing []entry
+	for r := range results {
+		if err == nil {
+			if err = fn(r.posts, r.hashes); err != nil {
+				cancel() // git stops, and the reading with it
+			}
 		}
-		<-listed
-		ls.Wait()
-		cat.Wait()
+		missing = append(missing, r.missing...)
+	}
+	if err = errors.Join(err, <-listed, ls.Wait()); err != nil {
 		return err
 	}
-	return errors.Join(<-listed, ls.Wait(), cat.Wait())
+	return s.readBlobs(ctx, missing, fn)
 }
 
-// listBlobs reads git ls-tree -z from list, asks for each post file's
-// blob on in, and sends its name to names, in order.
-func listBlobs(list io.Reader, in io.WriteCloser, names chan<- string) error {
-	defer close(names)
-	defer in.Close()
+// scanned are posts read, with the hashes of their keys, and the
+// entries whose files were not there to read.
+type scanned struct {
+	posts   []Post
+	hashes  [][]uint64
+	missing []entry
+}
+
+// scan reads the posts of chunk from their files, opened in the folders
+// of d.
+func (s *Store) scan(d *dirs, chunk []entry) scanned {
+	var r scanned
+	buf := make([]byte, 8<<10)
+	for _, e := range chunk {
+		p, err := readPostAt(d, filepath.Join(s.dir, PostsDir, filepath.FromSlash(e.name)), e.name, buf)
+		if errors.Is(err, errNotRegular) || errors.Is(err, os.ErrNotExist) {
+			r.missing = append(r.missing, e) // git has it
+			continue
+		}
+		if p, ok := s.readable(e.name, p, err); ok {
+			r.posts = append(r.posts, p)
+			r.hashes = append(r.hashes, s.table.hashes(p))
+		}
+	}
+	return r
+}
+
+// listEntries reads git ls-tree -z from list and sends the post files in
+// it to chunks, a few hundred at a time.
+func listEntries(list io.Reader, chunks chan<- []entry) error {
+	defer close(chunks)
+	const size = 512
 	r := bufio.NewReaderSize(list, 1<<20)
-	w := bufio.NewWriterSize(in, 1<<16)
+	chunk := make([]entry, 0, size)
 	for {
-		entry, err := r.ReadString(0)
+		line, err := r.ReadString(0)
 		if err == io.EOF {
-			return w.Flush()
+			break
 		} else if err != nil {
 			return err
 		}
-		meta, name, ok := strings.Cut(strings.TrimSuffix(entry, "\x00"), "\t")
+		meta, name, ok := strings.Cut(strings.TrimSuffix(line, "\x00"), "\t")
 		f := strings.Fields(meta)
-		if !ok || len(f) != 3 || f[1] != "blob" || !isPostFile(name) || strings.HasPrefix(filepath.Base(name), ".") {
+		// A symlink is not a post: Write and Read take regular files alone.
+		if !ok || len(f) != 3 || f[1] != "blob" || f[0] != "100644" && f[0] != "100755" || !isPostFile(name) {
 			continue
 		}
-		if f[0] != "100644" && f[0] != "100755" {
-			continue // a symlink is not a post: Write and Read take regular files alone
+		if chunk = append(chunk, entry{name, f[2]}); len(chunk) == size {
+			chunks <- chunk
+			chunk = make([]entry, 0, size)
 		}
-		w.WriteString(f[2] + "\n")
-		names <- name
 	}
+	if len(chunk) > 0 {
+		chunks <- chunk
+	}
+	return nil
 }
 
-// readBlobs reads git cat-file --batch from out, a blob for each name of
-// names, and calls fn with their posts a few thousand at a time; keep
-// says what a post whose front matter cannot be read is.
-func readBlobs(out *bufio.Reader, names <-chan string, keep func(string, Post, error) (Post, bool), fn func([]Post) error) error {
-	const chunk = 4096
-	type blob struct {
-		name string
-		data []byte
+// readBlobs reads the posts of entries from git (git cat-file --batch),
+// and calls fn with them.
+func (s *Store) readBlobs(ctx context.Context, entries []entry, fn func([]Post, [][]uint64) error) error {
+	if len(entries) == 0 {
+		return nil
 	}
-	var batch []blob
-	flush := func() error {
-		posts := make([]Post, len(batch))
-		errs := make([]error, len(batch))
-		var wg sync.WaitGroup
-		workers := runtime.GOMAXPROCS(0)
-		for w := range workers {
-			wg.Go(func() {
-				for i := w; i < len(batch); i += workers {
-					posts[i], errs[i] = parsePost(batch[i].name, batch[i].data)
-				}
-			})
-		}
-		wg.Wait()
-		kept := posts[:0]
-		for i, p := range posts {
-			if p, ok := keep(batch[i].name, p, errs[i]); ok {
-				kept = append(kept, p)
-			}
-		}
-		batch = batch[:0]
-		return fn(kept)
+	var ids strings.Builder
+	for _, e := range entries {
+		ids.WriteString(e.blob + "\n")
 	}
-	for name := range names {
-		header, err := out.ReadString('\n')
-		if err != nil {
-			return err
+	out, err := s.git.run(ctx, strings.NewReader(ids.String()), "cat-file", "--batch")
+	if err != nil {
+		return err
+	}
+	var posts []Post
+	for _, e := range entries {
+		header, rest, _ := bytes.Cut(out, []byte("\n"))
+		f := strings.Fields(string(header))
+		size := 0
+		if len(f) == 3 {
+			size, _ = strconv.Atoi(f[2])
 		}
-		f := strings.Fields(header)
-		if len(f) != 3 || f[1] != "blob" {
+		if len(f) != 3 || f[1] != "blob" || size < 0 || size >= len(rest) {
 			return fmt.Errorf("git cat-file: %q", header)
 		}
-		size, err := strconv.Atoi(f[2])
-		if err != nil || size < 0 {
-			return fmt.Errorf("git cat-file: %q", header)
+		p, err := parsePost(e.name, rest[:size])
+		if p, ok := s.readable(e.name, p, err); ok {
+			posts = append(posts, p)
 		}
-		data := make([]byte, size+1) // and the newline after it
-		if _, err := io.ReadFull(out, data); err != nil {
-			return err
-		}
-		batch = append(batch, blob{name, data[:size]})
-		if len(batch) == chunk {
-			if err := flush(); err != nil {
-				return err
-			}
-		}
+		out = rest[size+1:]
 	}
-	return flush()
+	hashes := make([][]uint64, len(posts))
+	for i, p := range posts {
+		hashes[i] = s.table.hashes(p)
+	}
+	return fn(posts, hashes)
 }
 
 // parsePost reads the identity of the post name from its file's data.
@@ -363,23 +392,26 @@ func parsePost(name string, data []byte) (Post, error) {
 // front matter; buf is a buffer to read into (its length the most read
 // at once).
 func readPost(path, name string, buf []byte) (Post, error) {
+	return readPostAt(&dirs{}, path, name, buf)
+}
+
+// readPostAt is readPost, the file opened relative to its folder in d.
+func readPostAt(d *dirs, path, name string, buf []byte) (Post, error) {
+	n, err := readHeadAt(d, path, buf)
+	if err != nil {
+		return Post{}, err
+	}
+	if fm, ok := jekyll.QuickHead(buf[:n]); ok {
+		return PostOf(name, fm), nil
+	}
 	f, err := openRegular(path)
 	if err != nil {
 		return Post{}, err
 	}
 	defer f.Close()
-	n, err := io.ReadFull(f, buf)
-	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
+	fm, err := jekyll.ReadFrontMatter(f)
+	if err != nil {
 		return Post{}, err
-	}
-	fm, ok := jekyll.QuickHead(buf[:n])
-	if !ok {
-		if _, err := f.Seek(0, io.SeekStart); err != nil {
-			return Post{}, err
-		}
-		if fm, err = jekyll.ReadFrontMatter(f); err != nil {
-			return Post{}, err
-		}
 	}
 	return PostOf(name, fm), nil
 }

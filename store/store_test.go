@@ -406,7 +406,7 @@ func TestPostsCache(t *testing.T) {
 	for i, broken := range []struct {
 		file string
 		data []byte
-	}{{tableFile, []byte("garbage")}, {deltaFile, []byte("archiver posts delta 5\ngarbage")}, {tableFile, nil}} {
+	}{{tableFile, []byte("garbage")}, {deltaFile, []byte("archiver posts delta 6\ngarbage")}, {tableFile, nil}} {
 		if i == 2 {
 			storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-03-c.md")
 			storetest.Git(t, dir, "commit", "--quiet", "-m", "Remove c")

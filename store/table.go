@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"os"
 	"slices"
@@ -22,8 +21,10 @@ import (
 // changes grow large, the file is written anew with them.
 //
 // The file: tableMagic; the posts, each its fields as length-prefixed
-// strings; their offsets, 8 bytes each; the keys, each the FNV-1a hash
-// of a key and the number of the post it is a key of, 12 bytes, sorted;
+// strings; their offsets, 8 bytes each; the keys, sorted, each 8 bytes:
+// the top 38 bits of the FNV-1a hash of a key, and the number of the post
+// it is a key of in the 26 bits below (the posts a hash finds are read,
+// and their keys compared, so a hash two keys share only costs a read);
 // the tree of PostsDir and the commit it describes, and the version of
 // the keys, as length-prefixed strings; and a trailer of six numbers
 // that say where each part is.
@@ -31,9 +32,10 @@ import (
 const (
 	tableFile    = "posts.table"
 	deltaFile    = "posts.delta"
-	tableMagic   = "archiver posts 5\n"
+	tableMagic   = "archiver posts 6\n"
 	trailerSize  = 6 * 8
-	keyEntrySize = 12
+	keyEntrySize = 8
+	postBits     = 26 // a table holds fewer than 1<<postBits posts: 67 million
 	// maxChanged is how many posts may differ from the file before it is
 	// written anew: the changes are read at every Open.
 	maxChanged = 20000
@@ -62,12 +64,17 @@ type table struct {
 	keys       func(Post) []string // Options.Keys
 }
 
-// keyHash is the hash of a key in the file.
+// keyHash is the FNV-1a hash of a key.
 func keyHash(key string) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(key))
-	return h.Sum64()
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(key); i++ {
+		h = (h ^ uint64(key[i])) * 1099511628211
+	}
+	return h
 }
+
+// keyEntry is the entry in the file of a key of hash h of post i.
+func keyEntry(h uint64, i int) uint64 { return h>>postBits<<postBits | uint64(i) }
 
 // nameKey is the key every post is found by its name with.
 func nameKey(name string) string { return "\x00name\x00" + name }
@@ -196,35 +203,36 @@ func (t *table) lookup(key string, fn func(i int) bool) error {
 	if t.f == nil || t.nkeys == 0 {
 		return nil
 	}
-	h := keyHash(key)
+	h := keyHash(key) >> postBits
 	var e [keyEntrySize]byte
-	entry := func(j int) (uint64, int, error) {
+	entry := func(j int) (uint64, error) {
 		if _, err := t.f.ReadAt(e[:], t.keysAt+keyEntrySize*int64(j)); err != nil {
-			return 0, 0, err
+			return 0, err
 		}
-		return binary.LittleEndian.Uint64(e[:]), int(binary.LittleEndian.Uint32(e[8:])), nil
+		return binary.LittleEndian.Uint64(e[:]), nil
 	}
 	lo, hi := 0, t.nkeys // the first entry of hash h is in [lo, hi]
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		mh, _, err := entry(mid)
+		v, err := entry(mid)
 		if err != nil {
 			return err
 		}
-		if mh < h {
+		if v>>postBits < h {
 			lo = mid + 1
 		} else {
 			hi = mid
 		}
 	}
 	for j := lo; j < t.nkeys; j++ {
-		mh, i, err := entry(j)
+		v, err := entry(j)
 		if err != nil {
 			return err
 		}
-		if mh != h {
+		if v>>postBits != h {
 			return nil
 		}
+		i := int(v & (1<<postBits - 1))
 		if i >= t.n {
 			return errTable
 		}
@@ -302,6 +310,16 @@ func (t *table) keysOf(p Post) []string {
 		keys = append(keys, t.keys(p)...)
 	}
 	return keys
+}
+
+// hashes are the hashes of p's keys in the file.
+func (t *table) hashes(p Post) []uint64 {
+	keys := t.keysOf(p)
+	hashes := make([]uint64, len(keys))
+	for i, k := range keys {
+		hashes[i] = keyHash(k)
+	}
+	return hashes
 }
 
 // put records p, new or changed.
@@ -419,14 +437,9 @@ type tableWriter struct {
 	w       *bufio.Writer
 	off     int64
 	offsets []byte
-	keys    []keyEntry
+	keys    []uint64 // keyEntry's
 	nested  int
 	buf     []byte
-}
-
-type keyEntry struct {
-	hash uint64
-	post uint32
 }
 
 // newTableWriter starts a table file at a temporary path beside path.
@@ -440,17 +453,20 @@ func newTableWriter(path string) (*tableWriter, error) {
 	return tw, nil
 }
 
-// add writes p, with its keys.
-func (tw *tableWriter) add(p *Post, keys []string) error {
-	i := uint32(len(tw.offsets) / 8)
+// add writes p, with the hashes of its keys.
+func (tw *tableWriter) add(p *Post, hashes []uint64) error {
+	i := len(tw.offsets) / 8
+	if i >= 1<<postBits {
+		return fmt.Errorf("more than %d posts: a table holds fewer", 1<<postBits)
+	}
 	tw.offsets = binary.LittleEndian.AppendUint64(tw.offsets, uint64(tw.off))
 	tw.buf = appendPost(tw.buf[:0], p)
 	if _, err := tw.w.Write(tw.buf); err != nil {
 		return err
 	}
 	tw.off += int64(len(tw.buf))
-	for _, k := range keys {
-		tw.keys = append(tw.keys, keyEntry{keyHash(k), i})
+	for _, h := range hashes {
+		tw.keys = append(tw.keys, keyEntry(h, i))
 	}
 	if strings.Contains(p.Name, "/") {
 		tw.nested++
@@ -462,20 +478,14 @@ func (tw *tableWriter) add(p *Post, keys []string) error {
 // version, and renames it to path.
 func (tw *tableWriter) finish(path, tree, head, version string) error {
 	defer os.Remove(tw.f.Name()) // after the rename, nothing
-	slices.SortFunc(tw.keys, func(a, b keyEntry) int {
-		if a.hash != b.hash {
-			return cmpUint(a.hash, b.hash)
-		}
-		return cmpUint(uint64(a.post), uint64(b.post))
-	})
+	slices.Sort(tw.keys)
 	n := len(tw.offsets) / 8
 	offsetsAt := tw.off
 	tw.w.Write(tw.offsets)
 	keysAt := offsetsAt + int64(len(tw.offsets))
 	var e [keyEntrySize]byte
 	for _, k := range tw.keys {
-		binary.LittleEndian.PutUint64(e[:], k.hash)
-		binary.LittleEndian.PutUint32(e[8:], k.post)
+		binary.LittleEndian.PutUint64(e[:], k)
 		tw.w.Write(e[:])
 	}
 	metaAt := keysAt + keyEntrySize*int64(len(tw.keys))
@@ -502,16 +512,6 @@ func (tw *tableWriter) abort() {
 	os.Remove(tw.f.Name())
 }
 
-func cmpUint(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
 // dirOf is the directory of path.
 func dirOf(path string) string {
 	if i := strings.LastIndexAny(path, `/\`); i >= 0 {
@@ -521,7 +521,7 @@ func dirOf(path string) string {
 }
 
 // deltaMagic starts the file of the changes since the table's file.
-const deltaMagic = "archiver posts delta 5\n"
+const deltaMagic = "archiver posts delta 6\n"
 
 // saveDelta writes the changes to path, with the tree and the commit
 // they bring the file to.

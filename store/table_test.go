@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"hash/fnv"
 	"os"
 	"path/filepath"
 	"slices"
@@ -31,7 +32,7 @@ func writeTestTable(t *testing.T, path string, n int) {
 		if i == 7 {
 			p.Name = "2024-01-01-flat.md"
 		}
-		if err := tw.add(&p, tt.keysOf(p)); err != nil {
+		if err := tw.add(&p, tt.hashes(p)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -134,7 +135,7 @@ func FuzzTable(f *testing.F) {
 	path := filepath.Join(dir, tableFile)
 	tw, _ := newTableWriter(path)
 	p := Post{Name: "2024-01-01-a.md", From: "https://example.org/a", Also: []string{"x"}}
-	tw.add(&p, []string{nameKey(p.Name), "k"})
+	tw.add(&p, []uint64{keyHash(nameKey(p.Name)), keyHash("k")})
 	tw.finish(path, "T", "H", "v")
 	good, _ := os.ReadFile(path)
 	f.Add(good, []byte(deltaMagic))
@@ -155,4 +156,17 @@ func FuzzTable(f *testing.F) {
 		tb.count()
 		tb.each(func(Post) {})
 	})
+}
+
+// TestKeyHash: the hash of keys is FNV-1a, as the files of tables
+// written before say.
+func TestKeyHash(t *testing.T) {
+	t.Parallel()
+	for _, k := range []string{"", "a", "\x00name\x002024/01/2024-01-01-a.md", "标题"} {
+		h := fnv.New64a()
+		h.Write([]byte(k))
+		if keyHash(k) != h.Sum64() {
+			t.Errorf("keyHash(%q) = %x, FNV-1a %x", k, keyHash(k), h.Sum64())
+		}
+	}
 }

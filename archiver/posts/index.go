@@ -3,9 +3,9 @@ package posts
 import (
 	"path"
 	"slices"
-	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/width"
 
@@ -177,16 +177,34 @@ func SourceKey(id string) string { return "source:" + id }
 // (YYYY-MM-DD): the same story under a URL of another era of the site.
 // Spaces, the width of characters and case do not count. "" for no title.
 func TitleKey(title, day string) string {
-	var b strings.Builder
-	for _, r := range width.Fold.String(title) {
-		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) {
-			b.WriteRune(unicode.ToLower(r))
-		}
-	}
-	if b.Len() == 0 || day == "" {
+	if day == "" {
 		return ""
 	}
-	return "title:" + day + ":" + b.String()
+	b := make([]byte, 0, len("title:")+len(day)+1+len(title))
+	b = append(append(append(b, "title:"...), day...), ':')
+	start := len(b)
+	for _, r := range title {
+		switch {
+		case r < utf8.RuneSelf: // ASCII: no width to fold
+			if !unicode.IsSpace(r) {
+				b = append(b, byte(unicode.ToLower(r)))
+			}
+			continue
+		case r >= 0x4E00 && r <= 0x9FFF: // CJK ideographs: neither width nor case
+			b = utf8.AppendRune(b, r)
+			continue
+		}
+		if p := width.LookupRune(r); p.Folded() != 0 {
+			r = p.Folded()
+		}
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) {
+			b = utf8.AppendRune(b, unicode.ToLower(r))
+		}
+	}
+	if len(b) == start {
+		return ""
+	}
+	return string(b)
 }
 
 // PostTitleKey is the TitleKey of a post: its title on the day of its

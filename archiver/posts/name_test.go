@@ -7,9 +7,11 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/rfa-archive/archiver/store/jekyll"
+	"golang.org/x/text/width"
 )
 
 func TestSlug(t *testing.T) {
@@ -163,4 +165,31 @@ func TestLayoutOf(t *testing.T) {
 	if got := LayoutOf("{feed}/{year}", flatStore(true)); got != "{feed}/{year}" {
 		t.Errorf("the configured layout gave way to %q", got)
 	}
+}
+
+// titleKeySlow is TitleKey as it was first written: width.Fold over the
+// whole title, then each rune. TitleKey must give what it gives, or
+// posts.KeysVersion change.
+func titleKeySlow(title, day string) string {
+	var b strings.Builder
+	for _, r := range width.Fold.String(title) {
+		if !unicode.IsSpace(r) && !unicode.Is(unicode.Cf, r) {
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	if b.Len() == 0 || day == "" {
+		return ""
+	}
+	return "title:" + day + ":" + b.String()
+}
+
+func FuzzTitleKey(f *testing.F) {
+	for _, s := range []string{"美中外长在东盟外交拼场　布林肯与王毅将会面", "ＡＢＣ　ｄｅｆ １２３", "ｶﾀｶﾅ ﾊﾝｶｸ", "Hello World", "\u200b零宽\u200d", "ÀÉÎ ß İ", "", "　"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, title string) {
+		if got, want := TitleKey(title, "2024-07-26"), titleKeySlow(title, "2024-07-26"); got != want {
+			t.Errorf("TitleKey(%q) = %q, want %q", title, got, want)
+		}
+	})
 }

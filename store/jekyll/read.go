@@ -13,14 +13,16 @@ import (
 // "key: value" a line, each value a plain or quoted string. quickHead
 // reads those lines itself, and leaves anything else to the YAML parser.
 
-// identityKeys are the front matter keys QuickHead reads.
-var identityKeys = map[string]bool{KeyTitle: true, KeyFrom: true, KeyGUID: true, KeyFeed: true, KeySourceID: true, KeyAlso: true}
+// identityKeys are the front matter keys QuickHead reads, each with a
+// bit of its own.
+var identityKeys = map[string]uint{KeyTitle: 1, KeyFrom: 2, KeyGUID: 4, KeyFeed: 8, KeySourceID: 16, KeyAlso: 32}
 
 // QuickHead reads what the front matter at the start of data says of the
 // post's identity: its title, from, also_from, guid, feed and source_id;
 // Fields, Date and Body stay empty. It reads it only if it is all plain
 // lines and ends within data; else it says not ok, and ReadFrontMatter
-// reads it.
+// reads it. A fresh clone reads a million front matters with it: it
+// makes no string of a line it does not keep.
 func QuickHead(data []byte) (*FrontMatter, bool) {
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
 	rest, ok := bytes.CutPrefix(data, []byte("---\n"))
@@ -28,7 +30,7 @@ func QuickHead(data []byte) (*FrontMatter, bool) {
 		return nil, false
 	}
 	p := &FrontMatter{}
-	seen := map[string]bool{}
+	var seen uint
 	keys := 0
 	for {
 		line, after, found := bytes.Cut(rest, []byte("\n"))
@@ -36,11 +38,11 @@ func QuickHead(data []byte) (*FrontMatter, bool) {
 			return nil, false // the front matter goes on past what was read
 		}
 		rest = after
-		l := string(bytes.TrimRight(line, " \t\r"))
+		l := bytes.TrimRight(line, " \t\r")
 		switch {
-		case l == "---" || l == "...":
+		case string(l) == "---" || string(l) == "...":
 			return p, true
-		case l == "" || l[0] == '#':
+		case len(l) == 0 || l[0] == '#':
 			continue
 		case (l[0] == ' ' || l[0] == '\t' || l[0] == '-') && keys > 0:
 			continue // more of a value of another key (a block list of tags)
@@ -48,21 +50,30 @@ func QuickHead(data []byte) (*FrontMatter, bool) {
 			return nil, false
 		}
 		keys++
-		key, raw, ok := strings.Cut(l, ":")
-		if !ok || !plainKey(key) || raw != "" && raw[0] != ' ' {
+		key, raw, ok := bytes.Cut(l, []byte(":"))
+		if !ok || !plainKey(key) || len(raw) > 0 && raw[0] != ' ' {
 			return nil, false
 		}
-		if !identityKeys[key] {
+		bit := identityKeys[string(key)]
+		if bit == 0 {
 			continue
 		}
-		if next := bytes.TrimLeft(after, "\r\n"); seen[key] || len(next) > 0 && (next[0] == ' ' || next[0] == '\t' || next[0] == '-') {
+		if next := bytes.TrimLeft(after, "\r\n"); seen&bit != 0 || len(next) > 0 && (next[0] == ' ' || next[0] == '\t' || next[0] == '-') && !endLine(next) {
 			return nil, false // a key twice, or a value over several lines
 		}
-		seen[key] = true
-		if !p.set(key, strings.TrimSpace(raw)) {
+		seen |= bit
+		if !p.set(string(key), string(bytes.TrimSpace(raw))) {
 			return nil, false
 		}
 	}
+}
+
+// endLine reports whether data starts with the line that ends the front
+// matter.
+func endLine(data []byte) bool {
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	line = bytes.TrimRight(line, " \t\r")
+	return string(line) == "---" || string(line) == "..."
 }
 
 // set sets the field of key to the YAML value raw, if it is a string
@@ -133,12 +144,12 @@ func quickString(raw string) (string, bool) {
 }
 
 // plainKey reports whether key is a plain front matter key.
-func plainKey(key string) bool {
-	if key == "" {
+func plainKey(key []byte) bool {
+	if len(key) == 0 {
 		return false
 	}
-	for _, r := range key {
-		if !(r == '_' || r == '-' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9') {
+	for _, c := range key {
+		if !(c == '_' || c == '-' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9') {
 			return false
 		}
 	}

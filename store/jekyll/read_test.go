@@ -28,3 +28,21 @@ func FuzzQuickPost(f *testing.F) {
 		}
 	})
 }
+
+// TestQuickHeadReads: the front matter archiver writes, whichever key
+// comes last, is read by QuickHead, not left to the YAML parser, which
+// takes a fresh clone of a million posts minutes.
+func TestQuickHeadReads(t *testing.T) {
+	t.Parallel()
+	for _, text := range []string{
+		"---\nlayout: post\ntitle: \"标题\"\ndate: 2025-06-16T14:05:12.345Z\nfrom: https://www.rfa.org/a/\nsource_id: ABC\nfeed: https://www.rfa.org/feed/\n---\nbody\n",
+		"---\nlayout: post\ntitle: \"第1篇\"\nfrom: https://www.rfa.org/b/\nsource_id: ID0000001\n---\n[第1篇](https://www.rfa.org/b/)\n",
+		"---\ntitle: \"标题\"\nfrom: https://www.rfa.org/c/\nalso_from: [\"https://www.rfa.org/d/\"]\n...\n",
+	} {
+		quick, ok := QuickHead([]byte(text))
+		full, err := Parse([]byte(text))
+		if !ok || err != nil || quick.Title != full.Title || quick.From != full.From || quick.SourceID != full.SourceID || quick.Feed != full.Feed {
+			t.Errorf("QuickHead(%q) = %+v, %v; the YAML parser: %+v, %v", text, quick, ok, full, err)
+		}
+	}
+}
