@@ -137,14 +137,15 @@ func BenchmarkGitCommitOne(b *testing.B) {
 	}
 }
 
-// BenchmarkOpenCold: Open after the cache is lost, reading every post.
+// BenchmarkOpenCold: Open after the table of posts is lost, reading
+// every post.
 func BenchmarkOpenCold(b *testing.B) {
 	dir := bigStore(b)
-	cache := filepath.Join(dir, ".git", "archiver", "posts.cache")
+	table := filepath.Join(dir, ".git", "archiver", "posts.table")
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		os.Remove(cache)
+		os.Remove(table)
 		b.StartTimer()
 		s, err := store.Open(context.Background(), options(dir))
 		if err != nil {

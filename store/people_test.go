@@ -376,14 +376,15 @@ func TestUntrackedForgottenLeftAlone(t *testing.T) {
 }
 
 // TestTakedownCacheLost: a takedown committed between passes is
-// remembered even when the post cache (only a speed-up, says writeCache)
-// cannot be read.
+// remembered even when the table of posts (only a speed-up, says
+// saveTable) is lost.
 func TestTakedownCacheLost(t *testing.T) {
 	t.Parallel()
 	dir := archived(t)
 	storetest.Git(t, dir, "rm", "--quiet", "_posts/2024-01-01-a.md")
 	storetest.Git(t, dir, "commit", "--quiet", "-m", "Take a down")
-	os.Remove(filepath.Join(dir, ".git", "archiver", "posts.cache"))
+	os.Remove(filepath.Join(dir, ".git", "archiver", "posts.table"))
+	os.Remove(filepath.Join(dir, ".git", "archiver", "posts.delta"))
 	if got, _ := open(t, dir).Forgotten(); !slices.Equal(got, []string{"https://example.org/a"}) {
 		t.Errorf("forgotten %q, want the post taken down", got)
 	}
