@@ -160,10 +160,15 @@ func TestOpenLocks(t *testing.T) {
 	// An old one is a leftover.
 	old := time.Now().Add(-11 * time.Minute)
 	os.Chtimes(lock, old, old)
-	open(t, dir)
+	open(t, dir).Close()
 	if _, err := os.Stat(lock); err == nil {
 		t.Error("an old lock with no git running is still there")
 	}
+	// A new lock whose git finishes as archiver looks (no process left to
+	// see, the lock about to go) is waited for, a moment.
+	storetest.WriteFile(t, lock, "")
+	go func() { time.Sleep(300 * time.Millisecond); os.Remove(lock) }()
+	open(t, dir)
 }
 
 // TestMaintainForeground: git gc runs within Maintain, not detached after

@@ -43,6 +43,9 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 			continue
 		}
 		if held := s.lockHeld(st); held != "" {
+			if vanishes(l, time.Second) {
+				continue // its git was finishing as archiver looked
+			}
 			return fmt.Errorf("store: %s is held by %s: try again once it has finished (archiver removes a lock only when no git can be holding it)", l, held)
 		}
 		if err := os.Remove(l); err != nil && !os.IsNotExist(err) {
@@ -76,6 +79,19 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// vanishes reports whether the file at path is gone within d: a git
+// lock whose git was finishing.
+func vanishes(path string, d time.Duration) bool {
+	for end := time.Now().Add(d); ; time.Sleep(50 * time.Millisecond) {
+		if _, err := os.Lstat(path); os.IsNotExist(err) {
+			return true
+		}
+		if time.Now().After(end) {
+			return false
+		}
+	}
 }
 
 // lockAge is how old a git lock must be for archiver to take it for a

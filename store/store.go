@@ -194,8 +194,10 @@ func (s *Store) prepare(ctx context.Context) error {
 }
 
 // largeArchive is the number of posts from which git's index is kept
-// split and compressed (tuneIndex).
-const largeArchive = 100_000
+// split and compressed (tuneIndex): measured, it changes nothing a person
+// would notice at 10,000 posts (git status 0.03 s either way), and saves
+// from 30,000 on (git status 0.10 s → 0.03 s; at 100,000, 0.29 s → 0.11 s).
+const largeArchive = 25_000
 
 // tuneIndex configures git for a large work tree, once the store is one
 // (of large posts):

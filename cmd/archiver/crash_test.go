@@ -110,7 +110,7 @@ func TestKilledRelayout(t *testing.T) {
 	t.Logf("seed %d (ARCHIVER_CRASH_SEED=%d replays it)", seed, seed)
 	rng := rand.New(rand.NewPCG(seed, seed))
 
-	const n, images = 2000, 200
+	const n, images = 800, 80
 	dir := t.TempDir()
 	archive := filepath.Join(dir, "archive")
 	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: 'https://www.rfa.org/arc/outboundfeeds/mandarin/rss/'}]\n")
@@ -126,13 +126,13 @@ func TestKilledRelayout(t *testing.T) {
 	storetest.Git(t, archive, "add", "--all")
 	storetest.Git(t, archive, "commit", "--quiet", "-m", "A flat archive")
 
-	for i := range 5 {
+	for i := range 4 {
 		cmd := exec.Command(binary, "relayout")
 		cmd.Dir = dir
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		wait := time.Duration(rng.IntN(1200)) * time.Millisecond
+		wait := time.Duration(rng.IntN(450)) * time.Millisecond
 		time.Sleep(wait)
 		cmd.Process.Kill()
 		cmd.Wait()
@@ -144,7 +144,7 @@ func TestKilledRelayout(t *testing.T) {
 		t.Fatalf("the relayout after the kills: exit %d\n%s%s", code, stdout, stderr)
 	}
 	if log := storetest.Git(t, archive, "log", "--format=%s"); strings.Count(log, "Relayout: move") != 2 ||
-		strings.Count(log, "Relayout: move 2000 posts") != 1 || strings.Count(log, "Relayout: move 200 media files") != 1 {
+		strings.Count(log, fmt.Sprintf("Relayout: move %d posts", n)) != 1 || strings.Count(log, fmt.Sprintf("Relayout: move %d media files", images)) != 1 {
 		t.Errorf("the history is not one commit of each relayout:\n%s", log)
 	}
 	posts := storetest.PostFiles(t, archive)
@@ -159,7 +159,7 @@ func TestKilledRelayout(t *testing.T) {
 	if len(posts) != n || len(storetest.MediaFiles(t, archive)) != images {
 		t.Errorf("%d posts and %d media files, want %d and %d", len(posts), len(storetest.MediaFiles(t, archive)), n, images)
 	}
-	if log := storetest.Git(t, archive, "log", "--follow", "--format=%s", "--", "_posts/2010/01/2010-01-01-story-0.md"); log != "Relayout: move 200 media files into folders by hash\nRelayout: move 2000 posts into {year}/{month}\nA flat archive\n" {
+	if log := storetest.Git(t, archive, "log", "--follow", "--format=%s", "--", "_posts/2010/01/2010-01-01-story-0.md"); log != fmt.Sprintf("Relayout: move %d media files into folders by hash\nRelayout: move %d posts into {year}/{month}\nA flat archive\n", images, n) {
 		t.Errorf("git log --follow of a post:\n%s", log)
 	}
 	storetest.CheckRepo(t, archive)
