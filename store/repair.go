@@ -43,7 +43,7 @@ func (s *Store) removeLeftovers(ctx context.Context) error {
 			continue
 		}
 		if held := s.lockHeld(st); held != "" {
-			if vanishes(l, time.Second) {
+			if vanishes(l, 500*time.Millisecond) {
 				continue // its git was finishing as archiver looked
 			}
 			return fmt.Errorf("store: %s is held by %s: try again once it has finished (archiver removes a lock only when no git can be holding it)", l, held)
