@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/rfa-archive/archiver/archiver"
+	"github.com/rfa-archive/archiver/archiver/daemon"
 	"github.com/rfa-archive/archiver/store"
 )
 
@@ -41,4 +42,12 @@ func runSync(ctx context.Context, a *archiver.Archiver, report func(*archiver.Su
 		return errFailed
 	}
 	return nil
+}
+
+func runDaemonCommand(ctx context.Context, args []string, p proc) error {
+	a, err := newFlags("daemon", p, "auto").archiver(args)
+	if err != nil {
+		return err
+	}
+	return daemon.New(a.Config, a.Log, a.Pass).Run(ctx)
 }

@@ -46,14 +46,27 @@ func newFlags(name string, p proc, logFormat string) *commandFlags {
 	return f
 }
 
-// parse parses args; --help prints the command's usage to stdout.
+// parse parses args, flags before or after the arguments ("archiver
+// history URL --diff"; after "--", none); --help prints the command's
+// usage to stdout.
 func (f *commandFlags) parse(args []string) error {
-	if err := f.fs.Parse(args); err == flag.ErrHelp {
-		f.usage(f.p.stdout)
-		return err
-	} else if err != nil {
-		return &usageError{fmt.Sprintf("%s: %v (archiver %s --help lists its flags)", f.fs.Name(), err, f.fs.Name())}
+	var positional []string
+	for len(args) > 0 {
+		if err := f.fs.Parse(args); err == flag.ErrHelp {
+			f.usage(f.p.stdout)
+			return err
+		} else if err != nil {
+			return &usageError{fmt.Sprintf("%s: %v (archiver %s --help lists its flags)", f.fs.Name(), err, f.fs.Name())}
+		}
+		rest := f.fs.Args()
+		if len(rest) < len(args) && args[len(args)-len(rest)-1] == "--" {
+			positional, rest = append(positional, rest...), nil
+		} else if len(rest) > 0 {
+			positional, rest = append(positional, rest[0]), rest[1:]
+		}
+		args = rest
 	}
+	f.fs.Parse(append([]string{"--"}, positional...))
 	if f.fs.NArg() > 0 && f.args == "" {
 		return &usageError{fmt.Sprintf("%s takes no arguments, got %q", f.fs.Name(), f.fs.Args())}
 	}

@@ -27,6 +27,7 @@ const (
 	KeyAlso        = "also_from" // other URLs of the article: the site moved it
 	KeyGUID        = "guid"
 	KeyFeed        = "feed"
+	KeyRemovedAt   = "removed_at" // when the site was first seen not to serve the story any more
 )
 
 // Required are the keys every post has.

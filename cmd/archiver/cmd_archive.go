@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"slices"
 
+	"github.com/rfa-archive/archiver/archiver/config"
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/store"
@@ -77,4 +79,43 @@ func runRelayoutCommand(ctx context.Context, args []string, p proc) error {
 		fmt.Fprintf(p.stdout, "relayout: %d posts moved to the layout, %d media files into folders by hash\n", n, m)
 	}
 	return err
+}
+
+func runHistoryCommand(ctx context.Context, args []string, p proc) error {
+	f := newFlags("history", p, "")
+	f.args = "URL|FILE"
+	diff := f.fs.Bool("diff", false, "show the text's changes, by character")
+	a, err := f.archiver(args)
+	if err != nil {
+		return err
+	}
+	if f.fs.NArg() != 1 {
+		return &usageError{"history: name one article's URL or one post's file"}
+	}
+	return a.History(ctx, f.fs.Arg(0), p.stdout, *diff)
+}
+
+func runVerifyCommand(ctx context.Context, args []string, p proc) error {
+	cfg, _, err := newFlags("verify", p, "").load(args)
+	if err != nil {
+		return err
+	}
+	return runVerify(ctx, cfg, p.stdout)
+}
+
+// runVerify lists every problem of the store, one a line.
+func runVerify(ctx context.Context, cfg *config.Config, stdout io.Writer) error {
+	problems, err := store.Verify(ctx, cfg.Store.Path, feeds.Key)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		fmt.Fprintln(stdout, p)
+	}
+	if len(problems) > 0 {
+		fmt.Fprintf(stdout, "verify: %d problems in %s\n", len(problems), cfg.Store.Path)
+		return errFailed
+	}
+	fmt.Fprintf(stdout, "verify: %s is sound\n", cfg.Store.Path)
+	return nil
 }

@@ -1,0 +1,78 @@
+package main
+
+import (
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/storetest"
+)
+
+// TestHistory: archiver history lists every archived version of a story,
+// by its URL or its file, one line each starting with its date and
+// commit, with what changed; --diff (before or after the argument) marks
+// the characters of the text that changed; a post taken down is a version
+// too.
+func TestHistory(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "archive")
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
+	sync := func() {
+		t.Helper()
+		if code, _, stderr := runCommand(t, dir, "sync"); code != 0 {
+			t.Fatalf("sync: exit %d\n%s", code, stderr)
+		}
+	}
+	sync()
+	site.EditStory(1, "更新")
+	sync()
+	file := filepath.Join("archive", "_posts", storetest.Posts(t, archive)[site.StoryURL(1)])
+
+	line := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ [0-9a-f]{12} (.*)$`)
+	history := func(args ...string) []string {
+		t.Helper()
+		code, stdout, stderr := runCommand(t, dir, append([]string{"history"}, args...)...)
+		if code != 0 {
+			t.Fatalf("history %q: exit %d\n%s", args, code, stderr)
+		}
+		return strings.Split(strings.TrimSuffix(stdout, "\n"), "\n")
+	}
+	lines := history(site.StoryURL(1))
+	if len(lines) != 2 || !line.MatchString(lines[0]) || !line.MatchString(lines[1]) ||
+		line.FindStringSubmatch(lines[0])[1] != "archived: 頁面標題 /news/story-001.html" || line.FindStringSubmatch(lines[1])[1] != "text" {
+		t.Errorf("history of the URL:\n%s\nwant the first version and one of text", strings.Join(lines, "\n"))
+	}
+	for _, args := range [][]string{{"--diff", file}, {file, "--diff"}} {
+		got := history(args...)
+		if len(got) != 3 || got[2] != "    第二段{+（更新）+}。" {
+			t.Errorf("history %q:\n%s\nwant the changed characters alone marked", args, strings.Join(got, "\n"))
+		}
+	}
+
+	storetest.Git(t, archive, "rm", "--quiet", strings.TrimPrefix(filepath.ToSlash(file), "archive/"))
+	storetest.Git(t, archive, "commit", "--quiet", "-m", "Take it down")
+	if got := history(file); len(got) != 3 || !strings.HasSuffix(got[2], " removed from the archive") {
+		t.Errorf("history of a post taken down:\n%s", strings.Join(got, "\n"))
+	}
+
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{nil, exitUsage, "name one article's URL or one post's file"},
+		{[]string{"a", "b"}, exitUsage, "name one article's URL or one post's file"},
+		{[]string{site.StoryURL(9)}, exitFailed, "no post of " + site.StoryURL(9)},
+		{[]string{"_posts/2025/06/2025-06-01-none.md"}, exitFailed, "has no post in the archive's history"},
+		{[]string{"../x.txt"}, exitFailed, "neither an article's URL nor a post's file"},
+	} {
+		if code, _, stderr := runCommand(t, dir, append([]string{"history"}, c.args...)...); code != c.code || !strings.Contains(stderr, c.want) {
+			t.Errorf("history %q: exit %d, want %d and %q\n%s", c.args, code, c.code, c.want, stderr)
+		}
+	}
+}

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is one version of a post in the repository's history.
+type Version struct {
+	Commit  string    // the commit that made it
+	Date    time.Time // the commit's date
+	Subject string    // the commit's subject
+	Path    string    // where the post was then, in the repository
+	Data    []byte    // the post; nil where the commit removed it (or it is too large to read)
+}
+
+// Versions calls fn with each version of the post name (a path in
+// _posts), oldest first, followed across renames as git log --follow
+// follows it: the history of a post relayout moved is whole. A commit
+// that renamed the post and changed nothing else of it is no version.
+func (s *Store) Versions(ctx context.Context, name string, fn func(Version) error) error {
+	out, err := s.git.run(ctx, nil, "--literal-pathspecs", "-c", "core.quotePath=false", "log", "--follow", "-M",
+		"--format=%x1e%H%x1f%cI%x1f%s%x1f", "--name-status", "HEAD", "--", PostsDir+"/"+name)
+	if err != nil {
+		return err
+	}
+	cat := s.git.cmd(ctx, []string{"cat-file", "--batch"})
+	in, _ := cat.StdinPipe()
+	stdout, _ := cat.StdoutPipe()
+	if err := cat.Start(); err != nil {
+		return err
+	}
+	defer func() { in.Close(); cat.Wait() }()
+	r := bufio.NewReader(stdout)
+	recs := strings.Split(string(out), "\x1e")[1:]
+	slices.Reverse(recs) // oldest first: git log --follow cannot follow in --reverse
+	for _, rec := range recs {
+		v, status, ok := parseVersion(rec)
+		if !ok || strings.HasPrefix(status, "R100") {
+			continue
+		}
+		if status != "D" {
+			if v.Data, err = catBlob(in, r, v.Commit+":"+v.Path); err != nil {
+				return err
+			}
+		}
+		if err := fn(v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// parseVersion reads one commit of Versions' git log: the version and how
+// the commit changed the post (A, M, D, R100…).
+func parseVersion(rec string) (Version, string, bool) {
+	f := strings.SplitN(rec, "\x1f", 4)
+	if len(f) != 4 {
+		return Version{}, "", false
+	}
+	date, _ := time.Parse(time.RFC3339, f[1])
+	fields := strings.Split(strings.TrimSpace(f[3]), "\t")
+	if len(fields) < 2 {
+		return Version{}, "", false
+	}
+	return Version{Commit: f[0], Date: date, Subject: f[2], Path: fields[len(fields)-1]}, fields[0], true
+}
+
+// catBlob reads the blob object of a git cat-file --batch whose input is
+// in and output r; nil for one larger than a post can be.
+func catBlob(in io.Writer, r *bufio.Reader, object string) ([]byte, error) {
+	if _, err := io.WriteString(in, object+"\n"); err != nil {
+		return nil, err
+	}
+	header, err := r.ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("git cat-file: %w", err)
+	}
+	f := strings.Fields(header)
+	if len(f) != 3 || f[1] != "blob" {
+		return nil, nil // missing, or no file
+	}
+	size, err := strconv.ParseInt(f[2], 10, 64)
+	if err != nil || size < 0 {
+		return nil, fmt.Errorf("git cat-file: %q", header)
+	}
+	if size > maxPostSize {
+		_, err := io.CopyN(io.Discard, r, size+1)
+		return nil, err
+	}
+	var b bytes.Buffer
+	if _, err := io.CopyN(&b, r, size+1); err != nil {
+		return nil, err
+	}
+	return b.Bytes()[:size], nil
+}
