@@ -219,7 +219,7 @@ func TestPassEdits(t *testing.T) {
 	if after := storetest.ReadPost(t, archive, name); !strings.Contains(string(after.Body), "更正") {
 		t.Errorf("the edit is not archived:\n%s", after.Body)
 	}
-	if c := storetest.LastCommit(t, archive); !strings.HasPrefix(c, "Update 1 post\n") || !strings.Contains(c, "M\t_posts/"+name) {
+	if c := storetest.LastCommit(t, archive); !strings.HasPrefix(c, "Edited on the site: 頁面標題 /news/story-002.html\n") || !strings.Contains(c, "M\t_posts/"+name) {
 		t.Errorf("the edit's commit:\n%s", c)
 	}
 	if log := storetest.History(t, archive, "_posts/"+name); len(log) != 2 {

@@ -26,8 +26,7 @@ type Version struct {
 // follows it: the history of a post relayout moved is whole. A commit
 // that renamed the post and changed nothing else of it is no version.
 func (s *Store) Versions(ctx context.Context, name string, fn func(Version) error) error {
-	out, err := s.git.run(ctx, nil, "--literal-pathspecs", "-c", "core.quotePath=false", "log", "--follow", "-M",
-		"--format=%x1e%H%x1f%cI%x1f%s%x1f", "--name-status", "HEAD", "--", PostsDir+"/"+name)
+	log, err := s.versionLog(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -39,23 +38,54 @@ func (s *Store) Versions(ctx context.Context, name string, fn func(Version) erro
 	}
 	defer func() { in.Close(); cat.Wait() }()
 	r := bufio.NewReader(stdout)
-	recs := strings.Split(string(out), "\x1e")[1:]
-	slices.Reverse(recs) // oldest first: git log --follow cannot follow in --reverse
-	for _, rec := range recs {
-		v, status, ok := parseVersion(rec)
-		if !ok || strings.HasPrefix(status, "R100") {
-			continue
-		}
-		if status != "D" {
+	for _, v := range log {
+		if !v.removed {
 			if v.Data, err = catBlob(in, r, v.Commit+":"+v.Path); err != nil {
 				return err
 			}
 		}
-		if err := fn(v); err != nil {
+		if err := fn(v.Version); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// Revisions is how many versions of the post name the history holds (see
+// Versions), its removals aside: 1 for a post archived once.
+func (s *Store) Revisions(ctx context.Context, name string) (int, error) {
+	log, err := s.versionLog(ctx, name)
+	n := 0
+	for _, v := range log {
+		if !v.removed {
+			n++
+		}
+	}
+	return n, err
+}
+
+// loggedVersion is a Version as git log lists it, without its data.
+type loggedVersion struct {
+	Version
+	removed bool // the commit removed the post
+}
+
+// versionLog lists the versions of the post name, oldest first.
+func (s *Store) versionLog(ctx context.Context, name string) ([]loggedVersion, error) {
+	out, err := s.git.run(ctx, nil, "--literal-pathspecs", "-c", "core.quotePath=false", "log", "--follow", "-M",
+		"--format=%x1e%H%x1f%cI%x1f%s%x1f", "--name-status", "HEAD", "--", PostsDir+"/"+name)
+	if err != nil {
+		return nil, err
+	}
+	var log []loggedVersion
+	recs := strings.Split(string(out), "\x1e")[1:]
+	slices.Reverse(recs) // oldest first: git log --follow cannot follow in --reverse
+	for _, rec := range recs {
+		if v, status, ok := parseVersion(rec); ok && !strings.HasPrefix(status, "R100") {
+			log = append(log, loggedVersion{v, status == "D"})
+		}
+	}
+	return log, nil
 }
 
 // parseVersion reads one commit of Versions' git log: the version and how

@@ -157,6 +157,28 @@ func (s *Store) clearJournal() error {
 	return nil
 }
 
+// unjournal takes paths, committed, out of the journal; the journal of
+// no other path is cleared.
+func (s *Store) unjournal(paths map[string]bool) error {
+	if len(s.pending) == 0 {
+		return s.clearJournal()
+	}
+	data, err := os.ReadFile(filepath.Join(s.meta, journalFile))
+	if err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	var kept strings.Builder
+	for line := range strings.SplitSeq(string(data), "\n") {
+		if path, _, ok := strings.Cut(line, "\t"); ok && (path == "#" || !paths[path]) {
+			kept.WriteString(line + "\n")
+		}
+	}
+	if err := writeAtomic(filepath.Join(s.meta, journalFile), []byte(kept.String())); err != nil {
+		return fmt.Errorf("store: %w", err)
+	}
+	return nil
+}
+
 // theirs reports whether the post of that name has changes of a person's
 // that are not committed, or is a file of a person's that is not: archiver
 // must not write over it.

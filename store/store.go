@@ -8,6 +8,7 @@ package store
 
 import (
 	"encoding/json"
+	"slices"
 	"strconv"
 	"unicode"
 	"unicode/utf8"
@@ -382,18 +383,41 @@ func (s *Store) regularPost(name string) bool {
 // It reports whether it made a commit: rewriting a post with the same
 // content is not a change.
 func (s *Store) Commit(ctx context.Context, message string) (bool, error) {
-	if len(s.pending) == 0 {
+	return s.commitPending(ctx, s.pending, message)
+}
+
+// CommitPaths commits, with message, the files written since the last
+// commit whose paths (relative to the store: _posts/NAME, media/…) are
+// in paths; the others stay written, and journaled, for a later commit.
+func (s *Store) CommitPaths(ctx context.Context, paths []string, message string) (bool, error) {
+	set := pathSet(paths)
+	return s.commitPending(ctx, slices.DeleteFunc(slices.Clone(s.pending), func(p string) bool { return !set[p] }), message)
+}
+
+// pathSet is the set of paths.
+func pathSet(paths []string) map[string]bool {
+	set := make(map[string]bool, len(paths))
+	for _, p := range paths {
+		set[p] = true
+	}
+	return set
+}
+
+// commitPending commits the pending files of paths with message.
+func (s *Store) commitPending(ctx context.Context, paths []string, message string) (bool, error) {
+	if len(paths) == 0 {
 		return false, nil
 	}
 	if err := s.checkState(ctx); err != nil {
 		return false, err // a person's rebase or branch since Open: the posts wait in the journal
 	}
-	c, err := s.commitFiles(ctx, s.pending, message)
+	c, err := s.commitFiles(ctx, paths, message)
 	if err != nil {
 		return false, err
 	}
-	s.pending = nil
-	if err := s.clearJournal(); err != nil {
+	committed := pathSet(paths)
+	s.pending = slices.DeleteFunc(s.pending, func(p string) bool { return committed[p] })
+	if err := s.unjournal(committed); err != nil {
 		return c != nil, err
 	}
 	if c == nil {

@@ -9,11 +9,11 @@ import (
 )
 
 // message is the batch's commit message: a subject with the numbers
-// ("Archive 2 new posts, update 1", "Backfill 2019-06: 412 posts"), then a
-// line per post, + new and ~ updated.
+// ("Archive 2 new posts", "Backfill 2019-06: 412 posts"), then a line per
+// new post. (A post updated has a commit of its own: revisionMessage.)
 func (w *Writer) message() string {
 	var b strings.Builder
-	n, u := len(w.Done.New), len(w.Done.Updated)
+	n := len(w.Done.New)
 	switch {
 	case w.opts.Label != "":
 		fmt.Fprintf(&b, "%s: %d %s", w.opts.Label, n, Plural(n, "post", "posts"))
@@ -23,10 +23,6 @@ func (w *Writer) message() string {
 		if w.opts.Note != "" {
 			fmt.Fprintf(&b, " (%s)", w.opts.Note)
 		}
-	case n > 0 && u > 0:
-		fmt.Fprintf(&b, "Archive %d new %s, update %d", n, Plural(n, "post", "posts"), u)
-	case u > 0:
-		fmt.Fprintf(&b, "Update %d %s", u, Plural(u, "post", "posts"))
 	default:
 		fmt.Fprintf(&b, "Archive %d new %s", n, Plural(n, "post", "posts"))
 	}
@@ -34,10 +30,14 @@ func (w *Writer) message() string {
 	for _, a := range w.Done.New {
 		b.WriteString("+ " + commitTitle(a.Title) + "\n")
 	}
-	for _, a := range w.Done.Updated {
-		b.WriteString("~ " + commitTitle(a.Title) + "\n")
-	}
 	return b.String()
+}
+
+// revisionMessage is the commit message of revision n of the post of
+// a, its story edited on the site.
+func revisionMessage(a Archived, n int) string {
+	return fmt.Sprintf("Edited on the site: %s\n\nThe story changed since it was archived: this is its version %d.\n\nStory: %s\nRevision: %d\n",
+		commitTitle(a.Title), n, jekyll.OneLine(a.URL), n)
 }
 
 // maxTitle is the most characters of a title in a commit message.

@@ -12,11 +12,13 @@ import (
 	"log/slog"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store"
 	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
@@ -35,6 +37,8 @@ type Store interface {
 	Flat() bool                   // every post is at the top of _posts
 	Label(subject string)
 	Commit(ctx context.Context, message string) (bool, error)
+	CommitPaths(ctx context.Context, paths []string, message string) (bool, error)
+	Revisions(ctx context.Context, name string) (int, error) // the versions of a post committed
 }
 
 // Options configure a Writer.
@@ -64,7 +68,14 @@ type Writer struct {
 	media  *mediaFetcher
 	layout Layout
 	opts   Options
-	Done   Done // what the batch did
+	Done   Done       // what the batch did
+	edits  []revision // the posts updated, each committed on its own
+}
+
+// revision is a post written anew: its story was edited.
+type revision struct {
+	Archived
+	paths []string // its file and the media files it shows, in the store
 }
 
 // Done is what a Writer did.
@@ -125,7 +136,8 @@ func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error)
 			carry(p, fm)
 		}
 	}
-	if local := w.keep(name, p.Title, s.Item.Feed, files); len(local) > 0 {
+	local := w.keep(name, p.Title, s.Item.Feed, files)
+	if len(local) > 0 {
 		p.Body = jekyll.LocalMedia(p.Body, local, p.Audio)
 	}
 	data, err := p.Render()
@@ -142,7 +154,15 @@ func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error)
 	}
 	w.index.add(name, s.Keys, p.SourceID, p.Title)
 	w.book.Done(s.Keys[0])
-	w.written(Archived{Title: p.Title, URL: p.URL, Feed: s.Feed}, name, s.Update != "")
+	a := Archived{Title: p.Title, URL: p.URL, Feed: s.Feed}
+	w.written(a, name, s.Update != "")
+	if s.Update != "" {
+		r := revision{Archived: a, paths: []string{store.PostsDir + "/" + name}}
+		for _, path := range local {
+			r.paths = append(r.paths, strings.TrimPrefix(path, "/"))
+		}
+		w.edits = append(w.edits, r)
+	}
 	return true, nil
 }
 
@@ -215,13 +235,38 @@ func (w *Writer) Link(name, url, sourceID string) (bool, error) {
 // Commit commits the batch's posts, with a message that says what they
 // are. A commit that fails is a failure of the store, recorded: the posts
 // wait in the store's journal for the next run to commit.
+//
+// Each post updated (its story was edited) is a commit of its own, its
+// message naming the story, with the trailers Story (its URL) and
+// Revision (the number of the version: 2 for the first edit), so that
+// git log --follow of the post and git interpret-trailers read them.
 func (w *Writer) Commit(ctx context.Context) (bool, error) {
 	w.media.discard()
-	made, err := w.st.Commit(ctx, w.message())
-	if err != nil {
-		w.Done.Failed = append(w.Done.Failed, retry.Failure{URL: w.st.Dir(), Kind: retry.KindStore, Reason: err.Error()})
+	var made bool
+	for _, r := range w.edits {
+		n, err := w.st.Revisions(ctx, strings.TrimPrefix(r.paths[0], store.PostsDir+"/"))
+		if err == nil {
+			var one bool
+			one, err = w.st.CommitPaths(ctx, r.paths, revisionMessage(r.Archived, n+1))
+			made = made || one
+		}
+		if err != nil {
+			return made, w.commitFailed(err)
+		}
 	}
-	return made, err
+	w.edits = nil
+	batch, err := w.st.Commit(ctx, w.message())
+	if err != nil {
+		return made, w.commitFailed(err)
+	}
+	return made || batch, nil
+}
+
+// commitFailed records err, a commit's: a failure of the store. The posts
+// wait in the store's journal for the next run to commit.
+func (w *Writer) commitFailed(err error) error {
+	w.Done.Failed = append(w.Done.Failed, retry.Failure{URL: w.st.Dir(), Kind: retry.KindStore, Reason: err.Error()})
+	return err
 }
 
 // Index is the index the writer keeps up to date.

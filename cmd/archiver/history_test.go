@@ -30,8 +30,21 @@ func TestHistory(t *testing.T) {
 	}
 	sync()
 	site.EditStory(1, "更新")
+	site.ListStories(3)
 	sync()
 	file := filepath.Join("archive", "_posts", storetest.Posts(t, archive)[site.StoryURL(1)])
+
+	// The edit is a commit of its own, before the new story's, its
+	// trailers the story's URL and the number of its version.
+	if log := storetest.Git(t, archive, "log", "-2", "--format=%s"); log != "Archive 1 new post\nEdited on the site: 頁面標題 /news/story-001.html\n" {
+		t.Errorf("the commits of a sync with an edit and a new story:\n%s", log)
+	}
+	if trailers := storetest.Git(t, archive, "log", "-1", "--format=%(trailers:only,unfold)", "HEAD~1"); strings.TrimSpace(trailers) != "Story: "+site.StoryURL(1)+"\nRevision: 2" {
+		t.Errorf("the edit's trailers, as git reads them: %q", trailers)
+	}
+	if revs := storetest.Git(t, archive, "log", "--follow", "--format=%(trailers:key=Revision,valueonly)", "--", strings.TrimPrefix(filepath.ToSlash(file), "archive/")); strings.TrimSpace(revs) != "2" {
+		t.Errorf("git log --follow reads the revisions %q, want 2", revs)
+	}
 
 	line := regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ [0-9a-f]{12} (.*)$`)
 	history := func(args ...string) []string {

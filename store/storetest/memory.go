@@ -233,9 +233,37 @@ func (m *Memory) Label(subject string) { m.label = subject }
 func (m *Memory) Commit(ctx context.Context, message string) (bool, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	return m.commit(m.pending, message), nil
+}
+
+// CommitPaths commits the files written since the last commit whose
+// paths are in paths, with message; the others stay written.
+func (m *Memory) CommitPaths(ctx context.Context, paths []string, message string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.commit(slices.DeleteFunc(slices.Clone(m.pending), func(p string) bool { return !slices.Contains(paths, p) }), message), nil
+}
+
+// Revisions is how many commits changed the post name.
+func (m *Memory) Revisions(ctx context.Context, name string) (int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	n := 0
+	for _, c := range m.commits {
+		if slices.Contains(c.paths, store.PostsDir+"/"+name) {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// commit commits the pending paths, and reports whether that made a
+// commit.
+func (m *Memory) commit(paths []string, message string) bool {
 	c := memoryCommit{message: message}
-	slices.Sort(m.pending)
-	for _, p := range slices.Compact(m.pending) {
+	paths = slices.Compact(slices.Sorted(slices.Values(paths)))
+	m.pending = slices.DeleteFunc(m.pending, func(p string) bool { return slices.Contains(paths, p) })
+	for _, p := range paths {
 		old, had := m.head[p]
 		if had && string(m.work[p]) == string(old) {
 			continue
@@ -244,12 +272,11 @@ func (m *Memory) Commit(ctx context.Context, message string) (bool, error) {
 		c.status = append(c.status, map[bool]string{true: "M", false: "A"}[had])
 		m.head[p] = m.work[p]
 	}
-	m.pending = nil
 	if len(c.paths) == 0 {
-		return false, nil
+		return false
 	}
 	m.commits = append(m.commits, c)
-	return true, nil
+	return true
 }
 
 // LoadState reads a section of the state into v.

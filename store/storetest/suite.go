@@ -28,6 +28,8 @@ type Store interface {
 	Flat() bool
 	TakenDown() ([]string, error)
 	Commit(ctx context.Context, message string) (bool, error)
+	CommitPaths(ctx context.Context, paths []string, message string) (bool, error)
+	Revisions(ctx context.Context, name string) (int, error)
 	LoadState(section string, v any) error
 	SaveState(sections map[string]any) error
 	Close() error
@@ -45,6 +47,46 @@ func Suite[A Archive](t *testing.T, newStore func(t *testing.T) (open func() Sto
 	t.Run("Media", func(t *testing.T) { t.Parallel(); suiteMedia(t, newStore) })
 	t.Run("Folders", func(t *testing.T) { t.Parallel(); suiteFolders(t, newStore) })
 	t.Run("State", func(t *testing.T) { t.Parallel(); suiteState(t, newStore) })
+	t.Run("CommitPaths", func(t *testing.T) { t.Parallel(); suiteCommitPaths(t, newStore) })
+}
+
+// suiteCommitPaths: CommitPaths commits the files named, and leaves the
+// others written for the next commit; Revisions counts a post's versions.
+func suiteCommitPaths[A Archive](t *testing.T, newStore func(t *testing.T) (func() Store, A)) {
+	open, archive := newStore(t)
+	s := open()
+	defer s.Close()
+	ctx := context.Background()
+	write := func(name string, data []byte) {
+		t.Helper()
+		if err := s.Write(name, data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("2024-01-01-a.md", post("https://example.org/a"))
+	if made, err := s.Commit(ctx, "Archive a\n"); !made || err != nil {
+		t.Fatalf("Commit = %v, %v", made, err)
+	}
+	write("2024-01-02-b.md", post("https://example.org/b"))
+	write("2024-01-01-a.md", append(post("https://example.org/a"), "更正。\n"...))
+	if made, err := s.CommitPaths(ctx, []string{store.PostsDir + "/2024-01-01-a.md", "media/none.jpg"}, "Revise a\n"); !made || err != nil {
+		t.Fatalf("CommitPaths = %v, %v", made, err)
+	}
+	if got := LastCommit(t, archive); !strings.HasPrefix(got, "Revise a\n") || !strings.Contains(got, "M\t_posts/2024-01-01-a.md") || strings.Contains(got, "-b.md") {
+		t.Errorf("the commit of CommitPaths:\n%s\nwant a's change alone", got)
+	}
+	if n, err := s.Revisions(ctx, "2024-01-01-a.md"); n != 2 || err != nil {
+		t.Errorf("Revisions of a post archived and revised = %d, %v; want 2", n, err)
+	}
+	if made, err := s.Commit(ctx, "Archive b\n"); !made || err != nil {
+		t.Fatalf("Commit of the rest = %v, %v", made, err)
+	}
+	if got := LastCommit(t, archive); !strings.HasPrefix(got, "Archive b\n") || !strings.Contains(got, "A\t_posts/2024-01-02-b.md") || strings.Contains(got, "-a.md") {
+		t.Errorf("the commit of the rest:\n%s\nwant b alone", got)
+	}
+	if n, err := s.Revisions(ctx, "2024-01-02-b.md"); n != 1 || err != nil {
+		t.Errorf("Revisions of a post archived once = %d, %v; want 1", n, err)
+	}
 }
 
 // post is a valid post whose front matter says it is from url.
