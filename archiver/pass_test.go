@@ -14,6 +14,7 @@ import (
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/archiver/wire/wiretest"
 	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/jekyll"
 	"github.com/rfa-archive/archiver/store/storetest"
 )
 
@@ -295,8 +296,9 @@ func TestPassRestamped(t *testing.T) {
 }
 
 // TestPassEditGone: the page of an archived story that is edited and then
-// taken down is gone; the archived version stands, and it is not a
-// failure.
+// taken down is gone; the archived version stands, marked removed_at in a
+// commit of its own, and it is not a failure. The story back on the site
+// loses the mark, in a commit that says so.
 func TestPassEditGone(t *testing.T) {
 	t.Parallel()
 	site := feedstest.NewSite(t)
@@ -309,13 +311,29 @@ func TestPassEditGone(t *testing.T) {
 	if sum := pass(t, a); counts(sum) != "0 new, 0 updated, 0 failed, 0 parked" || failing(sum) != 0 {
 		t.Errorf("the pass: %s, %d failing", counts(sum), failing(sum))
 	}
-	after := storetest.ReadPost(t, archive, storetest.Posts(t, archive)[site.StoryURL(1)])
-	if string(after.Body) != string(before.Body) {
-		t.Error("the archived version changed")
+	name := storetest.Posts(t, archive)[site.StoryURL(1)]
+	after := storetest.ReadPost(t, archive, name)
+	if string(after.Body) != string(before.Body) || !jekyll.Removed(after) {
+		t.Errorf("the archived version changed, or is not marked removed: %v", after.Fields)
+	}
+	if c := storetest.LastCommit(t, archive); !strings.HasPrefix(c, "Removed from the site: 頁面標題 /news/story-001.html\n") {
+		t.Errorf("the removal's commit:\n%s", c)
 	}
 	pass(t, a)
 	if n := site.Hits(feedstest.StoryPath(1)); n != 2 {
 		t.Errorf("the page was fetched %d times, want 2: not again once it is known gone", n)
+	}
+
+	site.Heal(feedstest.StoryPath(1))
+	site.EditStory(1, "第1篇报道（恢复）")
+	if sum := pass(t, a); counts(sum) != "0 new, 1 updated, 0 failed, 0 parked" {
+		t.Errorf("the story back: %s", counts(sum))
+	}
+	if back := storetest.ReadPost(t, archive, name); jekyll.Removed(back) || !strings.Contains(string(back.Body), "恢复") {
+		t.Errorf("the story back is still marked removed, or lacks its edit: %v\n%s", back.Fields, back.Body)
+	}
+	if c := storetest.LastCommit(t, archive); !strings.HasPrefix(c, "Back on the site: 頁面標題 /news/story-001.html\n") {
+		t.Errorf("the commit of the story back:\n%s", c)
 	}
 }
 

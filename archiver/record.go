@@ -100,9 +100,12 @@ func (rc *recorder) done(j job, page string) {
 func (rc *recorder) noPost(j job, err error) {
 	switch {
 	case j.update != "" && errors.Is(err, fetch.ErrGone):
-		// The story was taken down: the archive keeps it as it was.
-		rc.log.Info("an archived story's page is gone; the archived version stands",
-			slog.String("url", j.item.Link), slog.String("file", j.update))
+		// The story was taken down: the archive keeps it as it was,
+		// marked removed from the site.
+		if _, err := rc.w.MarkRemoved(j.update, j.item.Link, rc.sum.Start); err != nil {
+			rc.w.Fail(j.story(), retry.KindStore, err)
+			return
+		}
 		rc.done(j, "")
 	case errors.Is(err, fetch.ErrUntrusted):
 		// Redirected off the trusted hosts: skipped, like a link there.

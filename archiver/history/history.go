@@ -68,9 +68,9 @@ func Changes(prev, cur *jekyll.FrontMatter, first bool) string {
 		return "back in the archive: " + cur.Title
 	}
 	var what []string
-	if removed(cur) && !removed(prev) {
+	if jekyll.Removed(cur) && !jekyll.Removed(prev) {
 		what = append(what, "removed from the site")
-	} else if removed(prev) && !removed(cur) {
+	} else if jekyll.Removed(prev) && !jekyll.Removed(cur) {
 		what = append(what, "back on the site")
 	}
 	if prev.Title != cur.Title {
@@ -91,13 +91,6 @@ func Changes(prev, cur *jekyll.FrontMatter, first bool) string {
 		return "front matter"
 	}
 	return strings.Join(what, ", ")
-}
-
-// removed reports whether a version of a post says the site no longer
-// serves its story.
-func removed(fm *jekyll.FrontMatter) bool {
-	v, ok := fm.Fields[jekyll.KeyRemovedAt]
-	return ok && v != nil && v != ""
 }
 
 // split is a body's paragraphs of text and those that show an image,

@@ -33,11 +33,11 @@ func (w *Writer) message() string {
 	return b.String()
 }
 
-// revisionMessage is the commit message of revision n of the post of
-// a, its story edited on the site.
-func revisionMessage(a Archived, n int) string {
-	return fmt.Sprintf("Edited on the site: %s\n\nThe story changed since it was archived: this is its version %d.\n\nStory: %s\nRevision: %d\n",
-		commitTitle(a.Title), n, jekyll.OneLine(a.URL), n)
+// revisionMessage is the commit message of r, the post's version n:
+// what happened to its story, and the trailers Story and Revision.
+func revisionMessage(r revision, n int) string {
+	return fmt.Sprintf("%s: %s\n\nVersion %d of the story's post.\n\nStory: %s\nRevision: %d\n",
+		r.subject, commitTitle(r.Title), n, jekyll.OneLine(r.URL), n)
 }
 
 // maxTitle is the most characters of a title in a commit message.

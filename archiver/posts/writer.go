@@ -72,16 +72,19 @@ type Writer struct {
 	edits  []revision // the posts updated, each committed on its own
 }
 
-// revision is a post written anew: its story was edited.
+// revision is a post written anew: its story was edited, removed from
+// the site, or is back there.
 type revision struct {
 	Archived
-	paths []string // its file and the media files it shows, in the store
+	subject string   // what happened: "Edited on the site"
+	paths   []string // its file and the media files it shows, in the store
 }
 
 // Done is what a Writer did.
 type Done struct {
 	New     []Archived
 	Updated []Archived
+	Removed []Archived      // posts marked removed from the site
 	Linked  int             // posts known by a new URL
 	Failed  []retry.Failure // what failed for the first time: it counts
 	Parked  []retry.Failure // what failed before, and again
@@ -128,12 +131,15 @@ type Story struct {
 // one the store does not take is an ErrStore, for the producer to record
 // (a pass, as a failure of s; a backfill, as one of its window).
 func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error) {
-	name, old := s.Update, []byte(nil)
+	name, old, subject := s.Update, []byte(nil), "Edited on the site"
 	if name == "" {
 		name = w.name(p, s.Feed)
 	} else if old, _ = w.st.Read(name); old != nil {
 		if fm, err := jekyll.Parse(old); err == nil {
 			carry(p, fm)
+			if jekyll.Removed(fm) {
+				subject = "Back on the site" // and without removed_at
+			}
 		}
 	}
 	local := w.keep(name, p.Title, s.Item.Feed, files)
@@ -157,7 +163,7 @@ func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error)
 	a := Archived{Title: p.Title, URL: p.URL, Feed: s.Feed}
 	w.written(a, name, s.Update != "")
 	if s.Update != "" {
-		r := revision{Archived: a, paths: []string{store.PostsDir + "/" + name}}
+		r := revision{Archived: a, subject: subject, paths: []string{store.PostsDir + "/" + name}}
 		for _, path := range local {
 			r.paths = append(r.paths, strings.TrimPrefix(path, "/"))
 		}
@@ -207,6 +213,31 @@ func (w *Writer) failed(f retry.Failure, first bool) {
 	}
 }
 
+// MarkRemoved marks the post name, of the story at url, as removed from
+// the site at at (front matter removed_at): the post stays as it was
+// archived, in a commit of its own. A post marked already keeps the
+// first time its story was seen gone. It reports whether the post
+// changed.
+func (w *Writer) MarkRemoved(name, url string, at time.Time) (bool, error) {
+	data, err := w.st.Read(name)
+	if err != nil {
+		return false, err
+	}
+	edited, changed, err := jekyll.MarkRemoved(data, at)
+	if err != nil || !changed {
+		return false, err
+	}
+	if err := w.st.Write(name, edited); err != nil {
+		return false, &storeError{err}
+	}
+	p, _ := w.st.Post(name)
+	a := Archived{Title: p.Title, URL: url}
+	w.Done.Removed = append(w.Done.Removed, a)
+	w.edits = append(w.edits, revision{Archived: a, subject: "Removed from the site", paths: []string{store.PostsDir + "/" + name}})
+	w.opts.Log.Info("removed from the site: the archive keeps the story, marked removed_at", slog.String("url", url), slog.String("file", name))
+	return true, nil
+}
+
 // Link makes the post name known by url too, and by sourceID if it has
 // none: a story archived under another URL, found again. Nothing else of
 // the post changes. It reports whether the post did.
@@ -247,7 +278,7 @@ func (w *Writer) Commit(ctx context.Context) (bool, error) {
 		n, err := w.st.Revisions(ctx, strings.TrimPrefix(r.paths[0], store.PostsDir+"/"))
 		if err == nil {
 			var one bool
-			one, err = w.st.CommitPaths(ctx, r.paths, revisionMessage(r.Archived, n+1))
+			one, err = w.st.CommitPaths(ctx, r.paths, revisionMessage(r, n+1))
 			made = made || one
 		}
 		if err != nil {

@@ -67,9 +67,23 @@ func TestHistory(t *testing.T) {
 		}
 	}
 
+	// Taken down from the site, then back.
+	site.EditStory(1, "撤下")
+	site.Fail(feedstest.StoryPath(1), feedstest.Status(404))
+	sync()
+	site.Heal(feedstest.StoryPath(1))
+	site.EditStory(1, "恢复")
+	sync()
+	if got := history(file); len(got) != 4 || !strings.HasSuffix(got[2], " removed from the site") || !strings.HasSuffix(got[3], " back on the site, text") {
+		t.Errorf("history of a story removed from the site and back:\n%s", strings.Join(got, "\n"))
+	}
+	if trailers := storetest.Git(t, archive, "log", "-1", "--format=%s%n%(trailers:only,unfold)"); strings.TrimSpace(trailers) != "Back on the site: 頁面標題 /news/story-001.html\nStory: "+site.StoryURL(1)+"\nRevision: 4" {
+		t.Errorf("the commit of the story back: %q", trailers)
+	}
+
 	storetest.Git(t, archive, "rm", "--quiet", strings.TrimPrefix(filepath.ToSlash(file), "archive/"))
 	storetest.Git(t, archive, "commit", "--quiet", "-m", "Take it down")
-	if got := history(file); len(got) != 3 || !strings.HasSuffix(got[2], " removed from the archive") {
+	if got := history(file); len(got) != 5 || !strings.HasSuffix(got[4], " removed from the archive") {
 		t.Errorf("history of a post taken down:\n%s", strings.Join(got, "\n"))
 	}
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"slices"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -32,6 +33,28 @@ func AddURL(data []byte, url, sourceID string) ([]byte, bool, error) {
 		return nil, false, err
 	}
 	return edited, true, nil
+}
+
+// MarkRemoved returns the post data marked as removed from the site at
+// at (removed_at), and whether that changed it: a post marked already
+// keeps the first time its story was seen gone.
+func MarkRemoved(data []byte, at time.Time) ([]byte, bool, error) {
+	fm, err := Parse(data)
+	if err != nil {
+		return nil, false, err
+	}
+	if Removed(fm) {
+		return data, false, nil
+	}
+	edited, err := setLines(data, []string{keyLine(KeyRemovedAt, at.UTC().Format(DateFormat))})
+	return edited, err == nil, err
+}
+
+// Removed reports whether the post of fm says its story was removed from
+// the site.
+func Removed(fm *FrontMatter) bool {
+	v, ok := fm.Fields[KeyRemovedAt]
+	return ok && v != nil && v != ""
 }
 
 // keyLine is a front matter line: key and value in YAML, on one line.
