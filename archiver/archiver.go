@@ -17,6 +17,7 @@ import (
 
 	"github.com/rfa-archive/archiver/archiver/posts"
 	"github.com/rfa-archive/archiver/archiver/retry"
+	"github.com/rfa-archive/archiver/archiver/revisit"
 	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/store"
 )
@@ -38,7 +39,7 @@ const remoteTimeout = 10 * time.Minute
 // or ctx's when it was stopped; what failed beside that is in the
 // summary. A stopped pass commits the posts it completed.
 func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
-	sum := &Summary{Start: a.Now()}
+	sum := &Summary{Start: a.Now(), Revisits: map[string]int{}, Drift: map[string]int{}}
 	defer func() { sum.Duration = time.Since(sum.Start) }()
 	st, err := a.Open(ctx)
 	if err != nil {
@@ -53,11 +54,19 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 		a.Log.Warn("pass: starting without the failures of earlier runs", slog.String("error", err.Error()))
 	}
 	results := a.poll(ctx, s)
+	sch, revisits := schedule(a.Config)
+	var rv *revisiter
+	var queue *revisit.Queue
+	if revisits {
+		rv = a.loadQueue(ctx, st, sch, sum.Start)
+		queue = rv.q
+	}
 	index := &posts.Index{}
-	if needsIndex(results, book, sum.Start) {
+	if needsIndex(results, book, sum.Start) || len(queue.Take(sum.Start, 1)) > 0 {
 		index = posts.NewIndex(st)
 	}
-	rc := &recorder{w: a.Writer(st, book, index, posts.Options{Now: sum.Start}), state: s, book: book, index: index, sum: sum, log: a.Log}
+	rc := &recorder{w: a.Writer(st, book, index, posts.Options{Now: sum.Start}), queue: queue, schedule: sch,
+		state: s, book: book, index: index, sum: sum, log: a.Log}
 	if ctx.Err() == nil {
 		if rc.forgotten, err = posts.TakenDown(st); err != nil {
 			// Archiving the stories taken down again is worse than not
@@ -68,6 +77,9 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 		pl := planner{cfg: a.Config, state: s, book: book, index: index, forgotten: rc.forgotten, trusted: a.Client.Trusted, now: sum.Start,
 			holds: func(name string) bool { _, ok := st.Post(name); return ok }}
 		p := pl.plan(results)
+		if rv != nil {
+			p.jobs = append(p.jobs, rv.jobs(p, rc.forgotten)...)
+		}
 		a.begin(p, rc)
 		rc.known = p.known
 		if len(p.jobs) > 0 {
@@ -146,6 +158,14 @@ func (a *Archiver) finish(ctx context.Context, st wire.Store, rc *recorder) erro
 	s.forgetOld(sum.Start)
 	sections := s.sections()
 	sections[retry.Section] = book
+	if q := rc.queue; q != nil {
+		for _, p := range w.Done.New {
+			q.Add(p.Name, p.URL, p.Date, sum.Start, rc.schedule)
+		}
+		q.Removed = max(0, q.Removed+len(w.Done.Removed)-len(w.Done.Back))
+		sum.Removed = q.Removed
+		sections[revisit.Section] = q
+	}
 	if err := st.SaveState(sections); err != nil {
 		sum.Failed = append(sum.Failed, retry.Failure{URL: st.Dir(), Kind: retry.KindStore, Reason: err.Error()})
 		return err

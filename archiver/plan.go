@@ -20,6 +20,9 @@ type job struct {
 	update string       // the post's file name when the article is archived: its entry changed
 	guid   string       // the post with the item's guid, when only the guid matched: the fetch tells
 	retry  *retry.Failure
+	// revisit says the job looks again at an archived story whose turn
+	// has come (revisits.go), not at a feed's entry.
+	revisit bool
 }
 
 // due reports whether the job is to be done now: a new article is, a

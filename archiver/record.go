@@ -8,6 +8,7 @@ import (
 
 	"github.com/rfa-archive/archiver/archiver/posts"
 	"github.com/rfa-archive/archiver/archiver/retry"
+	"github.com/rfa-archive/archiver/archiver/revisit"
 	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/feeds/fetch"
 	"github.com/rfa-archive/archiver/store/jekyll"
@@ -18,6 +19,8 @@ import (
 // the pass has under way.
 type recorder struct {
 	w         *posts.Writer
+	queue     *revisit.Queue // nil when revisits are off
+	schedule  revisit.Schedule
 	state     *state
 	book      *retry.Book
 	index     *posts.Index
@@ -39,22 +42,65 @@ func (rc *recorder) record(r result) {
 		rc.w.Medium(j.keys[0], j.retry.Target, file, j.feed.Name)
 		return
 	case r.err != nil:
-		rc.noPost(j, r.err)
+		rc.revisited(j, rc.noPost(j, r.err))
 		return
 	}
 	page, ok := rc.whose(&j, r.post)
 	if !ok {
+		rc.revisited(j, RevisitFailed)
 		return
 	}
 	s := j.story()
 	s.Keys = append(slices.Clone(j.keys), page)
-	switch _, err := rc.w.Write(s, r.post, r.media); {
+	if j.update != "" {
+		if why := rc.w.Drift(j.update, r.post); why != "" {
+			rc.drift(s, r.post.URL, why)
+			rc.revisited(j, RevisitFailed)
+			return
+		}
+	}
+	back := len(rc.w.Done.Back)
+	switch changed, err := rc.w.Write(s, r.post, r.media); {
 	case errors.Is(err, posts.ErrStore):
 		rc.w.Fail(s, retry.KindStore, err)
-	case err == nil:
+		rc.revisited(j, RevisitFailed)
+	case err != nil:
+		rc.revisited(j, RevisitFailed)
+	case len(rc.w.Done.Back) > back:
 		rc.done(j, page)
+		rc.revisited(j, RevisitBack)
+	case changed:
+		rc.done(j, page)
+		rc.revisited(j, RevisitRevised)
+	default:
+		rc.done(j, page)
+		rc.revisited(j, RevisitUnchanged)
 	}
 }
+
+// revisited counts the outcome of a revisit job, and queues its story
+// for its next turn.
+func (rc *recorder) revisited(j job, outcome string) {
+	if !j.revisit || rc.queue == nil {
+		return
+	}
+	rc.sum.Revisits[outcome]++
+	rc.queue.Done(j.update, rc.sum.Start, rc.schedule)
+}
+
+// drift records that the page of s, an archived story, no longer reads
+// as its post did (why): the site's pages changed shape, and the post
+// stays as it is until the site rule is fixed.
+func (rc *recorder) drift(s posts.Story, pageURL, why string) {
+	site := hostOf(pageURL)
+	rc.sum.Drift[site]++
+	rc.log.Warn("extraction drift: the story's page no longer reads as its archived post; the post stays as it is (fix the site rule: README, Adding a site rule)",
+		slog.String("url", pageURL), slog.String("file", s.Update), slog.String("why", why))
+	rc.w.Fail(s, retry.KindExtract, fmt.Errorf("%w: %s", errDrift, why))
+}
+
+// errDrift means a page of an archived story no longer reads as it did.
+var errDrift = errors.New("extraction drift: the page no longer reads as its archived post (the site's pages changed shape: fix the site rule)")
 
 // whose checks that the page a job fetched is its article's, and returns
 // its key. It is not when it is a page taken down, or another article's
@@ -96,17 +142,19 @@ func (rc *recorder) done(j job, page string) {
 }
 
 // noPost keeps a job whose post could not be made: a failure, unless the
-// article was taken down or redirected off the trusted hosts.
-func (rc *recorder) noPost(j job, err error) {
+// article was taken down or redirected off the trusted hosts. It returns
+// the outcome, for a revisit.
+func (rc *recorder) noPost(j job, err error) string {
 	switch {
-	case j.update != "" && errors.Is(err, fetch.ErrGone):
+	case j.update != "" && errors.Is(err, fetch.ErrGone), j.revisit && gone(err):
 		// The story was taken down: the archive keeps it as it was,
 		// marked removed from the site.
 		if _, err := rc.w.MarkRemoved(j.update, j.item.Link, rc.sum.Start); err != nil {
 			rc.w.Fail(j.story(), retry.KindStore, err)
-			return
+			return RevisitFailed
 		}
 		rc.done(j, "")
+		return RevisitRemoved
 	case errors.Is(err, fetch.ErrUntrusted):
 		// Redirected off the trusted hosts: skipped, like a link there.
 		rc.sum.Skipped++
@@ -118,6 +166,7 @@ func (rc *recorder) noPost(j job, err error) {
 		// meanwhile, and the edit is tried again.
 		rc.w.Fail(j.story(), retry.KindOf(err), err)
 	}
+	return RevisitFailed
 }
 
 // errSamePage means an entry's link led to the page of another article.

@@ -1,8 +1,10 @@
 package archiver
 
 import (
+	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/posts"
@@ -27,6 +29,9 @@ type Summary struct {
 	Stored      bool               // the pass saved its work (committed if there was any, and saved its state)
 	Posts       int                // in the store after the pass
 	Failing     map[retry.Kind]int // failed articles tried again at later passes, by kind
+	Revisits    map[string]int     // archived stories looked at again, by outcome (RevisitUnchanged…)
+	Drift       map[string]int     // pages of archived stories that no longer read as their posts, by site
+	Removed     int                // posts marked removed from the site, in the revisit queue's count
 }
 
 // Poll is how a feed answered.
@@ -79,5 +84,34 @@ func (s *Summary) LogAttrs() []any {
 		slog.Int("failed", len(s.Failed)), slog.Int("parked", len(s.Parked)), slog.Int("skipped", s.Skipped),
 		slog.Int("feeds", len(s.Polls)), slog.Int("unchanged", s.Unchanged()), slog.Int("not_modified", s.NotModified), slog.Int("posts", s.Posts),
 		slog.Bool("committed", s.Committed), slog.String("duration", s.Duration.Round(time.Millisecond).String()),
+		slog.Int("revisited", s.Revisited()), slog.Any("revisits", s.Revisits),
 	}
+}
+
+// Revisited is the number of archived stories the pass looked at again.
+func (s *Summary) Revisited() int {
+	n := 0
+	for _, k := range s.Revisits {
+		n += k
+	}
+	return n
+}
+
+// RevisitLine says what the pass's revisits came to, for the end of the
+// sync's line: "" when there were none.
+func (s *Summary) RevisitLine() string {
+	if s.Revisited() == 0 {
+		return ""
+	}
+	line := fmt.Sprintf("; %d revisited", s.Revisited())
+	var parts []string
+	for _, o := range RevisitOutcomes {
+		if n := s.Revisits[o]; n > 0 && o != RevisitUnchanged {
+			parts = append(parts, fmt.Sprintf("%d %s", n, o))
+		}
+	}
+	if len(parts) > 0 {
+		line += " (" + strings.Join(parts, ", ") + ")"
+	}
+	return line
 }

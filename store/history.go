@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -130,4 +131,58 @@ func catBlob(in io.Writer, r *bufio.Reader, object string) ([]byte, error) {
 		return nil, err
 	}
 	return b.Bytes()[:size], nil
+}
+
+// PostsOfDays are the names of the committed posts whose file names are of
+// the days (YYYY-MM-DD), in any folder of _posts.
+func (s *Store) PostsOfDays(ctx context.Context, days []string) ([]string, error) {
+	if len(days) == 0 {
+		return nil, nil
+	}
+	want := pathSet(days)
+	var names []string
+	err := s.listPosts(ctx, func(name, day string) {
+		if want[day] {
+			names = append(names, name)
+		}
+	})
+	return names, err
+}
+
+// PostDays counts the committed posts of each day (YYYY-MM-DD) by their
+// file names.
+func (s *Store) PostDays(ctx context.Context) (map[string]int, error) {
+	days := map[string]int{}
+	err := s.listPosts(ctx, func(_, day string) { days[day]++ })
+	return days, err
+}
+
+// listPosts calls fn with each committed post's name and the day its file
+// name begins with. It reads git's list of them a piece at a time: a
+// pattern a day would cost git a match of every path by every pattern
+// (6 s for 60 days of a million posts).
+func (s *Store) listPosts(ctx context.Context, fn func(name, day string)) error {
+	cmd := s.git.cmd(ctx, []string{"-c", "core.quotePath=false", "ls-files", "-z", "--", PostsDir + "/"})
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	r := bufio.NewReader(out)
+	for {
+		p, err := r.ReadString(0)
+		if err != nil {
+			break
+		}
+		name := strings.TrimPrefix(strings.TrimSuffix(p, "\x00"), PostsDir+"/")
+		if base := path.Base(name); len(base) > 11 && strings.HasSuffix(base, ".md") {
+			fn(name, base[:10])
+		}
+	}
+	if err := cmd.Wait(); err != nil {
+		return fmt.Errorf("store: listing the posts: git ls-files: %w", err)
+	}
+	return nil
 }

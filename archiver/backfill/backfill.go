@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/config"
@@ -40,6 +41,28 @@ type Progress struct {
 	Read, Count int    // stories of the window read, and how many it holds
 	StoriesRead int    // stories read in all
 	Start       time.Time
+}
+
+// Line is p, elapsed into the backfill, on a line of a terminal: the
+// window, a bar of the stories of it read, the rate, the time left.
+func (p Progress) Line(elapsed time.Duration) string {
+	const width = 20
+	filled := width
+	if p.Count > 0 {
+		filled = min(width, width*p.Read/p.Count)
+	}
+	line := fmt.Sprintf("%s [%s%s] %d/%d", p.Window, strings.Repeat("#", filled), strings.Repeat(".", width-filled), p.Read, p.Count)
+	rate := float64(p.StoriesRead) / elapsed.Seconds()
+	if p.StoriesRead == 0 || elapsed < time.Second {
+		return line
+	}
+	line += fmt.Sprintf("  %.1f stories/s", rate)
+	if p.WindowsDone > 0 && p.Windows > p.WindowsDone {
+		// The windows left, at the pace of those done.
+		left := time.Duration(float64(elapsed) / float64(p.WindowsDone) * float64(p.Windows-p.WindowsDone))
+		line += fmt.Sprintf("  window %d of %d, about %s left", p.WindowsDone+1, p.Windows, left.Round(time.Second))
+	}
+	return line
 }
 
 // Summary is what a backfill did.

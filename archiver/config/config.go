@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,7 @@ type Config struct {
 	HTTP         HTTP        `yaml:"http"`
 	AllowedHosts []string    `yaml:"allowed_hosts"`
 	Retry        Retry       `yaml:"retry"`
+	Revisit      Revisit     `yaml:"revisit"`
 	Media        Media       `yaml:"media"`
 	Schedule     Schedule    `yaml:"schedule"` // the daemon's
 	Listen       string      `yaml:"listen"`   // the daemon's HTTP endpoint, or "off"
@@ -110,6 +112,75 @@ type HTTP struct {
 // Retry is how long failed articles are tried again.
 type Retry struct {
 	GiveUp Duration `yaml:"give_up"` // after this since its first failure, an article is given up
+}
+
+// Revisit is when archived stories are looked at again, to archive their
+// later edits and removals: at each of After since a story's publication,
+// and after the last every last interval.
+type Revisit struct {
+	Off    bool       `yaml:"-"`      // revisit: off (or false)
+	After  []Duration `yaml:"after"`  // strictly increasing
+	Budget int        `yaml:"budget"` // the most requests a pass spends on revisits; 0 spends none
+
+	raw  string // a scalar that is neither off nor on, which validate reports
+	line int    // of raw; 0 when there is none
+}
+
+// revisitKeys are the keys of a revisit mapping; keep them in step with
+// Revisit's tags.
+var revisitKeys = []string{"after", "budget"}
+
+// UnmarshalYAML reads revisit as off, false, on or true, or as a mapping
+// of revisitKeys. yaml's Node.Decode does not reject unknown keys as
+// Parse's decoder does, so the mapping's keys are checked here, each
+// unknown one reported in yaml's words so that decodeError names its key
+// and line as it does the others'.
+func (r *Revisit) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		switch strings.ToLower(n.Value) {
+		case "off", "false":
+			r.Off = true
+		case "on", "true":
+		default:
+			r.raw, r.line = n.Value, n.Line
+		}
+		return nil
+	}
+	if n.Kind != yaml.MappingNode {
+		return &yaml.TypeError{Errors: []string{fmt.Sprintf("line %d: cannot unmarshal %s into config.Revisit", n.Line, n.ShortTag())}}
+	}
+	var unknown []string
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if k := n.Content[i]; !slices.Contains(revisitKeys, k.Value) {
+			unknown = append(unknown, fmt.Sprintf("line %d: field %s not found in type config.Revisit", k.Line, k.Value))
+		}
+	}
+	type plain Revisit // without this method
+	err := n.Decode((*plain)(r))
+	var te *yaml.TypeError
+	if errors.As(err, &te) {
+		unknown = append(unknown, te.Errors...)
+	} else if err != nil {
+		return err
+	}
+	if len(unknown) > 0 {
+		return &yaml.TypeError{Errors: unknown}
+	}
+	return nil
+}
+
+// Intervals are the times since a story's publication at which it is
+// looked at again, shortest first; nil when revisits are off (or for a
+// Revisit that Parse has not checked).
+func (r Revisit) Intervals() []time.Duration {
+	if r.Off || len(r.After) == 0 {
+		return nil
+	}
+	d := make([]time.Duration, len(r.After))
+	for i, a := range r.After {
+		d[i] = a.Duration
+	}
+	return d
 }
 
 // Defaults of the configuration.

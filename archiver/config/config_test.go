@@ -32,6 +32,7 @@ func TestDefaults(t *testing.T) {
 		"user agent":                      strings.HasPrefix(c.HTTP.UserAgent, "archiver/"),
 		"schedule":                        c.Schedule.Every == 15*time.Minute,
 		"listen":                          c.Listen == config.DefaultListen && !c.ListenSet,
+		"revisit":                         !c.Revisit.Off && slices.Equal(c.Revisit.Intervals(), defaultRevisits) && c.Revisit.Budget == 100,
 	} {
 		if !ok {
 			t.Errorf("default %s: %+v", what, c)
@@ -257,5 +258,114 @@ func TestRanges(t *testing.T) {
 	}
 	if c, _ := config.Parse([]byte(minimal), "config.yaml"); c.Media.MaxPixels != 50_000_000 {
 		t.Errorf("media.max_pixels defaults to %d, want 50 megapixels", c.Media.MaxPixels)
+	}
+}
+
+// defaultRevisits is revisit.after when it is not given: 1h, 6h, 1d, 3d,
+// 7d, 30d, 180d.
+var defaultRevisits = []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour,
+	168 * time.Hour, 720 * time.Hour, 4320 * time.Hour}
+
+// TestRevisit: revisit is off, on, or a mapping of after and budget; what
+// is left out is the default.
+func TestRevisit(t *testing.T) {
+	t.Parallel()
+	const day = 24 * time.Hour
+	for _, tc := range []struct {
+		yaml      string
+		off       bool
+		intervals []time.Duration
+		budget    int
+	}{
+		{"", false, defaultRevisits, 100},
+		{"revisit:\n", false, defaultRevisits, 100},
+		{"revisit: off\n", true, nil, 0},
+		{"revisit: false\n", true, nil, 0},
+		{"revisit: 'OFF'\n", true, nil, 0},
+		{"revisit: on\n", false, defaultRevisits, 100},
+		{"revisit: true\n", false, defaultRevisits, 100},
+		{"revisit:\n  after: [30m, 2h, 1d, 3d, 7d, 30d, 180d]\n  budget: 250\n", false,
+			[]time.Duration{30 * time.Minute, 2 * time.Hour, day, 3 * day, 7 * day, 30 * day, 180 * day}, 250},
+		{"revisit:\n  after: [1d]\n", false, []time.Duration{day}, 100},
+		{"revisit: {budget: 0}\n", false, defaultRevisits, 0},
+		{"revisit: {after: [1s, 3650d], budget: 100000}\n", false, []time.Duration{time.Second, 3650 * day}, 100000},
+	} {
+		c, err := config.Parse([]byte(minimal+tc.yaml), "config.yaml")
+		if err != nil {
+			t.Errorf("%q: %v", tc.yaml, err)
+			continue
+		}
+		r := c.Revisit
+		if r.Off != tc.off || !slices.Equal(r.Intervals(), tc.intervals) || (tc.intervals == nil) != (r.Intervals() == nil) || r.Budget != tc.budget {
+			t.Errorf("%q: off %v, intervals %v, budget %d; want %v, %v, %d", tc.yaml, r.Off, r.Intervals(), r.Budget, tc.off, tc.intervals, tc.budget)
+		}
+		if r.Off = true; r.Intervals() != nil {
+			t.Errorf("%q, then off: intervals %v", tc.yaml, r.Intervals())
+		}
+	}
+}
+
+// TestRevisitErrors: each mistake in revisit is said as FILE:LINE: key:
+// problem, an unknown key under revisit as any other unknown key is.
+func TestRevisitErrors(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ yaml, want string }{
+		{"revisit: sometimes\n", `config.yaml:3: revisit: "sometimes" is neither off nor on`},
+		{"revisit: 0\n", `config.yaml:3: revisit: "0" is neither off nor on`},
+		{"revisit: {off: true}\n", `config.yaml:3: revisit.off: unknown key`},
+		{"revisit:\n  budget: 5\n  aftr: [1h]\n", `config.yaml:5: revisit.aftr: unknown key`},
+		{"revisit: [1h]\n", `config.yaml:3: revisit[0]: the YAML is not valid: cannot unmarshal !!seq into config.Revisit`},
+		{"revisit:\n  after: [1h, 6h, 6h]\n", `config.yaml:4: revisit.after[2]: "6h" is not longer than the interval before it, "6h"`},
+		{"revisit:\n  after:\n    - 1d\n    - 2h\n", `config.yaml:6: revisit.after[1]: "2h" is not longer than the interval before it, "1d"`},
+		{"revisit:\n  after: []\n", `config.yaml:4: revisit.after: is empty`},
+		{"revisit:\n  after:\n", `config.yaml:4: revisit.after: is empty`},
+		{"revisit:\n  after:\n    - 1h\n    -\n    - 2h\n", `config.yaml:6: revisit.after[1]: is empty`},
+		{"revisit:\n  after: [1h, '']\n", `config.yaml:4: revisit.after[1]: is empty`},
+		{"revisit:\n  after: 1d\n", `config.yaml:4: revisit.after: "1d" is text, not a list`},
+		{"revisit:\n  after: [" + strings.Repeat("1h, ", 20) + "2h]\n", `config.yaml:4: revisit.after: lists 21 intervals: the most is 20`},
+		{"revisit:\n  after: [0s]\n", `config.yaml:4: revisit.after[0]: "0s" is out of range (1s to 87600h0m0s)`},
+		{"revisit:\n  after: [500ms]\n", `config.yaml:4: revisit.after[0]: "500ms" is out of range`},
+		{"revisit:\n  after: [1h, 3651d]\n", `config.yaml:4: revisit.after[1]: "3651d" is out of range`},
+		{"revisit:\n  after: [-1d]\n", `config.yaml:4: revisit.after[0]: "-1d" is out of range`},
+		{"revisit:\n  after: [1h, soon]\n", `config.yaml:4: revisit.after[1]: "soon" is not a duration`},
+		{"revisit:\n  budget: -1\n", `config.yaml:4: revisit.budget: -1 is out of range (0 to 100000)`},
+		{"revisit:\n  budget: 100001\n", `config.yaml:4: revisit.budget: 100001 is out of range (0 to 100000)`},
+		{"revisit:\n  budget: many\n", `config.yaml:4: revisit.budget: "many" is text, not a whole number`},
+	} {
+		_, err := config.Parse([]byte(minimal+tc.yaml), "config.yaml")
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.yaml, err, tc.want)
+			continue
+		}
+		for _, line := range strings.Split(err.Error(), "\n") {
+			if !strings.HasPrefix(line, "config.yaml:") || !strings.Contains(line, ": revisit") {
+				t.Errorf("%q: the line %q is not FILE:LINE: revisit key: problem", tc.yaml, line)
+			}
+		}
+	}
+}
+
+// TestShippedRevisit: the revisit block commented out in the shipped
+// config.yaml reads, uncommented, as the defaults.
+func TestShippedRevisit(t *testing.T) {
+	t.Parallel()
+	data, err := os.ReadFile("../../config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var block []string
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.HasPrefix(line, "# revisit:") || len(block) > 0 && strings.HasPrefix(line, "#   ") {
+			block = append(block, strings.TrimPrefix(line, "# "))
+		} else if len(block) > 0 {
+			break
+		}
+	}
+	c, err := config.Parse([]byte(minimal+strings.Join(block, "\n")), "config.yaml")
+	if err != nil || len(block) != 3 {
+		t.Fatalf("the shipped revisit block %q: %v", block, err)
+	}
+	if !slices.Equal(c.Revisit.Intervals(), defaultRevisits) || c.Revisit.Budget != 100 {
+		t.Errorf("the shipped revisit block is not the defaults: %v, budget %d", c.Revisit.Intervals(), c.Revisit.Budget)
 	}
 }

@@ -48,6 +48,7 @@ func (c *Config) validate(root *yaml.Node, path string) error {
 	c.HTTP.validate(ck)
 	validateHosts(c.AllowedHosts, ck)
 	c.Retry.GiveUp.parse(defaultGiveUp, time.Hour, 10*365*24*time.Hour, "retry.give_up", ck)
+	c.Revisit.validate(ck)
 	c.Media.validate(ck)
 	c.validateDaemon(ck)
 	if len(ck.errs) > 0 {
@@ -285,4 +286,86 @@ func (m *Media) validate(ck *checker) {
 		ck.fail(ck.line("media", "width"), "media.width", "%d is not an image width: give pixels, between 16 and 10000", m.Width)
 	}
 	validateHostsAt(m.Hosts, ck, "media", "hosts")
+}
+
+// Defaults and limits of revisit.
+const (
+	defaultRevisitBudget = 100
+	maxRevisitBudget     = 100_000
+	maxRevisitIntervals  = 20
+	minRevisitInterval   = time.Second
+	maxRevisitInterval   = 3650 * 24 * time.Hour
+)
+
+// defaultRevisitAfter is revisit.after when it is not given: an hour, six
+// hours, a day, three days, a week, 30 days and 180 days.
+var defaultRevisitAfter = []time.Duration{time.Hour, 6 * time.Hour, 24 * time.Hour, 72 * time.Hour,
+	168 * time.Hour, 720 * time.Hour, 4320 * time.Hour}
+
+// validate checks revisit, and fills in after and budget when they are
+// not given and revisits are on.
+func (r *Revisit) validate(ck *checker) {
+	switch {
+	case r.line > 0:
+		ck.fail(r.line, "revisit", "%q is neither off nor on: write off, or a mapping of after and budget (README.md)", r.raw)
+		return
+	case r.Off:
+		return
+	}
+	r.validateAfter(ck)
+	switch {
+	case !ck.has("revisit", "budget"):
+		r.Budget = defaultRevisitBudget
+	case r.Budget < 0 || r.Budget > maxRevisitBudget:
+		ck.fail(ck.line("revisit", "budget"), "revisit.budget", "%d is out of range (0 to %d)", r.Budget, maxRevisitBudget)
+	}
+}
+
+// validateAfter checks revisit.after, from 1 to 20 durations, or sets the
+// default when it is not given.
+func (r *Revisit) validateAfter(ck *checker) {
+	if !ck.has("revisit", "after") {
+		r.After = make([]Duration, len(defaultRevisitAfter))
+		for i, d := range defaultRevisitAfter {
+			r.After[i].Duration = d
+		}
+		return
+	}
+	switch n := len(r.After); {
+	case n == 0:
+		ck.fail(ck.line("revisit", "after"), "revisit.after", "is empty: list the intervals, such as [1h, 1d, 30d], or write revisit: off")
+	case n > maxRevisitIntervals:
+		ck.fail(ck.line("revisit", "after"), "revisit.after", "lists %d intervals: the most is %d", n, maxRevisitIntervals)
+	}
+	if list := nodeAt(ck.root, "revisit", "after"); list != nil && list.Kind == yaml.SequenceNode && len(list.Content) != len(r.After) {
+		// yaml leaves out an empty entry: what follows it has another index.
+		for i, item := range list.Content {
+			if item.ShortTag() == "!!null" {
+				ck.fail(item.Line, fmt.Sprintf("revisit.after[%d]", i), "is empty: give a duration such as 6h or 30d")
+			}
+		}
+		return
+	}
+	r.parseAfter(ck)
+}
+
+// parseAfter parses each of revisit.after, from 1s to 3650 days and
+// longer than the one before it.
+func (r *Revisit) parseAfter(ck *checker) {
+	var prev *Duration
+	for i := range r.After {
+		d, key := &r.After[i], fmt.Sprintf("revisit.after[%d]", i)
+		if d.raw == "" {
+			ck.fail(ck.line("revisit", "after", i), key, "is empty: give a duration such as 6h or 30d")
+			continue
+		}
+		d.parse(0, minRevisitInterval, maxRevisitInterval, key, ck)
+		if d.Duration == 0 {
+			continue // not a duration, or out of range: reported
+		}
+		if prev != nil && d.Duration <= prev.Duration {
+			ck.fail(d.line, key, "%q is not longer than the interval before it, %q: list them from shortest to longest", d.raw, prev.raw)
+		}
+		prev = d
+	}
 }

@@ -29,6 +29,9 @@ type Metrics struct {
 	duration       prometheus.Histogram
 	posts          prometheus.Gauge
 	failing        *prometheus.GaugeVec
+	revisits       *prometheus.CounterVec
+	drift          *prometheus.CounterVec
+	removed        prometheus.Gauge
 }
 
 // The results of a pass, in archiver_passes_total.
@@ -74,11 +77,25 @@ func NewMetrics(cfg *config.Config) *Metrics {
 		failing: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "archiver_failing_articles", Help: "Articles that failed and are tried again at later passes, by kind of failure.",
 		}, []string{"kind"}),
+		revisits: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "archiver_revisits_total", Help: "Archived stories looked at again, by outcome: unchanged, revised, removed, back, failed.",
+		}, []string{"outcome"}),
+		drift: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "archiver_extraction_drift_total", Help: "Pages of archived stories that no longer read as their posts (the site's pages changed shape), by site.",
+		}, []string{"site"}),
+		removed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "archiver_stories_removed", Help: "Archived stories marked removed from their site (removed_at).",
+		}),
 	}
 	m.reg.MustRegister(m.archived, m.archivedByFeed, m.updated, m.failures, m.polls, m.passes,
-		m.lastSuccess, m.duration, m.posts, m.failing,
+		m.lastSuccess, m.duration, m.posts, m.failing, m.revisits, m.drift, m.removed,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	// Every series exists from the start, at zero.
+	m.zero(cfg)
+	return m
+}
+
+// zero makes every series of the metrics of cfg's passes exist, at zero.
+func (m *Metrics) zero(cfg *config.Config) {
 	for _, f := range cfg.Feeds {
 		m.archivedByFeed.WithLabelValues(f.Name)
 		for _, o := range archiver.Outcomes {
@@ -92,7 +109,9 @@ func NewMetrics(cfg *config.Config) *Metrics {
 	for _, r := range []string{passOK, passStoreError, passBusy, passStopped} {
 		m.passes.WithLabelValues(r)
 	}
-	return m
+	for _, o := range archiver.RevisitOutcomes {
+		m.revisits.WithLabelValues(o)
+	}
 }
 
 // Observe counts a pass that ended with err.
@@ -106,6 +125,12 @@ func (m *Metrics) Observe(sum *archiver.Summary, err error) {
 		m.archivedByFeed.WithLabelValues(a.Feed).Inc()
 	}
 	m.updated.Add(float64(len(sum.Updated)))
+	for o, n := range sum.Revisits {
+		m.revisits.WithLabelValues(o).Add(float64(n))
+	}
+	for site, n := range sum.Drift {
+		m.drift.WithLabelValues(site).Add(float64(n))
+	}
 	storeFailed := false
 	for _, f := range sum.Attempted() {
 		m.failures.WithLabelValues(string(f.Kind)).Inc()
@@ -128,6 +153,7 @@ func (m *Metrics) Observe(sum *archiver.Summary, err error) {
 	}
 	if sum.Stored {
 		m.posts.Set(float64(sum.Posts))
+		m.removed.Set(float64(sum.Removed))
 		for _, k := range retry.Kinds {
 			m.failing.WithLabelValues(string(k)).Set(float64(sum.Failing[k]))
 		}

@@ -85,6 +85,7 @@ type Done struct {
 	New     []Archived
 	Updated []Archived
 	Removed []Archived      // posts marked removed from the site
+	Back    []Archived      // posts of stories back on the site, unmarked
 	Linked  int             // posts known by a new URL
 	Failed  []retry.Failure // what failed for the first time: it counts
 	Parked  []retry.Failure // what failed before, and again
@@ -94,7 +95,9 @@ type Done struct {
 type Archived struct {
 	Title string
 	URL   string
-	Feed  string // the name of the feed it is of
+	Feed  string    // the name of the feed it is of
+	Name  string    // its file, in _posts
+	Date  time.Time // of its story's publication
 }
 
 // New returns the Writer of a batch on st, which records failures in book
@@ -160,8 +163,11 @@ func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error)
 	}
 	w.index.add(name, s.Keys, p.SourceID, p.Title)
 	w.book.Done(s.Keys[0])
-	a := Archived{Title: p.Title, URL: p.URL, Feed: s.Feed}
+	a := Archived{Title: p.Title, URL: p.URL, Feed: s.Feed, Name: name, Date: p.Date}
 	w.written(a, name, s.Update != "")
+	if subject == "Back on the site" {
+		w.Done.Back = append(w.Done.Back, a)
+	}
 	if s.Update != "" {
 		r := revision{Archived: a, subject: subject, paths: []string{store.PostsDir + "/" + name}}
 		for _, path := range local {

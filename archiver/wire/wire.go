@@ -27,6 +27,8 @@ import (
 type Store interface {
 	posts.Store
 	TakenDown() ([]string, error)
+	PostsOfDays(ctx context.Context, days []string) ([]string, error) // the names of the posts of those days (YYYY-MM-DD)
+	PostDays(ctx context.Context) (map[string]int, error)             // how many posts each day has
 	LoadState(section string, v any) error
 	SaveState(sections map[string]any) error
 	Pull(ctx context.Context) error

@@ -119,3 +119,24 @@ func runVerify(ctx context.Context, cfg *config.Config, stdout io.Writer) error 
 	fmt.Fprintf(stdout, "verify: %s is sound\n", cfg.Store.Path)
 	return nil
 }
+
+func runRevisitCommand(ctx context.Context, args []string, p proc) error {
+	f := newFlags("revisit", p, "")
+	f.args = "[URL...]"
+	a, err := f.archiver(args)
+	if err != nil {
+		return err
+	}
+	n, err := a.Revisit(ctx, f.fs.Args())
+	switch {
+	case err != nil:
+		return err
+	case f.fs.NArg() == 0:
+		fmt.Fprintln(p.stdout, "revisit: every archived story is due to be looked at again, the oldest first, revisit.budget a pass")
+	case n < f.fs.NArg():
+		return &usageError{fmt.Sprintf("revisit: %d of the URLs have no post in the archive", f.fs.NArg()-n)}
+	default:
+		fmt.Fprintf(p.stdout, "revisit: %d stories are due to be looked at again at the next pass\n", n)
+	}
+	return nil
+}

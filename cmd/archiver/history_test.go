@@ -103,3 +103,45 @@ func TestHistory(t *testing.T) {
 		}
 	}
 }
+
+// TestRevisitCommand: archiver revisit makes a story due at once; the
+// next sync looks at it again, commits its edit, and says so.
+func TestRevisitCommand(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	site.ListStories(2)
+	dir := t.TempDir()
+	archive := filepath.Join(dir, "archive")
+	storetest.WriteFile(t, filepath.Join(dir, "config.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\n")
+	if code, _, stderr := runCommand(t, dir, "sync"); code != 0 {
+		t.Fatalf("sync: exit %d\n%s", code, stderr)
+	}
+	// The page changes; the feed does not say so.
+	site.SetPage(feedstest.StoryPath(1), feedstest.StoryPage("頁面標題 "+feedstest.StoryPath(1), feedstest.PathText(feedstest.StoryPath(1)), "第二段，已更正。"))
+	if code, stdout, stderr := runCommand(t, dir, "revisit", site.StoryURL(1)); code != 0 || !strings.Contains(stdout, "revisit: 1 stories are due") {
+		t.Fatalf("revisit: exit %d\n%s%s", code, stdout, stderr)
+	}
+	code, _, stderr := runCommand(t, dir, "sync")
+	if code != 0 || !strings.Contains(stderr, "; 1 revisited (1 revised)") {
+		t.Errorf("the sync after revisit: exit %d, want it to count the revisit\n%s", code, stderr)
+	}
+	if log := storetest.Git(t, archive, "log", "-1", "--format=%s"); log != "Edited on the site: 頁面標題 /news/story-001.html\n" {
+		t.Errorf("the revisit's commit: %q", log)
+	}
+	if code, _, stderr := runCommand(t, dir, "sync"); code != 0 || strings.Contains(stderr, "revisited") {
+		t.Errorf("a sync after: exit %d, want no revisit\n%s", code, stderr)
+	}
+	if code, _, stderr := runCommand(t, dir, "revisit", site.StoryURL(9)); code != exitUsage || !strings.Contains(stderr, "have no post") {
+		t.Errorf("revisit of a URL not archived: exit %d\n%s", code, stderr)
+	}
+	if code, stdout, _ := runCommand(t, dir, "revisit"); code != 0 || !strings.Contains(stdout, "every archived story is due") {
+		t.Errorf("revisit of every story: exit %d\n%s", code, stdout)
+	}
+	if _, _, stderr := runCommand(t, dir, "sync"); !strings.Contains(stderr, "; 2 revisited") {
+		t.Errorf("the sync after revisit of every story:\n%s", stderr)
+	}
+	storetest.WriteFile(t, filepath.Join(dir, "off.yaml"), "store: {path: archive}\nfeeds: [{url: '"+site.StoriesURL()+"'}]\nrevisit: off\n")
+	if code, _, stderr := runCommand(t, dir, "revisit", "--config", "off.yaml"); code == 0 || !strings.Contains(stderr, "revisit: off") {
+		t.Errorf("revisit with revisits off: exit %d\n%s", code, stderr)
+	}
+}

@@ -49,7 +49,7 @@ func run(ctx context.Context, args []string, p proc) error {
 	commands := map[string]func(context.Context, []string, proc) error{
 		"sync": runSyncCommand, "daemon": runDaemonCommand, "healthcheck": runHealthcheckCommand, "verify": runVerifyCommand,
 		"failures": runFailuresCommand, "retry": runRetryCommand, "forget": runForgetCommand, "backfill": runBackfillCommand,
-		"relayout": runRelayoutCommand, "history": runHistoryCommand,
+		"relayout": runRelayoutCommand, "history": runHistoryCommand, "revisit": runRevisitCommand,
 	}
 	if cmd, ok := commands[args[0]]; ok {
 		return cmd(ctx, args[1:], p)

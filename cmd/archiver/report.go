@@ -23,7 +23,7 @@ func reportSync(w io.Writer, s *archiver.Summary) {
 	if !s.Committed {
 		fmt.Fprint(w, "; nothing to commit")
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintln(w, s.RevisitLine())
 	writeFailed(w, s.Failed, func(retry.Failure) string { return "tried again at the next run" })
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -255,6 +256,33 @@ func (m *Memory) Revisions(ctx context.Context, name string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// PostsOfDays are the names of the posts of the days (YYYY-MM-DD), sorted.
+func (m *Memory) PostsOfDays(ctx context.Context, days []string) ([]string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var names []string
+	for name := range m.posts {
+		if base := path.Base(name); len(base) > 11 && slices.Contains(days, base[:10]) {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// PostDays counts the posts of each day.
+func (m *Memory) PostDays(ctx context.Context) (map[string]int, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	days := map[string]int{}
+	for name := range m.posts {
+		if base := path.Base(name); len(base) > 11 {
+			days[base[:10]]++
+		}
+	}
+	return days, nil
 }
 
 // commit commits the pending paths, and reports whether that made a

@@ -30,6 +30,7 @@ type Store interface {
 	Commit(ctx context.Context, message string) (bool, error)
 	CommitPaths(ctx context.Context, paths []string, message string) (bool, error)
 	Revisions(ctx context.Context, name string) (int, error)
+	PostsOfDays(ctx context.Context, days []string) ([]string, error)
 	LoadState(section string, v any) error
 	SaveState(sections map[string]any) error
 	Close() error
@@ -86,6 +87,12 @@ func suiteCommitPaths[A Archive](t *testing.T, newStore func(t *testing.T) (func
 	}
 	if n, err := s.Revisions(ctx, "2024-01-02-b.md"); n != 1 || err != nil {
 		t.Errorf("Revisions of a post archived once = %d, %v; want 1", n, err)
+	}
+	write("2024/01/2024-01-02-c.md", post("https://example.org/c"))
+	write("2024/01/2024-01-03-d.md", post("https://example.org/d"))
+	s.Commit(ctx, "Archive c, d\n")
+	if names, err := s.PostsOfDays(ctx, []string{"2024-01-02", "2023-12-31"}); err != nil || !slices.Equal(names, []string{"2024-01-02-b.md", "2024/01/2024-01-02-c.md"}) {
+		t.Errorf("PostsOfDays = %q, %v; want the posts of 2024-01-02 in every folder", names, err)
 	}
 }
 
