@@ -43,10 +43,12 @@ func LocalMedia(body string, local map[string]string, audio string) string {
 		}
 		b.WriteString(body[last:img.start])
 		linked := strings.HasSuffix(body[:img.start], "[") && strings.HasPrefix(body[img.end:], "](")
-		if linked || img.title != "" || strings.HasSuffix(body[:img.start], "!") {
+		// A link to the image's URL could change what the rest reads as:
+		// a URL's brackets would count with the text's.
+		if linked || img.title != "" || strings.HasSuffix(body[:img.start], "!") || strings.ContainsAny(img.dest, "[]") {
 			b.WriteString("![" + img.alt + "](" + path + " " + quoteTitle(MarkdownURL(img.dest)) + ")")
 		} else {
-			b.WriteString("[![" + img.alt + "](" + path + ")](" + escapeBrackets(img.dest) + ")")
+			b.WriteString("[![" + img.alt + "](" + path + ")](" + img.dest + ")")
 		}
 		last = img.end
 	}
@@ -56,28 +58,6 @@ func LocalMedia(body string, local map[string]string, audio string) string {
 		out = strings.TrimRight(out, "\n") + "\n\n[🔊 " + audioLabel + "](" + path + ")\n"
 	}
 	return out
-}
-
-// escapeBrackets is the link destination dest with its [ and ]
-// percent-encoded, the same URL: as a link's destination it cannot read
-// as an image (in "http://![", the text that follows would), in any
-// Markdown.
-func escapeBrackets(dest string) string {
-	var b strings.Builder
-	for i := 0; i < len(dest); i++ {
-		switch c := dest[i]; {
-		case c == '\\' && i+1 < len(dest) && isASCIIPunct(dest[i+1]):
-			b.WriteString(dest[i : i+2])
-			i++
-		case c == '[':
-			b.WriteString("%5B")
-		case c == ']':
-			b.WriteString("%5D")
-		default:
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // audioLabel is the text of the link to a story's audio.
