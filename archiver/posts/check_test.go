@@ -66,3 +66,30 @@ func TestCheckImage(t *testing.T) {
 		}
 	}
 }
+
+// TestReaderSame: versions of a post that differ in nothing a reader sees
+// are the same; a word, a title or an image are not.
+func TestReaderSame(t *testing.T) {
+	t.Parallel()
+	post := func(date, title, body string) []byte {
+		return []byte("---\nlayout: post\ntitle: " + title + "\nlast_modified_at: " + date + "\nfrom: https://x/a\n---\n" + body)
+	}
+	base := post("2026-01-01T00:00:00.000Z", "标题", "第一段[链接](https://x/b?id=1)。\n\n![图](https://x/a.jpg)\n")
+	for _, c := range []struct {
+		name string
+		new  []byte
+		same bool
+	}{
+		{"a date stamped anew", post("2026-02-01T00:00:00.000Z", "标题", "第一段[链接](https://x/b?id=1)。\n\n![图](https://x/a.jpg)\n"), true},
+		{"white space", post("2026-01-01T00:00:00.000Z", "标题", "第一段[链接](https://x/b?id=1)。  \n\n\n![图](https://x/a.jpg)\n"), true},
+		{"a tracking parameter", post("2026-01-01T00:00:00.000Z", "标题", "第一段[链接](https://x/b?id=1&utm_source=rss)。\n\n![图](https://x/a.jpg)\n"), true},
+		{"a word", post("2026-01-01T00:00:00.000Z", "标题", "第二段[链接](https://x/b?id=1)。\n\n![图](https://x/a.jpg)\n"), false},
+		{"a link", post("2026-01-01T00:00:00.000Z", "标题", "第一段[链接](https://x/c?id=1)。\n\n![图](https://x/a.jpg)\n"), false},
+		{"the title", post("2026-01-01T00:00:00.000Z", "新标题", "第一段[链接](https://x/b?id=1)。\n\n![图](https://x/a.jpg)\n"), false},
+		{"an image", post("2026-01-01T00:00:00.000Z", "标题", "第一段[链接](https://x/b?id=1)。\n\n![图](https://x/b.jpg)\n"), false},
+	} {
+		if got := readerSame(base, c.new); got != c.same {
+			t.Errorf("%s: readerSame = %v, want %v", c.name, got, c.same)
+		}
+	}
+}

@@ -2,7 +2,9 @@ package posts
 
 import (
 	"fmt"
+	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 
@@ -51,4 +53,42 @@ func letters(body string) int {
 		}
 	}
 	return n
+}
+
+// readerSame reports whether two versions of a post show a reader the
+// same: the same title, text and images, the same URLs, and the same mark
+// of a removal,
+// whatever else of their front matter differs (a date the site stamped
+// anew) and however their text is spaced, or tracked (utm_ parameters).
+func readerSame(old, new []byte) bool {
+	a, err1 := jekyll.Parse(old)
+	b, err2 := jekyll.Parse(new)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	return a.Title == b.Title && a.From == b.From && slices.Equal(a.Also, b.Also) && jekyll.Removed(a) == jekyll.Removed(b) &&
+		readerText(a.Body) == readerText(b.Body)
+}
+
+// linkURL is a link's or image's address in Markdown.
+var linkURL = regexp.MustCompile(`\]\((https?://[^)\s]+)`)
+
+// readerText is a body as a reader sees it: its runs of white space one
+// space, its links without tracking parameters (utm_…, fbclid, gclid).
+func readerText(body []byte) string {
+	text := linkURL.ReplaceAllStringFunc(string(body), func(m string) string {
+		u, err := url.Parse(m[2:])
+		if err != nil || u.RawQuery == "" {
+			return m
+		}
+		q := u.Query()
+		for k := range q {
+			if strings.HasPrefix(k, "utm_") || k == "fbclid" || k == "gclid" {
+				q.Del(k)
+			}
+		}
+		u.RawQuery = q.Encode()
+		return "](" + u.String()
+	})
+	return strings.Join(strings.Fields(text), " ")
 }

@@ -154,7 +154,7 @@ func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error)
 		w.Fail(s, retry.KindOther, err)
 		return false, err
 	}
-	if old != nil && jekyll.Same(old, data) {
+	if old != nil && (jekyll.Same(old, data) || readerSame(old, data)) {
 		w.book.Done(s.Keys[0])
 		return false, nil
 	}
