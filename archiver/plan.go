@@ -22,7 +22,8 @@ type job struct {
 	retry  *retry.Failure
 	// revisit says the job looks again at an archived story whose turn
 	// has come (revisits.go), not at a feed's entry.
-	revisit bool
+	revisit    bool
+	validators feeds.Validators // a revisit's page's, when it was last fetched: its GET is conditional
 }
 
 // due reports whether the job is to be done now: a new article is, a

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 
+	"github.com/rfa-archive/archiver/archiver/article"
 	"github.com/rfa-archive/archiver/archiver/posts"
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/archiver/revisit"
@@ -41,10 +42,15 @@ func (rc *recorder) record(r result) {
 		}
 		rc.w.Medium(j.keys[0], j.retry.Target, file, j.feed.Name)
 		return
+	case j.revisit && errors.Is(r.err, article.ErrNotModified):
+		rc.done(j, "")
+		rc.revisited(j, RevisitUnchanged)
+		return
 	case r.err != nil:
 		rc.revisited(j, rc.noPost(j, r.err))
 		return
 	}
+
 	page, ok := rc.whose(&j, r.post)
 	if !ok {
 		rc.revisited(j, RevisitFailed)
@@ -60,20 +66,27 @@ func (rc *recorder) record(r result) {
 		}
 	}
 	back := len(rc.w.Done.Back)
-	switch changed, err := rc.w.Write(s, r.post, r.media); {
+	changed, err := rc.w.Write(s, r.post, r.media)
+	switch {
 	case errors.Is(err, posts.ErrStore):
 		rc.w.Fail(s, retry.KindStore, err)
 		rc.revisited(j, RevisitFailed)
+		return
 	case err != nil:
 		rc.revisited(j, RevisitFailed)
+		return
+	}
+	rc.done(j, page)
+	if e := rc.queue.Entry(j.update); j.revisit && e != nil {
+		// The post is the page now: the next revisit asks whether it changed since.
+		e.ETag, e.LastModified = r.validators.ETag, r.validators.LastModified
+	}
+	switch {
 	case len(rc.w.Done.Back) > back:
-		rc.done(j, page)
 		rc.revisited(j, RevisitBack)
 	case changed:
-		rc.done(j, page)
 		rc.revisited(j, RevisitRevised)
 	default:
-		rc.done(j, page)
 		rc.revisited(j, RevisitUnchanged)
 	}
 }

@@ -1,8 +1,11 @@
 package archiver
 
 import (
+	"io"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -191,5 +194,49 @@ func TestRevisitQueueLost(t *testing.T) {
 	pass(t, a)
 	if a2 := storetest.ReadPost(t, mem, storetest.Posts(t, mem)[site.URL+"/news/a.html"]); !strings.Contains(string(a2.Body), "已更正") {
 		t.Error("the edit was not found by a queue made again")
+	}
+}
+
+// TestRevisitConditional: a page looked at again is asked for by a
+// conditional GET with the validators of the last revisit; a page the
+// site says is not modified is unchanged, and makes no commit.
+func TestRevisitConditional(t *testing.T) {
+	t.Parallel()
+	t0 := time.Date(2026, 3, 2, 8, 0, 0, 0, time.UTC)
+	site, a, mem, now := revisitSite(t, t0)
+	page := feedstest.StoryPage("故事a", strings.Repeat("这是一段很长的正文a。", 30), "第二段。")
+	var asked []string
+	var mu sync.Mutex
+	site.Handle("/news/a.html", func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		asked = append(asked, r.Header.Get("If-None-Match"))
+		mu.Unlock()
+		if r.Header.Get("If-None-Match") == `"v1"` {
+			w.WriteHeader(http.StatusNotModified)
+			return
+		}
+		w.Header().Set("ETag", `"v1"`)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		io.WriteString(w, page)
+	})
+	*now = t0.Add(10 * time.Minute)
+	pass(t, a)
+	site.SetFeed("/revisit.xml", feedstest.Feed{Title: "revisit, later"})
+	for _, at := range []time.Duration{2 * time.Hour, 2*time.Hour + time.Minute} {
+		*now = t0.Add(at)
+		pass(t, a)
+	}
+	head := storetest.Head(t, mem)
+	*now = t0.Add(25 * time.Hour)
+	if sum := pass(t, a); sum.Revisited() == 0 || sum.Revisits[RevisitUnchanged] != sum.Revisited() {
+		t.Errorf("the revisit of a page not modified: %v", sum.Revisits)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if !slices.Equal(asked, []string{"", "", `"v1"`}) {
+		t.Errorf("the page was asked for with If-None-Match %q, want none when archived and at the first revisit, then the validator", asked)
+	}
+	if storetest.Head(t, mem) != head || len(storetest.History(t, mem, "_posts/"+storetest.Posts(t, mem)[site.URL+"/news/a.html"])) != 1 {
+		t.Error("a page not modified made a commit")
 	}
 }

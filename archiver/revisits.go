@@ -182,7 +182,8 @@ func (r *revisiter) jobs(p *plan, forgotten map[string]bool) []job {
 			continue
 		}
 		item := feeds.Item{Link: post.From, Title: post.Title, Feed: post.Feed}
-		jobs = append(jobs, job{item: item, keys: []string{feeds.Key(post.From)}, feed: r.a.feedOf(post.Feed), update: d.Name, revisit: true})
+		jobs = append(jobs, job{item: item, keys: []string{feeds.Key(post.From)}, feed: r.a.feedOf(post.Feed), update: d.Name, revisit: true,
+			validators: feeds.Validators{ETag: d.ETag, LastModified: d.LastModified}})
 	}
 	return jobs
 }

@@ -8,16 +8,18 @@ import (
 	"sync"
 
 	"github.com/rfa-archive/archiver/archiver/posts"
+	"github.com/rfa-archive/archiver/feeds"
 	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
 // result is a job done: its post and its media files, or why there is
 // none.
 type result struct {
-	job   job
-	post  *jekyll.Post
-	media []posts.MediaFile // of the post, or the medium of a medium's job
-	err   error
+	job        job
+	post       *jekyll.Post
+	media      []posts.MediaFile // of the post, or the medium of a medium's job
+	validators feeds.Validators  // of a revisit's page: for its next conditional GET
+	err        error
 }
 
 // run makes the posts of the jobs, http.concurrency at a time, and hands
@@ -64,7 +66,7 @@ func (a *Archiver) work(ctx context.Context, j job, w *posts.Writer) result {
 			return r.media[0].Err
 		}
 		var err error
-		if r.post, err = a.Maker.Make(ctx, j.item, a.FrontMatter(j.feed)); err == nil {
+		if r.post, r.validators, err = a.Maker.MakeIfChanged(ctx, j.item, a.FrontMatter(j.feed), j.validators); err == nil {
 			r.media, err = w.FetchMedia(ctx, r.post)
 		}
 		return err

@@ -65,7 +65,30 @@ const acceptPages = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 // other failure is an error, never a post made from a feed's teaser: a
 // failed fetch's wraps a *fetch.Error, any other is an *Error.
 func (m *Maker) Make(ctx context.Context, it feeds.Item, d jekyll.Defaults) (*jekyll.Post, error) {
-	resp, err := m.client.Get(ctx, fetch.Request{URL: it.Link, Accept: acceptPages})
+	p, _, err := m.MakeIfChanged(ctx, it, d, feeds.Validators{})
+	return p, err
+}
+
+// MakeIfChanged is Make by a conditional GET: with the validators of the
+// page when it was last fetched, a page the site says is not modified is
+// ErrNotModified, and no post. It returns the page's validators now.
+func (m *Maker) MakeIfChanged(ctx context.Context, it feeds.Item, d jekyll.Defaults, v feeds.Validators) (*jekyll.Post, feeds.Validators, error) {
+	resp, err := m.client.Get(ctx, fetch.Request{URL: it.Link, Accept: acceptPages, ETag: v.ETag, LastModified: v.LastModified})
+	if err == nil && resp.StatusCode == http.StatusNotModified {
+		return nil, v, ErrNotModified
+	}
+	if err == nil {
+		v = feeds.Validators{ETag: resp.ETag, LastModified: resp.LastModified}
+	}
+	p, err := m.made(ctx, it, d, resp, err)
+	return p, v, err
+}
+
+// ErrNotModified means a page is as it was when last fetched.
+var ErrNotModified = errors.New("the page is not modified")
+
+// made makes the post of a GET of it's page: resp, or err.
+func (m *Maker) made(ctx context.Context, it feeds.Item, d jekyll.Defaults, resp *fetch.Response, err error) (*jekyll.Post, error) {
 	switch {
 	case err == nil:
 		release, err := m.budget.acquire(ctx, len(resp.Body))

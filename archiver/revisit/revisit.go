@@ -48,6 +48,10 @@ type Entry struct {
 	Published time.Time `json:"published"`
 	Step      int       `json:"step"` // the index in After of the checkpoint due; len(After): a turn of the tail
 	Due       time.Time `json:"due"`
+	// The page's validators when it was last fetched, for a conditional
+	// GET: a page the site says is not modified costs no body.
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
 }
 
 // Due is a story due, with its post's name.
@@ -114,6 +118,15 @@ func (q *Queue) Done(name string, now time.Time, s Schedule) {
 		}
 	}
 	delete(q.Posts, name)
+}
+
+// Entry is the entry of the post name; nil if it is not queued, or q is
+// nil.
+func (q *Queue) Entry(name string) *Entry {
+	if q == nil {
+		return nil
+	}
+	return q.Posts[name]
 }
 
 // Forget takes the post name out of the queue: it is gone, or taken down.
