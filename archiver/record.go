@@ -166,6 +166,9 @@ func (rc *recorder) noPost(j job, err error) string {
 			rc.w.Fail(j.story(), retry.KindStore, err)
 			return RevisitFailed
 		}
+		if e := rc.queue.Entry(j.update); e != nil {
+			e.ETag, e.LastModified = "", "" // the page back as it was is news: the post is marked removed
+		}
 		rc.done(j, "")
 		return RevisitRemoved
 	case errors.Is(err, fetch.ErrUntrusted):

@@ -1,0 +1,95 @@
+package daemon
+
+import (
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/rfa-archive/archiver/archiver"
+	"github.com/rfa-archive/archiver/archiver/article"
+	"github.com/rfa-archive/archiver/archiver/wire"
+	"github.com/rfa-archive/archiver/archiver/wire/wiretest"
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/feeds/fetch"
+	"github.com/rfa-archive/archiver/store/jekyll"
+	"github.com/rfa-archive/archiver/store/storetest"
+)
+
+// TestDaemonRevisits runs a daemon of hourly passes for 56 days in a
+// testing/synctest bubble, whose clock is fake, with revisits after 1h,
+// 6h, 1d, 3d, 7d, 30d, 45d, 55d and 180d: a story the feed drops after
+// its first day is edited on day 5, removed on day 40 and back on day 50;
+// each change reaches the archive at the story's next checkpoint, and
+// never between two: the edit on day 7 as the post's second version, the
+// removal on day 45 as removed_at with the text kept, the return on day
+// 55 without it.
+func TestDaemonRevisits(t *testing.T) {
+	t.Parallel()
+	site := feedstest.NewSite(t)
+	long := strings.Repeat("这是一段很长的正文。", 30)
+	synctest.Test(t, func(t *testing.T) {
+		day := 24 * time.Hour
+		t0 := time.Now()
+		site.SetPage("/news/a.html", feedstest.StoryPage("故事", long, "第二段。"))
+		site.SetFeed("/r.xml", feedstest.Feed{Title: "r", Entries: []feedstest.Entry{{Title: "故事", Link: site.URL + "/news/a.html", Published: t0}}})
+		tools, mem := wiretest.New(t, "feeds: [{url: '"+site.URL+"/r.xml'}]\nschedule: 1h\nlisten: 'off'\n"+
+			"revisit: {after: [1h, 6h, 1d, 3d, 7d, 30d, 45d, 55d, 180d]}\n", "")
+		// The site's requests served in memory: a connection's goroutines
+		// would keep the bubble's clock from moving on.
+		opts := wire.FetchOptions(tools.Config)
+		opts.Transport = site.Transport()
+		tools.Client = fetch.New(opts)
+		if err := tools.Client.Trust(site.URL); err != nil {
+			t.Fatal(err)
+		}
+		tools.Maker = article.New(tools.Client, opts.MaxBodySize)
+		a := archiver.New(tools)
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- New(a.Config, slog.New(slog.DiscardHandler), a.Pass).Run(ctx) }()
+		at := func(d time.Duration) { time.Sleep(time.Until(t0.Add(d))) }
+
+		at(day + time.Minute)
+		site.SetFeed("/r.xml", feedstest.Feed{Title: "r, later"}) // the feed drops it after its first day
+		name := storetest.Posts(t, mem)[site.URL+"/news/a.html"]
+		post := func() *jekyll.FrontMatter { return storetest.ReadPost(t, mem, name) }
+		at(5 * day)
+		site.SetPage("/news/a.html", feedstest.StoryPage("故事", long, "第二段，已更正。"))
+		at(7*day - 2*time.Hour)
+		if strings.Contains(string(post().Body), "已更正") {
+			t.Error("the edit was archived before the story's next checkpoint")
+		}
+		at(7*day + 2*time.Hour)
+		if h := storetest.History(t, mem, "_posts/"+name); !strings.Contains(string(post().Body), "已更正") || len(h) != 2 || !strings.HasPrefix(h[0], "Edited on the site: 故事") {
+			t.Errorf("the edit of day 5, after the feed dropped the story: history %q", h)
+		}
+		edited := post().Body
+
+		at(40 * day)
+		site.Fail("/news/a.html", feedstest.Status(404))
+		at(45*day - 2*time.Hour)
+		if jekyll.Removed(post()) {
+			t.Error("the removal was seen before the story's next checkpoint")
+		}
+		at(45*day + 2*time.Hour)
+		if p := post(); !jekyll.Removed(p) || string(p.Body) != string(edited) {
+			t.Errorf("the story removed on day 40: removed_at %v, text kept %v", p.Fields[jekyll.KeyRemovedAt], string(p.Body) == string(edited))
+		}
+		at(50 * day)
+		site.Heal("/news/a.html")
+		at(55*day + 2*time.Hour)
+		if jekyll.Removed(post()) {
+			t.Error("the story back on day 50 is still marked removed")
+		}
+		if h := storetest.History(t, mem, "_posts/"+name); len(h) != 4 || !strings.HasPrefix(h[0], "Back on the site: 故事") || !strings.HasPrefix(h[1], "Removed from the site: 故事") {
+			t.Errorf("the history of the story: %q", h)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+}
