@@ -57,6 +57,9 @@ func clean(lead *Image, body string, base *url.URL) (*html.Node, error) {
 		if img.AttrOr("alt", "") == "" {
 			img.SetAttr("alt", img.AttrOr("title", ""))
 		}
+		// No title: the converter writes it into the Markdown as it is,
+		// raw HTML and all ("<A", found by FuzzConvert).
+		img.RemoveAttr("title")
 	})
 	sel.Find("a[href]").Each(func(_ int, a *goquery.Selection) {
 		if h := absolute(base, a.AttrOr("href", "")); h != "" {
