@@ -58,16 +58,14 @@ func (rc *recorder) record(r result) {
 	}
 	s := j.story()
 	s.Keys = append(slices.Clone(j.keys), page)
-	if j.update != "" {
-		if why := rc.w.Drift(j.update, r.post); why != "" {
-			rc.drift(s, r.post.URL, why)
-			rc.revisited(j, RevisitFailed)
-			return
-		}
-	}
 	back := len(rc.w.Done.Back)
 	changed, err := rc.w.Write(s, r.post, r.media)
+	var drift *posts.DriftError
 	switch {
+	case errors.As(err, &drift):
+		rc.drift(s, r.post.URL, drift)
+		rc.revisited(j, RevisitFailed)
+		return
 	case errors.Is(err, posts.ErrStore):
 		rc.w.Fail(s, retry.KindStore, err)
 		rc.revisited(j, RevisitFailed)
@@ -102,18 +100,14 @@ func (rc *recorder) revisited(j job, outcome string) {
 }
 
 // drift records that the page of s, an archived story, no longer reads
-// as its post did (why): the site's pages changed shape, and the post
-// stays as it is until the site rule is fixed.
-func (rc *recorder) drift(s posts.Story, pageURL, why string) {
-	site := hostOf(pageURL)
-	rc.sum.Drift[site]++
+// as its post did (err says how): the site's pages changed shape, and the
+// post stays as it is until the site rule is fixed.
+func (rc *recorder) drift(s posts.Story, pageURL string, err *posts.DriftError) {
+	rc.sum.Drift[hostOf(pageURL)]++
 	rc.log.Warn("extraction drift: the story's page no longer reads as its archived post; the post stays as it is (fix the site rule: README, Adding a site rule)",
-		slog.String("url", pageURL), slog.String("file", s.Update), slog.String("why", why))
-	rc.w.Fail(s, retry.KindExtract, fmt.Errorf("%w: %s", errDrift, why))
+		slog.String("url", pageURL), slog.String("file", s.Update), slog.String("why", err.Why))
+	rc.w.Fail(s, retry.KindExtract, err)
 }
-
-// errDrift means a page of an archived story no longer reads as it did.
-var errDrift = errors.New("extraction drift: the page no longer reads as its archived post (the site's pages changed shape: fix the site rule)")
 
 // whose checks that the page a job fetched is its article's, and returns
 // its key. It is not when it is a page taken down, or another article's

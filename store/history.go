@@ -178,7 +178,7 @@ func (s *Store) listPosts(ctx context.Context, fn func(name, day string)) error 
 			break
 		}
 		name := strings.TrimPrefix(strings.TrimSuffix(p, "\x00"), PostsDir+"/")
-		if base := path.Base(name); len(base) > 11 && strings.HasSuffix(base, ".md") {
+		if base := path.Base(name); len(base) > 11 && isPostFile(name) {
 			fn(name, base[:10])
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
 // pngWithHeader is a PNG of one IHDR of w × h and an IDAT of data, with
@@ -88,8 +90,21 @@ func TestReaderSame(t *testing.T) {
 		{"the title", post("2026-01-01T00:00:00.000Z", "新标题", "第一段[链接](https://x/b?id=1)。\n\n![图](https://x/a.jpg)\n"), false},
 		{"an image", post("2026-01-01T00:00:00.000Z", "标题", "第一段[链接](https://x/b?id=1)。\n\n![图](https://x/b.jpg)\n"), false},
 	} {
-		if got := readerSame(base, c.new); got != c.same {
+		old, err := jekyll.Parse(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readerSame(old, c.new); got != c.same {
 			t.Errorf("%s: readerSame = %v, want %v", c.name, got, c.same)
 		}
+	}
+	// A post an earlier archiver wrote with render_with_liquid is the same
+	// as its rendering now, without it; edited, it is not.
+	earlier, err := jekyll.Parse([]byte(strings.Replace(string(base), "\n---\n", "\nrender_with_liquid: False\n---\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !readerSame(earlier, base) || readerSame(earlier, []byte(strings.Replace(string(base), "第一段", "第一段改了", 1))) {
+		t.Error("the earlier archiver's render_with_liquid line is taken for a change, or an edit is not")
 	}
 }

@@ -15,20 +15,20 @@ import (
 // new version Drift compares: a short post may well lose half in an edit.
 const minDriftText = 200
 
-// Drift says why p, a new version of the archived post name, is no edit
+// DriftError means a page of an archived story no longer reads as its
+// post: the site's pages changed shape, and the post stays as it is.
+type DriftError struct{ Why string }
+
+func (e *DriftError) Error() string {
+	return "extraction drift: the page no longer reads as its archived post (the site's pages changed shape: fix the site rule): " + e.Why
+}
+
+// drift says why p, a new version of the archived post old, is no edit
 // but the site's pages changed shape ("" when it is not): it has lost
 // most of the post's text, as a site rule that no longer matches, or a
-// reader view that takes over, would lose it. The post stays as it is.
-func (w *Writer) Drift(name string, p *jekyll.Post) string {
-	data, err := w.st.Read(name)
-	if err != nil {
-		return ""
-	}
-	fm, err := jekyll.Parse(data)
-	if err != nil {
-		return ""
-	}
-	was, is := letters(string(fm.Body)), letters(p.Body)
+// reader view that takes over, would lose it.
+func drift(old *jekyll.FrontMatter, p *jekyll.Post) string {
+	was, is := letters(string(old.Body)), letters(p.Body)
 	if was >= minDriftText && is < was/2 {
 		return fmt.Sprintf("its text is %d letters, the post's %d", is, was)
 	}
@@ -55,15 +55,14 @@ func letters(body string) int {
 	return n
 }
 
-// readerSame reports whether two versions of a post show a reader the
+// readerSame reports whether a post, a, and its new version show a reader the
 // same: the same title, text and images, the same URLs, and the same mark
 // of a removal,
 // whatever else of their front matter differs (a date the site stamped
 // anew) and however their text is spaced, or tracked (utm_ parameters).
-func readerSame(old, new []byte) bool {
-	a, err1 := jekyll.Parse(old)
-	b, err2 := jekyll.Parse(new)
-	if err1 != nil || err2 != nil {
+func readerSame(a *jekyll.FrontMatter, new []byte) bool {
+	b, err := jekyll.Parse(new)
+	if err != nil {
 		return false
 	}
 	return a.Title == b.Title && a.From == b.From && slices.Equal(a.Also, b.Also) && jekyll.Removed(a) == jekyll.Removed(b) &&

@@ -132,15 +132,20 @@ type Story struct {
 // whether the file changed; an edit of a feed entry need not be an edit
 // of its story. A post that does not render is a failure of s, recorded;
 // one the store does not take is an ErrStore, for the producer to record
-// (a pass, as a failure of s; a backfill, as one of its window).
+// (a pass, as a failure of s; a backfill, as one of its window); a new
+// version that has lost most of the post's text is a *DriftError, and
+// the post stays as it is.
 func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error) {
-	name, old, subject := s.Update, []byte(nil), "Edited on the site"
+	name, old, subject := s.Update, (*jekyll.FrontMatter)(nil), "Edited on the site"
 	if name == "" {
 		name = w.name(p, s.Feed)
-	} else if old, _ = w.st.Read(name); old != nil {
-		if fm, err := jekyll.Parse(old); err == nil {
-			carry(p, fm)
-			if jekyll.Removed(fm) {
+	} else if data, _ := w.st.Read(name); data != nil {
+		if old, _ = jekyll.Parse(data); old != nil {
+			if why := drift(old, p); why != "" {
+				return false, &DriftError{why}
+			}
+			carry(p, old)
+			if jekyll.Removed(old) {
 				subject = "Back on the site" // and without removed_at
 			}
 		}
@@ -154,7 +159,7 @@ func (w *Writer) Write(s Story, p *jekyll.Post, files []MediaFile) (bool, error)
 		w.Fail(s, retry.KindOther, err)
 		return false, err
 	}
-	if old != nil && (jekyll.Same(old, data) || readerSame(old, data)) {
+	if old != nil && readerSame(old, data) {
 		w.book.Done(s.Keys[0])
 		return false, nil
 	}

@@ -151,14 +151,6 @@ func literal(body string) string {
 	return "{% raw %}\n" + body + "\n{% endraw %}"
 }
 
-// Same reports whether the file of a post, rendered anew, is the one the
-// archive has, old: the same bytes, or the same but for the
-// render_with_liquid line an earlier archiver wrote (which no longer is):
-// rewriting it for that alone would be a change no reader sees.
-func Same(old, rendered []byte) bool {
-	return string(old) == string(rendered) || strings.Replace(string(old), "\nrender_with_liquid: False\n---\n", "\n---\n", 1) == string(rendered)
-}
-
 // linkText escapes a title, one line (OneLine), for the text of a
 // Markdown link, so that it shows as written in CommonMark and in
 // kramdown, and holds nothing Liquid reads.

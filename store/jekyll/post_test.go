@@ -118,21 +118,3 @@ func TestEscapeSequences(t *testing.T) {
 		t.Errorf("a lone string introducer took the text after it: %q", got)
 	}
 }
-
-// TestSame: a post an earlier archiver wrote with render_with_liquid is
-// the same as its rendering now, without it.
-func TestSame(t *testing.T) {
-	t.Parallel()
-	p := &Post{Defaults: testDefaults, Title: "标题", URL: "https://www.rfa.org/a/", Date: time.Date(2024, 7, 26, 0, 0, 0, 0, time.UTC), Body: "正文"}
-	data, err := p.Render()
-	if err != nil {
-		t.Fatal(err)
-	}
-	earlier := strings.Replace(string(data), "\n---\n[", "\nrender_with_liquid: False\n---\n[", 1)
-	if !Same([]byte(earlier), data) || !Same(data, data) {
-		t.Error("the same post is not the same")
-	}
-	if Same([]byte(strings.Replace(earlier, "正文", "正文改了", 1)), data) {
-		t.Error("an edited post is the same")
-	}
-}
