@@ -77,11 +77,11 @@ func (a *Archiver) Pass(ctx context.Context) (*Summary, error) {
 		pl := planner{cfg: a.Config, state: s, book: book, index: index, forgotten: rc.forgotten, trusted: a.Client.Trusted, now: sum.Start,
 			holds: func(name string) bool { _, ok := st.Post(name); return ok }}
 		p := pl.plan(results)
-		if rv != nil {
-			p.jobs = append(p.jobs, rv.jobs(p, rc.forgotten)...)
-		}
 		a.begin(p, rc)
 		rc.known = p.known
+		if rv != nil {
+			p.jobs = append(p.jobs, rv.jobs(ctx, p, rc)...)
+		}
 		if len(p.jobs) > 0 {
 			a.run(ctx, p.jobs, rc.w, rc.record)
 		}

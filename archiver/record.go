@@ -31,8 +31,16 @@ type recorder struct {
 	log       *slog.Logger
 }
 
-// record keeps the result of one job.
+// record keeps the result of one job, and counts it if it is a revisit.
 func (rc *recorder) record(r result) {
+	if outcome := rc.keep(r); outcome != "" {
+		rc.revisited(r.job, outcome)
+	}
+}
+
+// keep keeps the result of one job: its post written, or its failure
+// recorded. It returns what that is to a revisit ("" for a medium).
+func (rc *recorder) keep(r result) string {
 	j := r.job
 	switch {
 	case j.medium():
@@ -41,20 +49,17 @@ func (rc *recorder) record(r result) {
 			file = r.media[0]
 		}
 		rc.w.Medium(j.keys[0], j.retry.Target, file, j.feed.Name)
-		return
+		return ""
 	case j.revisit && errors.Is(r.err, article.ErrNotModified):
 		rc.done(j, "")
-		rc.revisited(j, RevisitUnchanged)
-		return
+		return RevisitUnchanged
 	case r.err != nil:
-		rc.revisited(j, rc.noPost(j, r.err))
-		return
+		return rc.noPost(j, r.err)
 	}
 
 	page, ok := rc.whose(&j, r.post)
 	if !ok {
-		rc.revisited(j, RevisitFailed)
-		return
+		return RevisitFailed
 	}
 	s := j.story()
 	s.Keys = append(slices.Clone(j.keys), page)
@@ -64,15 +69,12 @@ func (rc *recorder) record(r result) {
 	switch {
 	case errors.As(err, &drift):
 		rc.drift(s, r.post.URL, drift)
-		rc.revisited(j, RevisitFailed)
-		return
+		return RevisitFailed
 	case errors.Is(err, posts.ErrStore):
 		rc.w.Fail(s, retry.KindStore, err)
-		rc.revisited(j, RevisitFailed)
-		return
+		return RevisitFailed
 	case err != nil:
-		rc.revisited(j, RevisitFailed)
-		return
+		return RevisitFailed
 	}
 	rc.done(j, page)
 	if e := rc.queue.Entry(j.update); j.revisit && e != nil {
@@ -81,12 +83,11 @@ func (rc *recorder) record(r result) {
 	}
 	switch {
 	case len(rc.w.Done.Back) > back:
-		rc.revisited(j, RevisitBack)
+		return RevisitBack
 	case changed:
-		rc.revisited(j, RevisitRevised)
-	default:
-		rc.revisited(j, RevisitUnchanged)
+		return RevisitRevised
 	}
+	return RevisitUnchanged
 }
 
 // revisited counts the outcome of a revisit job, and queues its story

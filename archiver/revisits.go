@@ -81,9 +81,10 @@ func (a *Archiver) loadQueue(ctx context.Context, st wire.Store, s revisit.Sched
 
 // sweepAll queues, when archiver revisit asked for every story, the posts
 // of the next days not swept yet, oldest first, as due, until the queue
-// holds a pass's budget of stories due.
+// holds as many stories due as a pass's budget looks at.
 func (r *revisiter) sweepAll(ctx context.Context) {
-	want := max(r.s.Budget, 1) - len(r.q.Take(r.now, r.s.Budget))
+	capacity := max(r.s.Budget, 1) * r.perRequest()
+	want := capacity - len(r.q.Take(r.now, capacity))
 	if r.q.All == "" || want <= 0 {
 		return
 	}
@@ -103,6 +104,18 @@ func (r *revisiter) sweepAll(ctx context.Context) {
 	if j < len(days) {
 		r.q.All = days[j] // the next pass goes on from there
 	}
+}
+
+// perRequest is how many stories a request of a revisit looks at: 20
+// when every feed's site is an Arc site, whose content API gives 20 at a
+// time; else one, a page.
+func (r *revisiter) perRequest() int {
+	for _, f := range r.a.Config.Feeds {
+		if f.ArcWebsite == "" {
+			return 1
+		}
+	}
+	return arcPageSize
 }
 
 // Revisit makes the stories of urls (every story, when there are none)
@@ -160,21 +173,20 @@ func (r *revisiter) queueDays(ctx context.Context, days []string, due time.Time)
 	}
 }
 
-// jobs are the jobs of the stories due to be looked at again, the most
-// overdue first, at most the budget; none of a post the plan p fetches
-// already, or taken down.
-func (r *revisiter) jobs(p *plan, forgotten map[string]bool) []job {
+// jobs looks again at the stories due, the most overdue first, spending
+// at most the budget's requests: those of Arc sites through their content
+// API (arcrevisits.go), recorded by rc at once; it returns the jobs of
+// the others' pages, and of those the content API did not give. A post
+// the plan p fetches already is left to it; one taken down is forgotten.
+func (r *revisiter) jobs(ctx context.Context, p *plan, rc *recorder) []job {
 	planned := map[string]bool{}
 	for _, j := range p.jobs {
 		planned[j.update] = true
 	}
-	var jobs []job
+	var due []job
 	for _, d := range r.q.Take(r.now, len(r.q.Posts)) {
-		if len(jobs) >= r.s.Budget {
-			break
-		}
 		post, ok := r.st.Post(d.Name)
-		if !ok || forgotten[feeds.Key(post.From)] || feeds.Key(post.From) == "" {
+		if !ok || rc.forgotten[feeds.Key(post.From)] || feeds.Key(post.From) == "" {
 			r.q.Forget(d.Name)
 			continue
 		}
@@ -182,8 +194,26 @@ func (r *revisiter) jobs(p *plan, forgotten map[string]bool) []job {
 			continue
 		}
 		item := feeds.Item{Link: post.From, Title: post.Title, Feed: post.Feed}
-		jobs = append(jobs, job{item: item, keys: []string{feeds.Key(post.From)}, feed: r.a.feedOf(post.Feed), update: d.Name, revisit: true,
+		due = append(due, job{item: item, keys: []string{feeds.Key(post.From)}, feed: r.a.feedOf(post.Feed), update: d.Name, revisit: true,
 			validators: feeds.Validators{ETag: d.ETag, LastModified: d.LastModified}})
+	}
+	spans := r.arcSpans(due)
+	read, whole := map[*arcSpan]bool{}, map[*arcSpan]bool{}
+	budget := r.s.Budget
+	var jobs []job
+	for _, j := range due {
+		sp := spans[j.update]
+		if sp != nil && !read[sp] && budget > 0 {
+			n, all := r.readSpan(ctx, sp, rc, budget)
+			read[sp], whole[sp], budget = true, all, budget-n
+		}
+		switch {
+		case budget <= 0:
+			return jobs
+		case sp == nil || whole[sp] && !sp.met[j.update]:
+			jobs = append(jobs, j)
+			budget--
+		}
 	}
 	return jobs
 }

@@ -114,3 +114,13 @@ func Deployment(page []byte) string {
 	}
 	return ""
 }
+
+// FetchDeployment is the deployment number the page at u says, "" if it
+// says none or cannot be fetched.
+func FetchDeployment(ctx context.Context, client *fetch.Client, u string) string {
+	resp, err := client.Get(ctx, fetch.Request{URL: u, Accept: "text/html"})
+	if err != nil {
+		return ""
+	}
+	return Deployment(resp.Body)
+}

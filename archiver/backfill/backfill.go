@@ -23,7 +23,6 @@ import (
 	"github.com/rfa-archive/archiver/archiver/retry"
 	"github.com/rfa-archive/archiver/archiver/wire"
 	"github.com/rfa-archive/archiver/feeds"
-	"github.com/rfa-archive/archiver/feeds/fetch"
 	"github.com/rfa-archive/archiver/store"
 )
 
@@ -209,10 +208,10 @@ func (b *Backfill) arcSites(ctx context.Context) []*arcSite {
 // content API is asked with: from its front page, or else from the page of
 // the feed's newest story. "" if neither says.
 func (b *Backfill) deployment(ctx context.Context, site *arcSite) string {
-	d := b.deploymentOf(ctx, site.root.String()+"/")
+	d := feeds.FetchDeployment(ctx, b.Client, site.root.String()+"/")
 	if d == "" {
 		if res, err := feeds.Poll(ctx, b.Client, site.feed.URL, feeds.Validators{}); err == nil && len(res.Items) > 0 {
-			d = b.deploymentOf(ctx, res.Items[0].Link)
+			d = feeds.FetchDeployment(ctx, b.Client, res.Items[0].Link)
 		}
 	}
 	if d != "" {
@@ -222,14 +221,4 @@ func (b *Backfill) deployment(ctx context.Context, site *arcSite) string {
 	b.Log.Warn("backfill: no page of the site says its deployment (Fusion.deployment); the content API is asked without it",
 		slog.String("site", site.root.Host))
 	return ""
-}
-
-// deploymentOf is the deployment number the page says, "" if it says none
-// or cannot be fetched.
-func (b *Backfill) deploymentOf(ctx context.Context, page string) string {
-	resp, err := b.Client.Get(ctx, fetch.Request{URL: page, Accept: "text/html"})
-	if err != nil {
-		return ""
-	}
-	return feeds.Deployment(resp.Body)
 }

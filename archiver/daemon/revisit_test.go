@@ -25,17 +25,73 @@ import (
 // each change reaches the archive at the story's next checkpoint, and
 // never between two: the edit on day 7 as the post's second version, the
 // removal on day 45 as removed_at with the text kept, the return on day
-// 55 without it.
+// 55 without it. On a site of pages, each checkpoint asks the story's
+// page; on an Arc site, its content API, and the page only to confirm
+// the removal.
 func TestDaemonRevisits(t *testing.T) {
 	t.Parallel()
+	for _, arc := range []bool{false, true} {
+		t.Run(map[bool]string{false: "pages", true: "arc"}[arc], func(t *testing.T) {
+			t.Parallel()
+			daemonRevisits(t, arc)
+		})
+	}
+}
+
+// revisitedStory is the story of TestDaemonRevisits on its site: on a page
+// of its own, or, on an Arc site, in the content API too.
+type revisitedStory struct {
+	site *feedstest.Site
+	arc  *feedstest.ArcStory // nil on a site of pages
+	path string
+	long string
+}
+
+// set serves the story, edited or not.
+func (s *revisitedStory) set(edited bool) {
+	second := map[bool]string{false: "第二段。", true: "第二段，已更正。"}[edited]
+	if s.arc == nil {
+		s.site.SetPage(s.path, feedstest.StoryPage("故事", s.long, second))
+		return
+	}
+	s.arc.Paragraphs = []string{s.long, second}
+	if edited {
+		s.arc.Set = map[string]any{"last_updated_date": s.arc.Date.Add(5 * 24 * time.Hour).Format("2006-01-02T15:04:05.000Z")}
+	}
+	s.site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{*s.arc})
+	s.site.SetPage(s.path, s.arc.Page("rfa-mandarin"))
+}
+
+// remove takes the story off the site.
+func (s *revisitedStory) remove() {
+	s.site.Fail(s.path, feedstest.Status(404))
+	if s.arc != nil {
+		s.site.SetArcStories("rfa-mandarin", nil)
+	}
+}
+
+// back serves the story again, edited.
+func (s *revisitedStory) back() {
+	s.site.Heal(s.path)
+	s.set(true)
+}
+
+func daemonRevisits(t *testing.T, arc bool) {
 	site := feedstest.NewSite(t)
 	long := strings.Repeat("这是一段很长的正文。", 30)
 	synctest.Test(t, func(t *testing.T) {
 		day := 24 * time.Hour
 		t0 := time.Now()
-		site.SetPage("/news/a.html", feedstest.StoryPage("故事", long, "第二段。"))
-		site.SetFeed("/r.xml", feedstest.Feed{Title: "r", Entries: []feedstest.Entry{{Title: "故事", Link: site.URL + "/news/a.html", Published: t0}}})
-		tools, mem := wiretest.New(t, "feeds: [{url: '"+site.URL+"/r.xml'}]\nschedule: 1h\nlisten: 'off'\n"+
+		story := &revisitedStory{site: site, path: "/news/a.html", long: long}
+		yaml := "feeds: [{url: '" + site.URL + "/r.xml'}]\n"
+		if arc {
+			story.arc = &feedstest.ArcStory{ID: "A", Title: "故事", Date: t0, Path: feedstest.ArcPath(t0, "a")}
+			story.path = story.arc.Path
+			yaml = "feeds: [{url: '" + site.URL + "/r.xml', arc_website: rfa-mandarin}]\n"
+		}
+		story.set(false)
+		site.SetFeed("/r.xml", feedstest.Feed{Title: "r", Entries: []feedstest.Entry{{Title: "故事", Link: site.URL + story.path, Published: t0}}})
+		tools, mem := wiretest.New(t, yaml+"schedule: 1h\nlisten: 'off'\n"+
 			"revisit: {after: [1h, 6h, 1d, 3d, 7d, 30d, 45d, 55d, 180d]}\n", "")
 		// The site's requests served in memory: a connection's goroutines
 		// would keep the bubble's clock from moving on.
@@ -54,10 +110,10 @@ func TestDaemonRevisits(t *testing.T) {
 
 		at(day + time.Minute)
 		site.SetFeed("/r.xml", feedstest.Feed{Title: "r, later"}) // the feed drops it after its first day
-		name := storetest.Posts(t, mem)[site.URL+"/news/a.html"]
+		name := storetest.Posts(t, mem)[site.URL+story.path]
 		post := func() *jekyll.FrontMatter { return storetest.ReadPost(t, mem, name) }
 		at(5 * day)
-		site.SetPage("/news/a.html", feedstest.StoryPage("故事", long, "第二段，已更正。"))
+		story.set(true)
 		at(7*day - 2*time.Hour)
 		if strings.Contains(string(post().Body), "已更正") {
 			t.Error("the edit was archived before the story's next checkpoint")
@@ -69,7 +125,7 @@ func TestDaemonRevisits(t *testing.T) {
 		edited := post().Body
 
 		at(40 * day)
-		site.Fail("/news/a.html", feedstest.Status(404))
+		story.remove()
 		at(45*day - 2*time.Hour)
 		if jekyll.Removed(post()) {
 			t.Error("the removal was seen before the story's next checkpoint")
@@ -79,13 +135,19 @@ func TestDaemonRevisits(t *testing.T) {
 			t.Errorf("the story removed on day 40: removed_at %v, text kept %v", p.Fields[jekyll.KeyRemovedAt], string(p.Body) == string(edited))
 		}
 		at(50 * day)
-		site.Heal("/news/a.html")
+		story.back()
 		at(55*day + 2*time.Hour)
 		if jekyll.Removed(post()) {
 			t.Error("the story back on day 50 is still marked removed")
 		}
 		if h := storetest.History(t, mem, "_posts/"+name); len(h) != 4 || !strings.HasPrefix(h[0], "Back on the site: 故事") || !strings.HasPrefix(h[1], "Removed from the site: 故事") {
 			t.Errorf("the history of the story: %q", h)
+		}
+		// The page asked at the story's archiving, and on the site of
+		// pages at each of the 8 checkpoints reached; on the Arc site only
+		// to confirm the removal (the content API no longer held it).
+		if hits, want := site.Hits(story.path), map[bool]int{false: 9, true: 2}[arc]; hits != want {
+			t.Errorf("the story's page was asked %d times, want %d", hits, want)
 		}
 		cancel()
 		if err := <-done; err != nil {

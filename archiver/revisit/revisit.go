@@ -40,6 +40,10 @@ type Queue struct {
 	// Removed counts the posts marked removed from the site, less those
 	// back since (archiver_stories_removed).
 	Removed int `json:"removed"`
+	// Deployments are the deployment numbers ("" for none) of the Arc
+	// sites whose content API revisits read, by "host website", as the
+	// sites' front pages last said.
+	Deployments map[string]string `json:"deployments,omitempty"`
 }
 
 // Entry is a story queued.

@@ -199,6 +199,15 @@ func (st ArcStory) ANS(website string) map[string]any {
 	return ans
 }
 
+// Page is the story's page on an Arc site: its ANS embedded as
+// Fusion.globalContent, as the site's pages carry it.
+func (st ArcStory) Page(website string) string {
+	ans, _ := json.Marshal(st.ANS(website))
+	return `<!DOCTYPE html><html><head><title>` + st.Title + `</title><script id="fusion-metadata" type="application/javascript">window.Fusion=window.Fusion||{};Fusion.arcSite="` +
+		website + `";Fusion.deployment="` + ArcDeployment + `";Fusion.globalContent=` + string(ans) + `;Fusion.globalContentConfig={};</script></head><body><h1>` +
+		st.Title + `</h1></body></html>`
+}
+
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a

@@ -110,13 +110,29 @@ func decodeFrontMatter(head []byte) (*FrontMatter, error) {
 			}
 		}
 	}
-	switch d := fm.Fields[KeyDate].(type) {
-	case time.Time:
-		fm.Date = d
-	case string:
-		fm.Date, _ = ParseDate(d)
-	}
+	fm.Date = fm.time(KeyDate)
 	return fm, nil
+}
+
+// time is the time the front matter's key says, zero if it says none.
+func (fm *FrontMatter) time(key string) time.Time {
+	switch t := fm.Fields[key].(type) {
+	case time.Time:
+		return t
+	case string:
+		d, _ := ParseDate(t)
+		return d
+	}
+	return time.Time{}
+}
+
+// LastUpdate is when the post's story was last updated, as its front
+// matter says: last_modified_at, else its date.
+func (fm *FrontMatter) LastUpdate() time.Time {
+	if t := fm.time(KeyModified); !t.IsZero() {
+		return t
+	}
+	return fm.Date
 }
 
 // ParseDate reads the date forms Jekyll accepts in front matter.

@@ -1,0 +1,224 @@
+package archiver
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rfa-archive/archiver/archiver/backfill"
+	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/store/jekyll"
+	"github.com/rfa-archive/archiver/store/storetest"
+)
+
+// arcMonth is 60 stories of an Arc site, two a day from 2026-01-01.
+func arcMonth() []feedstest.ArcStory {
+	var stories []feedstest.ArcStory
+	for i := range 60 {
+		date := time.Date(2026, 1, 1, 3+12*(i%2), 0, 0, 0, time.UTC).AddDate(0, 0, i/2)
+		stories = append(stories, feedstest.ArcStory{
+			ID: fmt.Sprintf("MONTH%022d", i), Title: fmt.Sprintf("一月第%d篇", i), Date: date,
+			Path:       feedstest.ArcPath(date, fmt.Sprintf("month-%d", i)),
+			Paragraphs: []string{strings.Repeat(fmt.Sprintf("第%d篇的正文很长。", i), 20), "第二段。"},
+		})
+	}
+	return stories
+}
+
+// arcRevisitSite is a site whose content API holds arcMonth, whose feed
+// lists none of it, and an archiver of it with revisits on (yaml adds to
+// its configuration) whose clock is in March 2026, after a backfill of
+// January.
+func arcRevisitSite(t *testing.T, stories []feedstest.ArcStory, yaml string) (*feedstest.Site, *Archiver, *storetest.Memory, *time.Time) {
+	t.Helper()
+	site := feedstest.NewSite(t)
+	site.SetFeed("/arc.xml", feedstest.Feed{Title: "arc"})
+	site.SetArcStories("rfa-mandarin", stories)
+	a, mem := newTest(t, "feeds:\n  - url: '"+site.URL+"/arc.xml'\n    arc_website: rfa-mandarin\n"+yaml, "")
+	now := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
+	a.Now = func() time.Time { return now }
+	sum, err := backfill.Run(context.Background(), a.Tools, backfill.Options{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)})
+	if err != nil || sum.New != len(stories) {
+		t.Fatalf("backfill: %v, %+v", err, sum)
+	}
+	return site, a, mem, &now
+}
+
+// revisitRequests is how many requests of a revisit the site was asked:
+// of its content API, its front page, and its stories' pages.
+func revisitRequests(site *feedstest.Site, stories []feedstest.ArcStory) (api, pages int) {
+	api = len(site.ArcQueries()) + site.Hits("/")
+	for _, s := range stories {
+		pages += site.Hits(s.Path)
+	}
+	return api, pages
+}
+
+// TestRevisitArcWindow: a backfilled month of an Arc site looked at
+// again costs one request of its content API per 20 stories, and none of
+// their pages; a story updated since becomes a revision, one re-stamped
+// with nothing changed makes no commit, and one the content API no
+// longer holds is looked at on its page: gone there, it is marked
+// removed; still there, it is not.
+func TestRevisitArcWindow(t *testing.T) {
+	t.Parallel()
+	stories := arcMonth()
+	site, a, mem, now := arcRevisitSite(t, stories, "")
+	names := storetest.Posts(t, mem)
+	nameOf := func(i int) string { return names[site.URL+stories[i].Path] }
+	pass(t, a) // the queue, made from the posts: none due
+	api0, pages0 := revisitRequests(site, stories)
+	head := storetest.Head(t, mem)
+
+	if _, err := a.Revisit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Hour)
+	sum := pass(t, a)
+	api, pages := revisitRequests(site, stories)
+	// 60 stories: 3 pages of the content API, and its front page for the
+	// deployment number the next passes remember.
+	if sum.Revisits[RevisitUnchanged] != 60 || sum.Revisited() != 60 || api-api0 != 4 || pages != pages0 {
+		t.Errorf("revisiting 60 stories of the content API: %v, %d requests of the content API, %d pages", sum.Revisits, api-api0, pages-pages0)
+	}
+	if sum.Committed || storetest.Head(t, mem) != head {
+		t.Error("revisiting an unchanged site made a commit")
+	}
+	for _, q := range site.ArcQueries()[len(site.ArcQueries())-3:] {
+		if q.Get("d") != feedstest.ArcDeployment || !strings.Contains(q.Get("query"), `display_date:[2026-01-01 TO 2026-01-30]`) {
+			t.Errorf("a query of the revisit: %v", q)
+		}
+	}
+
+	// Story 5 edited, 7 re-stamped as it was, 8 gone, 9 no longer in the
+	// content API but still on its page; a story added to the month.
+	edited := stories
+	edited[5].Paragraphs = []string{edited[5].Paragraphs[0], "第二段，已更正。"}
+	edited[5].Set = map[string]any{"last_updated_date": "2026-03-11T02:00:00.000Z"}
+	edited[7].Set = map[string]any{"last_updated_date": "2026-03-11T02:00:00.000Z"}
+	site.SetPage(edited[9].Path, edited[9].Page("rfa-mandarin"))
+	late := feedstest.ArcStory{ID: "LATE", Title: "后来的报道", Date: time.Date(2026, 1, 15, 1, 0, 0, 0, time.UTC),
+		Path: feedstest.ArcPath(time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC), "late"), Paragraphs: []string{"后来的正文。"}}
+	site.SetArcStories("rfa-mandarin", append(append(edited[:8:8], edited[10:]...), late))
+	*now = time.Date(2026, 3, 12, 8, 0, 0, 0, time.UTC)
+	if _, err := a.Revisit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	api0, pages0 = revisitRequests(site, stories)
+	sum = pass(t, a)
+	api, pages = revisitRequests(site, stories)
+	if sum.Revisits[RevisitRevised] != 1 || sum.Revisits[RevisitRemoved] != 1 || sum.Revisits[RevisitUnchanged] != 58 ||
+		api-api0 != 3 || pages-pages0 != 2 || site.Hits(stories[8].Path) != 1 || site.Hits(stories[9].Path) != 1 {
+		t.Errorf("the revisit: %v, %d requests of the content API, %d pages", sum.Revisits, api-api0, pages-pages0)
+	}
+	if p := storetest.ReadPost(t, mem, nameOf(5)); !strings.Contains(string(p.Body), "已更正") {
+		t.Errorf("the edit is not the post's new version:\n%s", p.Body)
+	}
+	if h := storetest.History(t, mem, "_posts/"+nameOf(5)); len(h) != 2 || !strings.HasPrefix(h[0], "Edited on the site: 一月第5篇") {
+		t.Errorf("the history of the edited post: %q", h)
+	}
+	if h := storetest.History(t, mem, "_posts/"+nameOf(7)); len(h) != 1 {
+		t.Errorf("a story re-stamped as it was made a commit: %q", h)
+	}
+	if p := storetest.ReadPost(t, mem, nameOf(8)); !jekyll.Removed(p) || !strings.Contains(string(p.Body), "第8篇的正文") {
+		t.Errorf("the story gone is not marked removed_at, or lost its text: %v", p.Fields)
+	}
+	if p := storetest.ReadPost(t, mem, nameOf(9)); jekyll.Removed(p) {
+		t.Error("a story still on its page was taken for removed")
+	}
+	if _, ok := storetest.Posts(t, mem)[site.URL+late.Path]; ok {
+		t.Error("a revisit archived a story it was not asked for")
+	}
+}
+
+// TestRevisitArcBudget: a pass spends at most revisit.budget requests,
+// the content API's pages and stories' pages alike, and the next passes
+// go on from there until every story was looked at again.
+func TestRevisitArcBudget(t *testing.T) {
+	t.Parallel()
+	stories := arcMonth()
+	site, a, _, now := arcRevisitSite(t, stories, "revisit: {budget: 2}\n")
+	pass(t, a)
+	if _, err := a.Revisit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for i := range 10 {
+		*now = now.Add(time.Hour)
+		api0, pages0 := revisitRequests(site, stories)
+		sum := pass(t, a)
+		api, pages := revisitRequests(site, stories)
+		if api-api0+pages-pages0 > 2 {
+			t.Errorf("pass %d: %d requests of the content API and %d pages, past the budget of 2", i, api-api0, pages-pages0)
+		}
+		seen += sum.Revisited()
+	}
+	if seen != 60 {
+		t.Errorf("%d stories looked at again in 10 passes, want all 60", seen)
+	}
+}
+
+// TestRevisitArcEarlierEra: a post of the site's earlier era, under a
+// URL that no longer answers, is met in the content API by its title on
+// its day: it is known by its Arc URL too, and not taken for removed.
+func TestRevisitArcEarlierEra(t *testing.T) {
+	t.Parallel()
+	stories := arcMonth()
+	site, a, mem, _ := arcRevisitSite(t, stories, "")
+	old := feedstest.ArcStory{ID: "OLDERA", Title: "旧时代的报道", Date: time.Date(2026, 1, 10, 5, 0, 0, 0, time.UTC),
+		Path: feedstest.ArcPath(time.Date(2026, 1, 10, 0, 0, 0, 0, time.UTC), "old-era"), Paragraphs: []string{"旧时代的正文。"}}
+	site.SetArcStories("rfa-mandarin", append(stories, old))
+	oldURL := site.URL + "/mandarin/yataibaodao/old-era-01102026050000.html"
+	name := "2026/01/2026-01-10-旧时代的报道.md"
+	if err := mem.Put(name, "---\nlayout: post\ntitle: \"旧时代的报道\"\ndate: 2026-01-10T05:00:00.000Z\nfrom: "+oldURL+
+		"\n---\n[旧时代的报道]("+oldURL+")\n------\n\n<div><p>旧时代的正文。</p></div>\n"); err != nil {
+		t.Fatal(err)
+	}
+	pass(t, a)
+	if _, err := a.Revisit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	sum := pass(t, a)
+	byURL := storetest.Posts(t, mem)
+	p := storetest.ReadPost(t, mem, name)
+	if byURL[site.URL+old.Path] != name || !slices.Contains(p.Also, oldURL) || sum.Revisits[RevisitRemoved] != 0 {
+		t.Errorf("the post of the earlier era: %q by its Arc URL, want %q, also_from %q; %v", byURL[site.URL+old.Path], name, p.Also, sum.Revisits)
+	}
+	if jekyll.Removed(p) || site.Hits("/mandarin/yataibaodao/old-era-01102026050000.html") != 0 {
+		t.Errorf("the post of the earlier era was looked at on its old page, or marked removed: %v", p.Fields)
+	}
+}
+
+// TestRevisitArcAPIDown: while the content API fails, its stories due
+// stay due, none is looked at on its page or taken for removed, and the
+// pass reports the failure; once it answers, they are looked at again.
+func TestRevisitArcAPIDown(t *testing.T) {
+	t.Parallel()
+	stories := arcMonth()
+	site, a, mem, now := arcRevisitSite(t, stories, "")
+	pass(t, a)
+	if _, err := a.Revisit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	site.Fail(feedstest.ArcAPIPath, feedstest.Status(503))
+	_, pages0 := revisitRequests(site, stories)
+	*now = now.Add(time.Hour)
+	sum := pass(t, a)
+	_, pages := revisitRequests(site, stories)
+	if sum.Revisited() != 0 || pages != pages0 || len(sum.Failed) != 1 || !strings.Contains(sum.Failed[0].URL, feedstest.ArcAPIPath) {
+		t.Errorf("a pass while the content API fails: %v revisited, %d pages, failed %+v", sum.Revisits, pages-pages0, sum.Failed)
+	}
+	for _, name := range storetest.Posts(t, mem) {
+		if jekyll.Removed(storetest.ReadPost(t, mem, name)) {
+			t.Fatalf("%s taken for removed while the content API fails", name)
+		}
+	}
+	site.Heal(feedstest.ArcAPIPath)
+	*now = now.Add(time.Hour)
+	if sum := pass(t, a); sum.Revisits[RevisitUnchanged] != 60 || len(sum.Failed) != 0 {
+		t.Errorf("once the content API answers: %v, failed %+v", sum.Revisits, sum.Failed)
+	}
+}
