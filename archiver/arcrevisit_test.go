@@ -132,6 +132,19 @@ func TestRevisitArcWindow(t *testing.T) {
 	if _, ok := storetest.Posts(t, mem)[site.URL+late.Path]; ok {
 		t.Error("a revisit archived a story it was not asked for")
 	}
+
+	// A story due alone costs its page, less than the content API's pages
+	// of its day.
+	site.SetPage(stories[3].Path, stories[3].Page("rfa-mandarin"))
+	if n, err := a.Revisit(context.Background(), []string{site.URL + stories[3].Path}); n != 1 || err != nil {
+		t.Fatalf("archiver revisit of one story: %d, %v", n, err)
+	}
+	api0, pages0 = revisitRequests(site, stories)
+	sum = pass(t, a)
+	api, pages = revisitRequests(site, stories)
+	if sum.Revisits[RevisitUnchanged] != 1 || api != api0 || pages-pages0 != 1 {
+		t.Errorf("a story due alone: %v, %d requests of the content API, %d pages", sum.Revisits, api-api0, pages-pages0)
+	}
 }
 
 // TestRevisitArcBudget: a pass spends at most revisit.budget requests,

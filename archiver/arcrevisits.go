@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/url"
 	"path"
+	"slices"
 	"time"
 
 	"github.com/rfa-archive/archiver/archiver/article"
@@ -15,22 +16,29 @@ import (
 	"github.com/rfa-archive/archiver/store/jekyll"
 )
 
-// The stories of an Arc site (a feed with arc_website) are looked at
-// again through its content API, which gives 20 stories a request where
-// their pages would cost 20. The stories due of a site are grouped by the
-// month of their day, and a group's span of days is read a page of
-// stories at a time, newest first, until every due story was met or the
-// span ends. A story met is compared with its post: by its last update,
-// and if it was updated since, by its content, through the writer. A
-// story the span no longer holds is looked at on its page, which confirms
-// a removal (404, 410) or shows where it moved. One of a span not read to
-// its end (the budget was spent, the content API failed) stays due.
+// The stories of an Arc site (a feed with arc_website) due together are
+// looked at again through its content API, which gives 20 stories a
+// request where their pages would cost 20. The stories due of a site are
+// grouped in spans of consecutive days (a month at most); a span that
+// holds two stories due a day or more (a day's stories at their turn of
+// the tail, every story after archiver revisit) is read a page of stories
+// at a time, newest first, until every due story was met or the span
+// ends; the stories of another span (a story due alone at one of its
+// first checkpoints) are cheaper to look at on their pages. A story met
+// is compared with its post: by its last update, and if it was updated
+// since, by its content, through the writer. A story the span no longer
+// holds is looked at on its page, which confirms a removal (404, 410) or
+// shows where it moved. One of a span not read to its end (the budget was
+// spent, the content API failed) stays due.
 
 // arcPageSize is how many stories a revisit asks the content API for at
 // a time.
 const arcPageSize = 20
 
-// arcSpan is the stories due of an Arc site on the days of a month.
+// maxSpanDays is the most days a span of the content API holds: a month.
+const maxSpanDays = 31
+
+// arcSpan is the stories due of an Arc site on a span of days.
 type arcSpan struct {
 	query feeds.StoryQuery // of the span's days, from offset 0
 	jobs  map[string]job   // the stories due, by post name
@@ -43,12 +51,19 @@ type arcSpan struct {
 // site is the span's site, as the queue's Deployments know it.
 func (sp *arcSpan) site() string { return sp.query.Site.Host + " " + sp.query.Website }
 
-// arcSpans groups the jobs of due stories of Arc sites in spans, by post
-// name. A story of a feed without arc_website, or whose page is on
-// another host than its feed's, has none.
+// arcDue is a due story of an Arc site, on the day its post is named for.
+type arcDue struct {
+	job
+	site *config.Feed
+	day  time.Time
+}
+
+// arcSpans are the spans of the due stories of Arc sites worth reading
+// from the content API, by post name. A story of a feed without
+// arc_website, or whose page is on another host than its feed's, has
+// none.
 func (r *revisiter) arcSpans(due []job) map[string]*arcSpan {
-	spans := map[string]*arcSpan{}
-	groups := map[string]*arcSpan{}
+	bySite := map[*config.Feed][]arcDue{}
 	for _, j := range due {
 		page, err := url.Parse(j.item.Link)
 		if err != nil {
@@ -60,30 +75,50 @@ func (r *revisiter) arcSpans(due []job) map[string]*arcSpan {
 			continue
 		}
 		j.feed = f
-		feedURL, _ := url.Parse(f.URL)
-		// The content API's days are UTC days: those the post's day spans.
-		from, to := utcDay(day), utcDay(day.AddDate(0, 0, 1).Add(-time.Nanosecond))
-		key := feedURL.Host + " " + f.ArcWebsite + " " + from.Format("2006-01")
-		sp := groups[key]
-		if sp == nil {
-			root := &url.URL{Scheme: feedURL.Scheme, Host: feedURL.Host}
-			sp = &arcSpan{query: feeds.StoryQuery{Site: root, Website: f.ArcWebsite, From: from, To: to, Size: arcPageSize},
-				jobs: map[string]job{}, met: map[string]bool{}, titled: map[string]string{}}
-			groups[key] = sp
-		}
-		if from.Before(sp.query.From) {
-			sp.query.From = from
-		}
-		if to.After(sp.query.To) {
-			sp.query.To = to
-		}
-		sp.jobs[j.update] = j
-		spans[j.update] = sp
-		if post, ok := r.st.Post(j.update); ok && post.SourceID == "" && posts.PostTitleKey(post) != "" {
-			sp.titled[posts.PostTitleKey(post)] = j.update
+		bySite[f] = append(bySite[f], arcDue{j, f, day})
+	}
+	spans := map[string]*arcSpan{}
+	for _, ds := range bySite {
+		slices.SortFunc(ds, func(a, b arcDue) int { return a.day.Compare(b.day) })
+		for len(ds) > 0 {
+			// A run of consecutive days.
+			n := 1
+			for n < len(ds) && !ds[n].day.After(ds[n-1].day.AddDate(0, 0, 1)) && ds[n].day.Before(ds[0].day.AddDate(0, 0, maxSpanDays)) {
+				n++
+			}
+			run := ds[:n]
+			ds = ds[n:]
+			days := int(run[n-1].day.Sub(run[0].day).Hours()/24+0.5) + 1
+			if n < 2*days {
+				continue // their pages cost less
+			}
+			sp := r.newSpan(run)
+			for _, d := range run {
+				spans[d.update] = sp
+			}
 		}
 	}
 	return spans
+}
+
+// newSpan is the span of a run of due stories of one site, on consecutive
+// days.
+func (r *revisiter) newSpan(run []arcDue) *arcSpan {
+	f := run[0].site
+	feedURL, _ := url.Parse(f.URL)
+	// The content API's days are UTC days: those the posts' days span.
+	last := run[len(run)-1].day
+	from, to := utcDay(run[0].day), utcDay(last.AddDate(0, 0, 1).Add(-time.Nanosecond))
+	root := &url.URL{Scheme: feedURL.Scheme, Host: feedURL.Host}
+	sp := &arcSpan{query: feeds.StoryQuery{Site: root, Website: f.ArcWebsite, From: from, To: to, Size: arcPageSize},
+		jobs: map[string]job{}, met: map[string]bool{}, titled: map[string]string{}}
+	for _, d := range run {
+		sp.jobs[d.update] = d.job
+		if post, ok := r.st.Post(d.update); ok && post.SourceID == "" && posts.PostTitleKey(post) != "" {
+			sp.titled[posts.PostTitleKey(post)] = d.update
+		}
+	}
+	return sp
 }
 
 // arcFeed is the feed with arc_website of a post of a story on host: its
@@ -106,10 +141,10 @@ func utcDay(t time.Time) time.Time {
 }
 
 // readSpan reads the span's stories from the content API, spending at
-// most budget requests, and looks again at each due story it meets (rc
-// records how that went). It returns the requests it spent, and whether
+// most budget requests, and looks again at each due story it meets (the
+// pass's recorder records how that went). It returns the requests it spent, and whether
 // it read the span to its end, so that a story not met is no longer in it.
-func (r *revisiter) readSpan(ctx context.Context, sp *arcSpan, rc *recorder, budget int) (int, bool) {
+func (r *revisiter) readSpan(ctx context.Context, sp *arcSpan, budget int) (int, bool) {
 	spent := 0
 	if r.q.Deployments == nil {
 		r.q.Deployments = map[string]string{}
@@ -132,13 +167,13 @@ func (r *revisiter) readSpan(ctx context.Context, sp *arcSpan, rc *recorder, bud
 			// asked for again, in case a new one is why.
 			delete(r.q.Deployments, sp.site())
 			f := retry.Failure{URL: q.URL(), Kind: retry.KindFeed, Reason: "revisits: " + retry.Reason(err)}
-			rc.sum.Failed = append(rc.sum.Failed, f)
+			r.rc.sum.Failed = append(r.rc.sum.Failed, f)
 			r.a.Log.Error("revisit: the content API failed; its stories due are looked at again at the next pass",
 				slog.String("url", f.URL), slog.String("error", f.Reason))
 			return spent, false
 		}
 		for _, raw := range page.Stories {
-			r.meet(ctx, sp, raw, rc)
+			r.meet(ctx, sp, raw)
 		}
 		// Past what the content API pages through (a span of more than
 		// 10,000 stories), the pages of those not met tell.
@@ -152,7 +187,8 @@ func (r *revisiter) readSpan(ctx context.Context, sp *arcSpan, rc *recorder, bud
 
 // meet looks again at the story of the content API raw, if it is one of
 // the span's due stories, and records how that went.
-func (r *revisiter) meet(ctx context.Context, sp *arcSpan, raw []byte, rc *recorder) {
+func (r *revisiter) meet(ctx context.Context, sp *arcSpan, raw []byte) {
+	rc := r.rc
 	story, page, err := article.FromANS(raw, sp.query.Site, sp.query.Website)
 	if err != nil || story.Published.IsZero() || !r.a.Client.Trusted(page) {
 		return
@@ -167,7 +203,7 @@ func (r *revisiter) meet(ctx context.Context, sp *arcSpan, raw []byte, rc *recor
 		return
 	}
 	sp.met[name] = true
-	rc.revisited(j, r.compare(ctx, j, story, page, moved, rc))
+	rc.revisited(j, r.compare(ctx, j, story, page, moved))
 }
 
 // byTitle is the due post, without an ANS id, of the story's title on its
@@ -187,7 +223,8 @@ func (sp *arcSpan) byTitle(story *article.Story, loc *time.Location) string {
 // writer compares its content, and writes it as a revision if a reader
 // would see the change. A story that moved (its post knows another URL)
 // is the writer's to compare, which adds the URL. It returns the outcome.
-func (r *revisiter) compare(ctx context.Context, j job, story *article.Story, page *url.URL, moved bool, rc *recorder) string {
+func (r *revisiter) compare(ctx context.Context, j job, story *article.Story, page *url.URL, moved bool) string {
+	rc := r.rc
 	if !moved && !r.updatedSince(j.update, story) {
 		rc.done(j, "")
 		return RevisitUnchanged

@@ -57,6 +57,7 @@ type revisiter struct {
 	q   *revisit.Queue
 	s   revisit.Schedule
 	now time.Time
+	rc  *recorder // the pass's, which records the revisits of the content API
 }
 
 // loadQueue reads the revisit queue of st, and queues the stories whose
@@ -179,6 +180,7 @@ func (r *revisiter) queueDays(ctx context.Context, days []string, due time.Time)
 // the others' pages, and of those the content API did not give. A post
 // the plan p fetches already is left to it; one taken down is forgotten.
 func (r *revisiter) jobs(ctx context.Context, p *plan, rc *recorder) []job {
+	r.rc = rc
 	planned := map[string]bool{}
 	for _, j := range p.jobs {
 		planned[j.update] = true
@@ -204,7 +206,7 @@ func (r *revisiter) jobs(ctx context.Context, p *plan, rc *recorder) []job {
 	for _, j := range due {
 		sp := spans[j.update]
 		if sp != nil && !read[sp] && budget > 0 {
-			n, all := r.readSpan(ctx, sp, rc, budget)
+			n, all := r.readSpan(ctx, sp, budget)
 			read[sp], whole[sp], budget = true, all, budget-n
 		}
 		switch {

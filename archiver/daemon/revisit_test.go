@@ -26,8 +26,8 @@ import (
 // never between two: the edit on day 7 as the post's second version, the
 // removal on day 45 as removed_at with the text kept, the return on day
 // 55 without it. On a site of pages, each checkpoint asks the story's
-// page; on an Arc site, its content API, and the page only to confirm
-// the removal.
+// page; on an Arc site, where another story of its day is due with it,
+// the content API, and the page only to confirm the removal.
 func TestDaemonRevisits(t *testing.T) {
 	t.Parallel()
 	for _, arc := range []bool{false, true} {
@@ -39,12 +39,13 @@ func TestDaemonRevisits(t *testing.T) {
 }
 
 // revisitedStory is the story of TestDaemonRevisits on its site: on a page
-// of its own, or, on an Arc site, in the content API too.
+// of its own, or, on an Arc site, in the content API too, with another
+// story of its day that does not change.
 type revisitedStory struct {
-	site *feedstest.Site
-	arc  *feedstest.ArcStory // nil on a site of pages
-	path string
-	long string
+	site       *feedstest.Site
+	arc, other *feedstest.ArcStory // nil on a site of pages
+	path       string
+	long       string
 }
 
 // set serves the story, edited or not.
@@ -58,15 +59,16 @@ func (s *revisitedStory) set(edited bool) {
 	if edited {
 		s.arc.Set = map[string]any{"last_updated_date": s.arc.Date.Add(5 * 24 * time.Hour).Format("2006-01-02T15:04:05.000Z")}
 	}
-	s.site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{*s.arc})
+	s.site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{*s.arc, *s.other})
 	s.site.SetPage(s.path, s.arc.Page("rfa-mandarin"))
+	s.site.SetPage(s.other.Path, s.other.Page("rfa-mandarin"))
 }
 
 // remove takes the story off the site.
 func (s *revisitedStory) remove() {
 	s.site.Fail(s.path, feedstest.Status(404))
 	if s.arc != nil {
-		s.site.SetArcStories("rfa-mandarin", nil)
+		s.site.SetArcStories("rfa-mandarin", []feedstest.ArcStory{*s.other})
 	}
 }
 
@@ -86,11 +88,16 @@ func daemonRevisits(t *testing.T, arc bool) {
 		yaml := "feeds: [{url: '" + site.URL + "/r.xml'}]\n"
 		if arc {
 			story.arc = &feedstest.ArcStory{ID: "A", Title: "故事", Date: t0, Path: feedstest.ArcPath(t0, "a")}
+			story.other = &feedstest.ArcStory{ID: "B", Title: "另一个故事", Date: t0, Path: feedstest.ArcPath(t0, "b"), Paragraphs: []string{long}}
 			story.path = story.arc.Path
 			yaml = "feeds: [{url: '" + site.URL + "/r.xml', arc_website: rfa-mandarin}]\n"
 		}
 		story.set(false)
-		site.SetFeed("/r.xml", feedstest.Feed{Title: "r", Entries: []feedstest.Entry{{Title: "故事", Link: site.URL + story.path, Published: t0}}})
+		entries := []feedstest.Entry{{Title: "故事", Link: site.URL + story.path, Published: t0}}
+		if arc {
+			entries = append(entries, feedstest.Entry{Title: "另一个故事", Link: site.URL + story.other.Path, Published: t0})
+		}
+		site.SetFeed("/r.xml", feedstest.Feed{Title: "r", Entries: entries})
 		tools, mem := wiretest.New(t, yaml+"schedule: 1h\nlisten: 'off'\n"+
 			"revisit: {after: [1h, 6h, 1d, 3d, 7d, 30d, 45d, 55d, 180d]}\n", "")
 		// The site's requests served in memory: a connection's goroutines
