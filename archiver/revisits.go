@@ -19,12 +19,14 @@ import (
 	"github.com/rfa-archive/archiver/feeds/fetch"
 )
 
-// Revisits: a pass looks again at up to revisit.budget archived stories
-// whose turn has come (archiver/revisit keeps the queue), by fetching each
-// story's page as an edit of its feed entry would be: the writer commits
-// a changed story as a revision of its post, a page gone marks it
-// removed_at, a page back removes the mark, a page that moved adds its
-// URL; a fault is a failure, tried again, never a removal.
+// Revisits: a pass looks again at archived stories whose turn has come
+// (archiver/revisit keeps the queue), spending at most revisit.budget
+// requests: those of an Arc site due together through its content API
+// (arcrevisits.go), the others by fetching each story's page as an edit
+// of its feed entry would be. The writer commits a changed story as a
+// revision of its post, a page gone marks it removed_at, a page back
+// removes the mark, a page that moved adds its URL; a fault is a failure,
+// tried again, never a removal.
 
 // The outcomes of a revisit, for archiver_revisits_total.
 const (
