@@ -38,7 +38,7 @@ func TestMain(m *testing.M) {
 
 // newTest returns an Archiver of the configuration with the feeds of
 // yaml and the http settings of http, over a store in memory.
-func newTest(t *testing.T, yaml, http string) (*Archiver, *storetest.Memory) {
+func newTest(t testing.TB, yaml, http string) (*Archiver, *storetest.Memory) {
 	t.Helper()
 	tools, mem := wiretest.New(t, yaml, http)
 	return New(tools), mem
@@ -46,7 +46,7 @@ func newTest(t *testing.T, yaml, http string) (*Archiver, *storetest.Memory) {
 
 // newGitTest is newTest over a git store: it returns the store's
 // directory.
-func newGitTest(t *testing.T, yaml, http string) (*Archiver, string) {
+func newGitTest(t testing.TB, yaml, http string) (*Archiver, string) {
 	t.Helper()
 	tools, dir := wiretest.NewGit(t, yaml, http)
 	return New(tools), dir
@@ -79,7 +79,7 @@ func feedsYAML(urls ...string) string {
 }
 
 // pass runs a pass that must not fail as a whole.
-func pass(t *testing.T, a *Archiver) *Summary {
+func pass(t testing.TB, a *Archiver) *Summary {
 	t.Helper()
 	sum, err := a.Pass(context.Background())
 	if err != nil {

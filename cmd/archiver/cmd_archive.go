@@ -132,7 +132,7 @@ func runRevisitCommand(ctx context.Context, args []string, p proc) error {
 	case err != nil:
 		return err
 	case f.fs.NArg() == 0:
-		fmt.Fprintln(p.stdout, "revisit: every archived story is due to be looked at again, the oldest first, revisit.budget a pass")
+		fmt.Fprintln(p.stdout, "revisit: every archived story is due to be looked at again, the oldest first, as many a pass as revisit.budget looks at")
 	case n < f.fs.NArg():
 		return &usageError{fmt.Sprintf("revisit: %d of the URLs have no post in the archive", f.fs.NArg()-n)}
 	default:
