@@ -142,8 +142,9 @@ func utcDay(t time.Time) time.Time {
 
 // readSpan reads the span's stories from the content API, spending at
 // most budget requests, and looks again at each due story it meets (the
-// pass's recorder records how that went). It returns the requests it spent, and whether
-// it read the span to its end, so that a story not met is no longer in it.
+// pass's recorder records how that went). It returns the requests it
+// spent, and whether it read the span to its end, so that a story not met
+// is no longer in it.
 func (r *revisiter) readSpan(ctx context.Context, sp *arcSpan, budget int) (int, bool) {
 	spent := 0
 	if r.q.Deployments == nil {
@@ -195,7 +196,7 @@ func (r *revisiter) meet(ctx context.Context, sp *arcSpan, raw []byte) {
 	}
 	name := rc.index.Get(feeds.Key(feeds.Clean(page.String())))
 	moved := false
-	if _, ok := sp.jobs[name]; !ok {
+	if name == "" { // a URL no post knows: maybe a story of the earlier era's
 		name, moved = sp.byTitle(story, r.a.Config.Location), true
 	}
 	j, ok := sp.jobs[name]
