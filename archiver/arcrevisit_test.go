@@ -235,3 +235,33 @@ func TestRevisitArcAPIDown(t *testing.T) {
 		t.Errorf("once the content API answers: %v, failed %+v", sum.Revisits, sum.Failed)
 	}
 }
+
+// TestRevisitBackfilledRecent: stories of the last days archived by a
+// backfill are queued for their next checkpoints, as a pass's are.
+func TestRevisitBackfilledRecent(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
+	var stories []feedstest.ArcStory
+	for i := range 10 {
+		date := now.Add(-time.Duration(24+12*i) * time.Hour)
+		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("RECENT%d", i), Title: fmt.Sprintf("近日第%d篇", i), Date: date,
+			Path: feedstest.ArcPath(date, fmt.Sprintf("recent-%d", i)), Paragraphs: []string{fmt.Sprintf("近日第%d篇的正文。", i)}})
+	}
+	site := feedstest.NewSite(t)
+	site.SetFeed("/arc.xml", feedstest.Feed{Title: "arc"})
+	site.SetArcStories("rfa-mandarin", stories)
+	for _, s := range stories {
+		site.SetPage(s.Path, s.Page("rfa-mandarin"))
+	}
+	a, _ := newTest(t, "feeds:\n  - url: '"+site.URL+"/arc.xml'\n    arc_website: rfa-mandarin\n", "")
+	a.Now = func() time.Time { return now }
+	pass(t, a)
+	sum, err := backfill.Run(context.Background(), a.Tools, backfill.Options{Since: now.AddDate(0, 0, -7), Until: now})
+	if err != nil || sum.New != 10 {
+		t.Fatalf("backfill: %v, %+v", err, sum)
+	}
+	now = now.Add(4 * 24 * time.Hour) // each at its 3d or 7d checkpoint since
+	if sum := pass(t, a); sum.Revisits[RevisitUnchanged] != 10 {
+		t.Errorf("the 10 stories backfilled, at their next checkpoints: %v", sum.Revisits)
+	}
+}

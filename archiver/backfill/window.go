@@ -13,6 +13,7 @@ import (
 	"github.com/rfa-archive/archiver/archiver/article"
 	"github.com/rfa-archive/archiver/archiver/posts"
 	"github.com/rfa-archive/archiver/archiver/retry"
+	"github.com/rfa-archive/archiver/archiver/revisit"
 	"github.com/rfa-archive/archiver/feeds"
 )
 
@@ -290,7 +291,11 @@ func (ww *windowWalk) finish(ctx context.Context, complete bool) error {
 		ww.sum.Windows++
 	}
 	ww.book.Bound()
-	if err := ww.st.SaveState(map[string]any{retry.Section: ww.book, section: ww.walked}); err != nil {
+	sections := map[string]any{retry.Section: ww.book, section: ww.walked}
+	if q := ww.queued(done.New); q != nil {
+		sections[revisit.Section] = q
+	}
+	if err := ww.st.SaveState(sections); err != nil {
 		ww.sum.Failed = append(ww.sum.Failed, retry.Failure{URL: ww.st.Dir(), Kind: retry.KindStore, Reason: err.Error()})
 		return err
 	}
@@ -298,4 +303,25 @@ func (ww *windowWalk) finish(ctx context.Context, complete bool) error {
 		slog.Int("stories", ww.progress.Count), slog.Int("new", len(done.New)), slog.Int("linked", done.Linked),
 		slog.Bool("complete", complete && !ww.failed), slog.String("duration", time.Since(ww.start).Round(time.Millisecond).String()))
 	return ctx.Err()
+}
+
+// queued is the revisit queue of the store with the window's new posts
+// that are within their first checkpoints queued for the next, as a
+// pass's are; nil when there is none to queue, revisits are off, or the
+// store has no queue (the next pass makes it from the posts, these among
+// them).
+func (ww *windowWalk) queued(made []posts.Archived) *revisit.Queue {
+	s := revisit.Schedule{After: ww.Config.Revisit.Intervals(), Budget: ww.Config.Revisit.Budget}
+	var q *revisit.Queue
+	if len(s.After) == 0 || len(made) == 0 || ww.st.LoadState(revisit.Section, &q) != nil || q == nil || q.Posts == nil {
+		return nil
+	}
+	n := len(q.Posts)
+	for _, p := range made {
+		q.Add(p.Name, p.URL, p.Date, ww.Now(), s)
+	}
+	if len(q.Posts) == n {
+		return nil
+	}
+	return q
 }
