@@ -3,6 +3,7 @@ package archiver
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/rfa-archive/archiver/archiver/backfill"
 	"github.com/rfa-archive/archiver/feeds/feedstest"
+	"github.com/rfa-archive/archiver/feeds/fetch"
 	"github.com/rfa-archive/archiver/store/jekyll"
 	"github.com/rfa-archive/archiver/store/storetest"
 )
@@ -30,14 +32,15 @@ func arcMonth() []feedstest.ArcStory {
 
 // arcRevisitSite is a site whose content API holds arcMonth, whose feed
 // lists none of it, and an archiver of it with revisits on (yaml adds to
-// its configuration) whose clock is in March 2026, after a backfill of
-// January.
+// its configuration, SITE standing for the site's URL) whose clock is in
+// March 2026, after a backfill of January.
 func arcRevisitSite(t *testing.T, stories []feedstest.ArcStory, yaml string) (*feedstest.Site, *Archiver, *storetest.Memory, *time.Time) {
 	t.Helper()
 	site := feedstest.NewSite(t)
 	site.SetFeed("/arc.xml", feedstest.Feed{Title: "arc"})
+	site.SetFeed("/arc2.xml", feedstest.Feed{Title: "arc too"})
 	site.SetArcStories("rfa-mandarin", stories)
-	a, mem := newTest(t, "feeds:\n  - url: '"+site.URL+"/arc.xml'\n    arc_website: rfa-mandarin\n"+yaml, "")
+	a, mem := newTest(t, "feeds:\n  - url: '"+site.URL+"/arc.xml'\n    arc_website: rfa-mandarin\n"+strings.ReplaceAll(yaml, "SITE", site.URL), "")
 	now := time.Date(2026, 3, 10, 8, 0, 0, 0, time.UTC)
 	a.Now = func() time.Time { return now }
 	sum, err := backfill.Run(context.Background(), a.Tools, backfill.Options{Since: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), Until: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC)})
@@ -263,5 +266,202 @@ func TestRevisitBackfilledRecent(t *testing.T) {
 	now = now.Add(4 * 24 * time.Hour) // each at its 3d or 7d checkpoint since
 	if sum := pass(t, a); sum.Revisits[RevisitUnchanged] != 10 {
 		t.Errorf("the 10 stories backfilled, at their next checkpoints: %v", sum.Revisits)
+	}
+}
+
+// servePages serves the stories' pages.
+func servePages(site *feedstest.Site, stories []feedstest.ArcStory) {
+	for _, s := range stories {
+		site.SetPage(s.Path, s.Page("rfa-mandarin"))
+	}
+}
+
+// revisitAll makes every story due, and runs passes an hour apart until
+// none is due (at most passes), each within the budget; it returns how
+// many stories they looked at again, and the passes they took.
+func revisitAll(t *testing.T, a *Archiver, site *feedstest.Site, stories []feedstest.ArcStory, now *time.Time, passes, budget int) (seen, took int) {
+	t.Helper()
+	if _, err := a.Revisit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for took < passes {
+		*now = now.Add(time.Hour)
+		api0, pages0 := revisitRequests(site, stories)
+		sum := pass(t, a)
+		took++
+		api, pages := revisitRequests(site, stories)
+		if api-api0+pages-pages0 > budget {
+			t.Errorf("pass %d: %d requests of the content API and %d pages, past the budget of %d", took, api-api0, pages-pages0, budget)
+		}
+		seen += sum.Revisited()
+		if seen >= len(stories) {
+			break
+		}
+	}
+	return seen, took
+}
+
+// TestRevisitArcNotInAPI: stories the content API no longer gives, but
+// their pages still show, are looked at on their pages from then on: a
+// span whose read eats the budget never keeps them waiting.
+func TestRevisitArcNotInAPI(t *testing.T) {
+	t.Parallel()
+	var stories []feedstest.ArcStory
+	for i := range 90 { // three a day
+		date := time.Date(2026, 1, 1, 2+7*(i%3), 0, 0, 0, time.UTC).AddDate(0, 0, i/3)
+		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("THREE%d", i), Title: fmt.Sprintf("三篇之%d", i), Date: date,
+			Path: feedstest.ArcPath(date, fmt.Sprintf("three-%d", i)), Paragraphs: []string{fmt.Sprintf("第%d篇。", i)}})
+	}
+	site, a, mem, now := arcRevisitSite(t, stories, "revisit: {budget: 2}\n")
+	pass(t, a)
+	servePages(site, stories)
+	var kept []feedstest.ArcStory // one a day
+	for i := 0; i < len(stories); i += 3 {
+		kept = append(kept, stories[i])
+	}
+	site.SetArcStories("rfa-mandarin", kept)
+	seen, took := revisitAll(t, a, site, stories, now, 40, 2)
+	if seen != 90 {
+		t.Errorf("%d stories looked at again in %d passes of a budget of 2, want all 90", seen, took)
+	}
+	for _, name := range storetest.Posts(t, mem) {
+		if jekyll.Removed(storetest.ReadPost(t, mem, name)) {
+			t.Errorf("%s, still on its page, taken for removed", name)
+		}
+	}
+}
+
+// TestRevisitArcMovedURL: a story of the content API under another URL
+// than its post's, with the same ANS id, moved: its post gains the URL,
+// keeps the old one, and is not taken for removed.
+func TestRevisitArcMovedURL(t *testing.T) {
+	t.Parallel()
+	stories := arcMonth()
+	site, a, mem, now := arcRevisitSite(t, stories, "")
+	pass(t, a)
+	names := storetest.Posts(t, mem)
+	old := site.URL + stories[12].Path
+	moved := slices.Clone(stories)
+	moved[12].Path = feedstest.ArcPath(stories[12].Date, "month-12-renamed")
+	site.SetArcStories("rfa-mandarin", moved)
+	seen, _ := revisitAll(t, a, site, stories, now, 1, 100)
+	p := storetest.ReadPost(t, mem, names[old])
+	if byURL := storetest.Posts(t, mem); seen != 60 || byURL[site.URL+moved[12].Path] != names[old] || !slices.Contains(append(p.Also, p.From), old) {
+		t.Errorf("the story that moved: %d revisited; post %q by its new URL, want %q; from %s, also_from %q",
+			seen, byURL[site.URL+moved[12].Path], names[old], p.From, p.Also)
+	}
+	if jekyll.Removed(p) || site.Hits(stories[12].Path) != 0 {
+		t.Errorf("the story that moved was looked at on its old page (%d), or marked removed: %v", site.Hits(stories[12].Path), p.Fields)
+	}
+}
+
+// TestRevisitArcAPIGone: while the content API fails, its stories stay
+// due, asked of it once a pass, one request however many spans; after three passes in a row they are
+// looked at on their pages.
+func TestRevisitArcAPIGone(t *testing.T) {
+	t.Parallel()
+	// Two spans of one site: no story on the 15th and 16th of January.
+	month := arcMonth()
+	stories := append(month[:28:28], month[32:]...)
+	site, a, _, now := arcRevisitSite(t, stories, "")
+	pass(t, a)
+	servePages(site, stories)
+	site.Fail(feedstest.ArcAPIPath, feedstest.Status(503))
+	if _, err := a.Revisit(context.Background(), nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		*now = now.Add(time.Hour)
+		api0, pages0 := site.Hits(feedstest.ArcAPIPath), revisitPages(site, stories)
+		sum := pass(t, a)
+		api, pages := site.Hits(feedstest.ArcAPIPath), revisitPages(site, stories)
+		want := 0
+		if i == 2 {
+			want = len(stories)
+		}
+		// One request of it, which the client tries its attempts.
+		if api-api0 != fetch.DefaultAttempts || len(sum.Failed) != 1 || pages-pages0 != want || sum.Revisits[RevisitUnchanged] != want {
+			t.Errorf("pass %d while the content API fails: %d requests of it, %d pages, %v, failed %+v, want %d, %d pages",
+				i+1, api-api0, pages-pages0, sum.Revisits, sum.Failed, fetch.DefaultAttempts, want)
+		}
+	}
+}
+
+// revisitPages is how many times the stories' pages were asked.
+func revisitPages(site *feedstest.Site, stories []feedstest.ArcStory) int {
+	_, pages := revisitRequests(site, stories)
+	return pages
+}
+
+// TestRevisitArcOtherTimeZone: in a time zone other than UTC, whose days
+// the content API's UTC days straddle, a backfilled month still costs one
+// request of the content API per 20 stories.
+func TestRevisitArcOtherTimeZone(t *testing.T) {
+	t.Parallel()
+	stories := arcMonth()
+	site, a, _, now := arcRevisitSite(t, stories, "timezone: America/New_York\n")
+	pass(t, a)
+	api0, pages0 := revisitRequests(site, stories)
+	seen, _ := revisitAll(t, a, site, stories, now, 1, 100)
+	api, pages := revisitRequests(site, stories)
+	if seen != 60 || api-api0 != 4 || pages != pages0 {
+		t.Errorf("a backfilled month in New York: %d revisited, %d requests of the content API, %d pages; want 60, 4, 0", seen, api-api0, pages-pages0)
+	}
+}
+
+// TestRevisitArcFeedsOfOneSite: two feeds of one Arc site share its
+// content API's pages: a revisit of their stories reads each page once.
+func TestRevisitArcFeedsOfOneSite(t *testing.T) {
+	t.Parallel()
+	stories := arcMonth()
+	site, a, mem, now := arcRevisitSite(t, stories, "  - url: 'SITE/arc2.xml'\n    arc_website: rfa-mandarin\n")
+	for i, name := range slices.Sorted(maps.Values(storetest.Posts(t, mem))) {
+		data, err := mem.Read(name)
+		if err != nil || !strings.Contains(string(data), "\nfeed: "+site.URL+"/arc.xml\n") {
+			t.Fatalf("the post %s names no feed: %v\n%s", name, err, data)
+		}
+		if i%2 == 1 {
+			if err := mem.Put(name, strings.Replace(string(data), "/arc.xml\n", "/arc2.xml\n", 1)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	pass(t, a)
+	api0, _ := revisitRequests(site, stories)
+	seen, _ := revisitAll(t, a, site, stories, now, 1, 100)
+	if api, _ := revisitRequests(site, stories); seen != 60 || api-api0 != 4 {
+		t.Errorf("the stories of two feeds of one site: %d revisited, %d requests of the content API, want 60, 4", seen, api-api0)
+	}
+}
+
+// TestRevisitArcSameTitle: a story of the earlier era is met by its
+// title on its day only when that is one story's and one post's: two
+// stories of a title (a daily column) link neither.
+func TestRevisitArcSameTitle(t *testing.T) {
+	t.Parallel()
+	stories := arcMonth()
+	site, a, mem, now := arcRevisitSite(t, stories, "")
+	day := time.Date(2026, 1, 10, 5, 0, 0, 0, time.UTC)
+	var columns []feedstest.ArcStory
+	for i := range 2 {
+		columns = append(columns, feedstest.ArcStory{ID: fmt.Sprintf("COLUMN%d", i), Title: "每日评论", Date: day.Add(time.Duration(i) * time.Hour),
+			Path: feedstest.ArcPath(day, fmt.Sprintf("column-%d", i)), Paragraphs: []string{fmt.Sprintf("评论%d。", i)}})
+	}
+	site.SetArcStories("rfa-mandarin", append(slices.Clone(stories), columns...))
+	oldURL := site.URL + "/mandarin/pinglun/column-01102026050000.html"
+	site.SetPage("/mandarin/pinglun/column-01102026050000.html", columns[0].Page("rfa-mandarin"))
+	name := "2026/01/2026-01-10-每日评论.md"
+	if err := mem.Put(name, "---\nlayout: post\ntitle: \"每日评论\"\ndate: 2026-01-10T05:00:00.000Z\nfrom: "+oldURL+
+		"\n---\n[每日评论]("+oldURL+")\n------\n\n<div><p>评论0。</p></div>\n"); err != nil {
+		t.Fatal(err)
+	}
+	pass(t, a)
+	revisitAll(t, a, site, append(stories, columns...), now, 1, 100)
+	byURL := storetest.Posts(t, mem)
+	if byURL[site.URL+columns[0].Path] != "" || byURL[site.URL+columns[1].Path] != "" {
+		t.Errorf("a post of a title two stories of its day share was linked to one: %q, %q", byURL[site.URL+columns[0].Path], byURL[site.URL+columns[1].Path])
+	}
+	if p := storetest.ReadPost(t, mem, name); jekyll.Removed(p) || p.From != oldURL || len(p.Also) != 0 {
+		t.Errorf("the post of the earlier era: from %s, also_from %q, %v", p.From, p.Also, p.Fields)
 	}
 }

@@ -60,6 +60,8 @@ type revisiter struct {
 	s   revisit.Schedule
 	now time.Time
 	rc  *recorder // the pass's, which records the revisits of the content API
+	// How the content API's read ended at its failure this pass, by site.
+	down map[string]spanEnd
 }
 
 // loadQueue reads the revisit queue of st, and queues the stories whose
@@ -182,7 +184,13 @@ func (r *revisiter) queueDays(ctx context.Context, days []string, due time.Time)
 // the others' pages, and of those the content API did not give. A post
 // the plan p fetches already is left to it; one taken down is forgotten.
 func (r *revisiter) jobs(ctx context.Context, p *plan, rc *recorder) []job {
-	r.rc = rc
+	r.rc, r.down = rc, map[string]spanEnd{}
+	if r.q.Deployments == nil {
+		r.q.Deployments = map[string]string{}
+	}
+	if r.q.Failures == nil {
+		r.q.Failures = map[string]int{}
+	}
 	planned := map[string]bool{}
 	for _, j := range p.jobs {
 		planned[j.update] = true
@@ -202,19 +210,19 @@ func (r *revisiter) jobs(ctx context.Context, p *plan, rc *recorder) []job {
 			validators: feeds.Validators{ETag: d.ETag, LastModified: d.LastModified}})
 	}
 	spans := r.arcSpans(due)
-	read, whole := map[*arcSpan]bool{}, map[*arcSpan]bool{}
+	ends := map[*arcSpan]spanEnd{}
 	budget := r.s.Budget
 	var jobs []job
 	for _, j := range due {
 		sp := spans[j.update]
-		if sp != nil && !read[sp] && budget > 0 {
-			n, all := r.readSpan(ctx, sp, budget)
-			read[sp], whole[sp], budget = true, all, budget-n
+		if _, read := ends[sp]; sp != nil && !read && budget > 0 {
+			n, end := r.readSpan(ctx, sp, budget)
+			ends[sp], budget = end, budget-n
 		}
 		switch {
 		case budget <= 0:
 			return jobs
-		case sp == nil || whole[sp] && !sp.met[j.update]:
+		case sp == nil || ends[sp] != spanCut && !sp.met[j.update]:
 			jobs = append(jobs, j)
 			budget--
 		}

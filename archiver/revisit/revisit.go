@@ -44,6 +44,9 @@ type Queue struct {
 	// sites whose content API revisits read, by "host website", as the
 	// sites' front pages last said.
 	Deployments map[string]string `json:"deployments,omitempty"`
+	// Failures count the passes in a row at which the content API of a
+	// site failed, by "host website".
+	Failures map[string]int `json:"failures,omitempty"`
 }
 
 // Entry is a story queued.
@@ -56,6 +59,9 @@ type Entry struct {
 	// GET: a page the site says is not modified costs no body.
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
+	// ByPage: the content API did not give the story at its last turn; it
+	// is looked at on its page until its next checkpoint.
+	ByPage bool `json:"by_page,omitempty"`
 }
 
 // Due is a story due, with its post's name.
@@ -89,7 +95,7 @@ func (q *Queue) MakeDue(name, url string, published, now time.Time, s Schedule) 
 		e = &Entry{URL: url, Published: published, Step: len(s.After)}
 		q.Posts[name] = e
 	}
-	e.Due = now
+	e.Due, e.ByPage = now, false
 }
 
 // Take is at most n stories due at now, the most overdue first. A nil
@@ -117,7 +123,7 @@ func (q *Queue) Done(name string, now time.Time, s Schedule) {
 	}
 	for i := e.Step + 1; i < len(s.After); i++ {
 		if due := e.Published.Add(s.After[i]); due.After(now) {
-			e.Step, e.Due = i, due
+			e.Step, e.Due, e.ByPage = i, due, false
 			return
 		}
 	}

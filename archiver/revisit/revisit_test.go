@@ -33,9 +33,10 @@ func TestQueue(t *testing.T) {
 		t.Errorf("Take = %v, want the two most overdue: d, then a", due)
 	}
 	now := t0.Add(2 * time.Hour)
+	q.Posts["a.md"].ByPage = true // the content API did not give it
 	q.Done("a.md", now, schedule)
-	if e := q.Posts["a.md"]; e.Step != 1 || !e.Due.Equal(t0.Add(24*time.Hour)) {
-		t.Errorf("a after its first revisit: step %d due %v", e.Step, e.Due)
+	if e := q.Posts["a.md"]; e.Step != 1 || !e.Due.Equal(t0.Add(24*time.Hour)) || e.ByPage {
+		t.Errorf("a after its first revisit: step %d due %v, by its page %v: want its next checkpoint, of the content API again", e.Step, e.Due, e.ByPage)
 	}
 	q.Done("d.md", now, schedule)
 	if _, ok := q.Posts["d.md"]; ok {
