@@ -276,25 +276,43 @@ func servePages(site *feedstest.Site, stories []feedstest.ArcStory) {
 	}
 }
 
-// revisitAll makes every story due, and runs passes an hour apart until
-// none is due (at most passes), each within the budget; it returns how
-// many stories they looked at again, and the passes they took.
-func revisitAll(t *testing.T, a *Archiver, site *feedstest.Site, stories []feedstest.ArcStory, now *time.Time, passes, budget int) (seen, took int) {
+// arcRun is passes of revisits of an Arc site's stories by a, whose
+// clock is now, each within budget.
+type arcRun struct {
+	a       *Archiver
+	site    *feedstest.Site
+	stories []feedstest.ArcStory
+	now     *time.Time
+	budget  int
+}
+
+// revisitAll makes every story due (by their URLs, all at once, when
+// byURL; else as archiver revisit with no URL does, a pass's budget at a
+// time) and runs passes an hour apart until every story was looked at
+// again (at most passes), each within the budget; it returns how many
+// stories they looked at again, and the passes they took.
+func (r arcRun) revisitAll(t *testing.T, passes int, byURL bool) (seen, took int) {
 	t.Helper()
-	if _, err := a.Revisit(context.Background(), nil); err != nil {
+	var urls []string
+	for _, s := range r.stories {
+		if byURL {
+			urls = append(urls, r.site.URL+s.Path)
+		}
+	}
+	if _, err := r.a.Revisit(context.Background(), urls); err != nil {
 		t.Fatal(err)
 	}
 	for took < passes {
-		*now = now.Add(time.Hour)
-		api0, pages0 := revisitRequests(site, stories)
-		sum := pass(t, a)
+		*r.now = r.now.Add(time.Hour)
+		api0, pages0 := revisitRequests(r.site, r.stories)
+		sum := pass(t, r.a)
 		took++
-		api, pages := revisitRequests(site, stories)
-		if api-api0+pages-pages0 > budget {
-			t.Errorf("pass %d: %d requests of the content API and %d pages, past the budget of %d", took, api-api0, pages-pages0, budget)
+		api, pages := revisitRequests(r.site, r.stories)
+		if api-api0+pages-pages0 > r.budget {
+			t.Errorf("pass %d: %d requests of the content API and %d pages, past the budget of %d", took, api-api0, pages-pages0, r.budget)
 		}
 		seen += sum.Revisited()
-		if seen >= len(stories) {
+		if seen >= len(r.stories) {
 			break
 		}
 	}
@@ -320,9 +338,14 @@ func TestRevisitArcNotInAPI(t *testing.T) {
 		kept = append(kept, stories[i])
 	}
 	site.SetArcStories("rfa-mandarin", kept)
-	seen, took := revisitAll(t, a, site, stories, now, 40, 2)
+	seen, took := arcRun{a, site, stories, now, 2}.revisitAll(t, 40, false)
 	if seen != 90 {
 		t.Errorf("%d stories looked at again in %d passes of a budget of 2, want all 90", seen, took)
+	}
+	for i, s := range stories {
+		if want := min(i%3, 1); site.Hits(s.Path) != want {
+			t.Errorf("story %d: its page asked %d times, want %d", i, site.Hits(s.Path), want)
+		}
 	}
 	for _, name := range storetest.Posts(t, mem) {
 		if jekyll.Removed(storetest.ReadPost(t, mem, name)) {
@@ -344,7 +367,7 @@ func TestRevisitArcMovedURL(t *testing.T) {
 	moved := slices.Clone(stories)
 	moved[12].Path = feedstest.ArcPath(stories[12].Date, "month-12-renamed")
 	site.SetArcStories("rfa-mandarin", moved)
-	seen, _ := revisitAll(t, a, site, stories, now, 1, 100)
+	seen, _ := arcRun{a, site, stories, now, 100}.revisitAll(t, 1, false)
 	p := storetest.ReadPost(t, mem, names[old])
 	if byURL := storetest.Posts(t, mem); seen != 60 || byURL[site.URL+moved[12].Path] != names[old] || !slices.Contains(append(p.Also, p.From), old) {
 		t.Errorf("the story that moved: %d revisited; post %q by its new URL, want %q; from %s, also_from %q",
@@ -402,7 +425,7 @@ func TestRevisitArcOtherTimeZone(t *testing.T) {
 	site, a, _, now := arcRevisitSite(t, stories, "timezone: America/New_York\n")
 	pass(t, a)
 	api0, pages0 := revisitRequests(site, stories)
-	seen, _ := revisitAll(t, a, site, stories, now, 1, 100)
+	seen, _ := arcRun{a, site, stories, now, 100}.revisitAll(t, 1, false)
 	api, pages := revisitRequests(site, stories)
 	if seen != 60 || api-api0 != 4 || pages != pages0 {
 		t.Errorf("a backfilled month in New York: %d revisited, %d requests of the content API, %d pages; want 60, 4, 0", seen, api-api0, pages-pages0)
@@ -428,7 +451,7 @@ func TestRevisitArcFeedsOfOneSite(t *testing.T) {
 	}
 	pass(t, a)
 	api0, _ := revisitRequests(site, stories)
-	seen, _ := revisitAll(t, a, site, stories, now, 1, 100)
+	seen, _ := arcRun{a, site, stories, now, 100}.revisitAll(t, 1, false)
 	if api, _ := revisitRequests(site, stories); seen != 60 || api-api0 != 4 {
 		t.Errorf("the stories of two feeds of one site: %d revisited, %d requests of the content API, want 60, 4", seen, api-api0)
 	}
@@ -436,32 +459,101 @@ func TestRevisitArcFeedsOfOneSite(t *testing.T) {
 
 // TestRevisitArcSameTitle: a story of the earlier era is met by its
 // title on its day only when that is one story's and one post's: two
-// stories of a title (a daily column) link neither.
+// stories of a title (a daily column) link neither to its post, and a
+// story links neither of two posts of its title.
 func TestRevisitArcSameTitle(t *testing.T) {
 	t.Parallel()
 	stories := arcMonth()
 	site, a, mem, now := arcRevisitSite(t, stories, "")
-	day := time.Date(2026, 1, 10, 5, 0, 0, 0, time.UTC)
-	var columns []feedstest.ArcStory
-	for i := range 2 {
-		columns = append(columns, feedstest.ArcStory{ID: fmt.Sprintf("COLUMN%d", i), Title: "每日评论", Date: day.Add(time.Duration(i) * time.Hour),
+	var extra []feedstest.ArcStory // two columns of the 10th, one of the 12th
+	for i, d := range []int{10, 10, 12} {
+		day := time.Date(2026, 1, d, 5+i, 0, 0, 0, time.UTC)
+		extra = append(extra, feedstest.ArcStory{ID: fmt.Sprintf("COLUMN%d", i), Title: map[int]string{10: "每日评论", 12: "每周评论"}[d], Date: day,
 			Path: feedstest.ArcPath(day, fmt.Sprintf("column-%d", i)), Paragraphs: []string{fmt.Sprintf("评论%d。", i)}})
 	}
-	site.SetArcStories("rfa-mandarin", append(slices.Clone(stories), columns...))
-	oldURL := site.URL + "/mandarin/pinglun/column-01102026050000.html"
-	site.SetPage("/mandarin/pinglun/column-01102026050000.html", columns[0].Page("rfa-mandarin"))
-	name := "2026/01/2026-01-10-每日评论.md"
-	if err := mem.Put(name, "---\nlayout: post\ntitle: \"每日评论\"\ndate: 2026-01-10T05:00:00.000Z\nfrom: "+oldURL+
-		"\n---\n[每日评论]("+oldURL+")\n------\n\n<div><p>评论0。</p></div>\n"); err != nil {
-		t.Fatal(err)
+	site.SetArcStories("rfa-mandarin", append(slices.Clone(stories), extra...))
+	// One post of the 10th's title, two of the 12th's, under URLs of the
+	// earlier era that still answer.
+	olds := []struct {
+		name, path string
+		story      feedstest.ArcStory
+	}{{"2026-01-10-每日评论", "/mandarin/pinglun/a.html", extra[0]}, {"2026-01-12-每周评论", "/mandarin/pinglun/b.html", extra[2]}, {"2026-01-12-每周评论-2", "/mandarin/pinglun/c.html", extra[2]}}
+	for _, o := range olds {
+		site.SetPage(o.path, o.story.Page("rfa-mandarin"))
+		if err := mem.Put("2026/01/"+o.name+".md", "---\nlayout: post\ntitle: \""+o.story.Title+"\"\ndate: "+o.story.Date.Format(time.RFC3339)+"\nfrom: "+site.URL+o.path+
+			"\n---\n["+o.story.Title+"]("+site.URL+o.path+")\n------\n\n<div><p>"+o.story.Paragraphs[0]+"</p></div>\n"); err != nil {
+			t.Fatal(err)
+		}
 	}
 	pass(t, a)
-	revisitAll(t, a, site, append(stories, columns...), now, 1, 100)
+	arcRun{a, site, append(stories, extra...), now, 100}.revisitAll(t, 1, false)
 	byURL := storetest.Posts(t, mem)
-	if byURL[site.URL+columns[0].Path] != "" || byURL[site.URL+columns[1].Path] != "" {
-		t.Errorf("a post of a title two stories of its day share was linked to one: %q, %q", byURL[site.URL+columns[0].Path], byURL[site.URL+columns[1].Path])
+	for i, s := range extra {
+		if name := byURL[site.URL+s.Path]; name != "" {
+			t.Errorf("story %d, of a title two stories or two posts of its day share, was linked to %s", i, name)
+		}
 	}
-	if p := storetest.ReadPost(t, mem, name); jekyll.Removed(p) || p.From != oldURL || len(p.Also) != 0 {
-		t.Errorf("the post of the earlier era: from %s, also_from %q, %v", p.From, p.Also, p.Fields)
+	for _, o := range olds {
+		if p := storetest.ReadPost(t, mem, "2026/01/"+o.name+".md"); jekyll.Removed(p) || p.From != site.URL+o.path || len(p.Also) != 0 {
+			t.Errorf("the post %s of the earlier era: from %s, also_from %q, %v", o.name, p.From, p.Also, p.Fields)
+		}
+	}
+}
+
+// TestRevisitArcCutShort: when the budget cuts a read short, the stories
+// of the days it passed without meeting them are looked at on their
+// pages, and the next pass reads the older days: it never reads the same
+// pages again and again.
+func TestRevisitArcCutShort(t *testing.T) {
+	t.Parallel()
+	var stories []feedstest.ArcStory
+	for i := range 120 { // four a day
+		date := time.Date(2026, 1, 1, 2+5*(i%4), 0, 0, 0, time.UTC).AddDate(0, 0, i/4)
+		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("FOUR%d", i), Title: fmt.Sprintf("四篇之%d", i), Date: date,
+			Path: feedstest.ArcPath(date, fmt.Sprintf("four-%d", i)), Paragraphs: []string{fmt.Sprintf("第%d篇。", i)}})
+	}
+	site, a, _, now := arcRevisitSite(t, stories, "revisit: {budget: 2}\n")
+	pass(t, a)
+	servePages(site, stories)
+	var kept []feedstest.ArcStory // two a day: 60, three pages of the content API
+	for i := 0; i < len(stories); i += 2 {
+		kept = append(kept, stories[i])
+	}
+	site.SetArcStories("rfa-mandarin", kept)
+	seen, took := arcRun{a, site, stories, now, 2}.revisitAll(t, 80, true)
+	if seen != 120 {
+		t.Errorf("%d stories looked at again in %d passes of a budget of 2, want all 120", seen, took)
+	}
+	for i, s := range stories {
+		if want := i % 2; site.Hits(s.Path) != want {
+			t.Errorf("story %d: its page asked %d times, want %d", i, site.Hits(s.Path), want)
+		}
+	}
+}
+
+// TestRevisitArcDenseDay: a read stops once the rest of the span would
+// cost more requests than the pages of the stories due it has not met:
+// two stories due of a day of 70 cost one page of the content API and
+// their two pages, not four pages of the content API.
+func TestRevisitArcDenseDay(t *testing.T) {
+	t.Parallel()
+	var stories []feedstest.ArcStory
+	for i := range 70 {
+		date := time.Date(2026, 1, 20, 1, i*10, 0, 0, time.UTC)
+		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("DENSE%d", i), Title: fmt.Sprintf("一日之%d", i), Date: date,
+			Path: feedstest.ArcPath(date, fmt.Sprintf("dense-%d", i)), Paragraphs: []string{fmt.Sprintf("第%d篇。", i)}})
+	}
+	site, a, _, now := arcRevisitSite(t, stories, "")
+	pass(t, a)
+	servePages(site, stories)
+	if n, err := a.Revisit(context.Background(), []string{site.URL + stories[0].Path, site.URL + stories[1].Path}); n != 2 || err != nil {
+		t.Fatalf("archiver revisit of two stories: %d, %v", n, err)
+	}
+	*now = now.Add(time.Hour)
+	api0 := len(site.ArcQueries())
+	sum := pass(t, a)
+	if api := len(site.ArcQueries()) - api0; sum.Revisits[RevisitUnchanged] != 2 || api != 1 || site.Hits(stories[0].Path) != 1 || site.Hits(stories[1].Path) != 1 {
+		t.Errorf("the two oldest stories of a day of 70: %v, %d pages of the content API, their pages asked %d and %d times; want 1 and once each",
+			sum.Revisits, api, site.Hits(stories[0].Path), site.Hits(stories[1].Path))
 	}
 }

@@ -59,6 +59,7 @@ type arcSpan struct {
 	// compared once the span is read: two stories of one title on a day
 	// are neither matched.
 	byTitle map[string][]arcStory
+	oldest  time.Time // the publication of the oldest story read
 }
 
 // arcStory is a story of the content API, and its page.
@@ -72,8 +73,8 @@ type arcStory struct {
 type spanEnd int
 
 const (
-	spanCut    spanEnd = iota // the budget was spent: they stay due
-	spanRead                  // read: they are looked at on their pages, now and at their next turns
+	spanCut    spanEnd = iota // the budget was spent, or the content API failed: they stay due
+	spanRead                  // read, or the rest costs more than their pages: they are looked at on their pages, now and at their next turns
 	spanFailed                // the content API failed for failPasses passes: they are looked at on their pages
 )
 
@@ -81,7 +82,15 @@ const (
 func (sp *arcSpan) site() string { return sp.query.Site.Host + " " + sp.query.Website }
 
 // unmet is how many of the span's due stories were not met yet.
-func (sp *arcSpan) unmet() int { return len(sp.jobs) - len(sp.met) - len(sp.byTitle) }
+func (sp *arcSpan) unmet() int {
+	n := len(sp.jobs) - len(sp.met)
+	for name := range sp.byTitle {
+		if !sp.met[name] {
+			n--
+		}
+	}
+	return n
+}
 
 // arcDue is a due story of an Arc site, on the day its post is named for.
 type arcDue struct {
@@ -93,7 +102,7 @@ type arcDue struct {
 // arcSpans are the spans of the due stories of Arc sites worth reading
 // from the content API, by post name. A story of a feed without
 // arc_website, one whose page is on another host than its feed's, or one
-// the content API did not give at its last turn has none.
+// a read of the content API passed without meeting it has none.
 func (r *revisiter) arcSpans(due []job) map[string]*arcSpan {
 	bySite := map[string][]arcDue{} // by host and Arc website: feeds of one site share its spans
 	for _, j := range due {
@@ -206,6 +215,9 @@ func (r *revisiter) readSpan(ctx context.Context, sp *arcSpan, budget int) (int,
 	for spent < budget && ctx.Err() == nil {
 		page, err := feeds.Stories(ctx, r.a.Client, q)
 		spent++
+		if err != nil && ctx.Err() != nil {
+			return spent, spanCut // the pass was stopped: no fault of the site's
+		}
 		if err != nil {
 			return spent, r.failed(sp, q, err)
 		}
@@ -224,6 +236,7 @@ func (r *revisiter) readSpan(ctx context.Context, sp *arcSpan, budget int) (int,
 		}
 		q.Offset = page.Next
 	}
+	r.passed(sp)
 	return spent, spanCut
 }
 
@@ -250,13 +263,27 @@ func (r *revisiter) failed(sp *arcSpan, q feeds.StoryQuery, err error) spanEnd {
 // marks the span's due stories not met to be looked at on their pages.
 func (r *revisiter) spanRead(ctx context.Context, sp *arcSpan) {
 	for name, met := range sp.byTitle {
-		if len(met) == 1 {
+		if len(met) == 1 && !sp.met[name] {
 			sp.met[name] = true
 			r.rc.revisited(sp.jobs[name], r.compare(ctx, sp.jobs[name], met[0].story, met[0].page, true))
 		}
 	}
 	for name := range sp.jobs {
 		if e := r.q.Entry(name); e != nil && !sp.met[name] {
+			e.ByPage = true
+		}
+	}
+}
+
+// passed marks the due stories of the span's days that a read cut short
+// passed without meeting them (the content API gives the newest first) to
+// be looked at on their pages: the next pass reads the span's older days,
+// not the same pages again. A day's margin allows for the time zone its
+// post was named in.
+func (r *revisiter) passed(sp *arcSpan) {
+	for name := range sp.jobs {
+		day, err := r.postDay(name)
+		if e := r.q.Entry(name); e != nil && err == nil && !sp.met[name] && !sp.oldest.IsZero() && day.AddDate(0, 0, -1).After(sp.oldest) {
 			e.ByPage = true
 		}
 	}
@@ -269,6 +296,9 @@ func (r *revisiter) meet(ctx context.Context, sp *arcSpan, raw []byte) {
 	story, page, err := article.FromANS(raw, sp.query.Site, sp.query.Website)
 	if err != nil || story.Published.IsZero() || !r.a.Client.Trusted(page) {
 		return
+	}
+	if sp.oldest.IsZero() || story.Published.Before(sp.oldest) {
+		sp.oldest = story.Published
 	}
 	name, moved := rc.index.Get(feeds.Key(feeds.Clean(page.String()))), false
 	if name == "" && story.ID != "" {

@@ -28,8 +28,9 @@ func BenchmarkRevisitCost(b *testing.B) {
 	for _, arc := range []bool{true, false} {
 		b.Run(map[bool]string{true: "arc", false: "pages"}[arc], func(b *testing.B) {
 			for b.Loop() {
-				perDay, revisited := revisitCost(b, arc)
+				perDay, api, revisited := revisitCost(b, arc)
 				b.ReportMetric(perDay, "requests/day")
+				b.ReportMetric(api, "api-requests/day")
 				b.ReportMetric(revisited, "revisits/day")
 			}
 		})
@@ -37,8 +38,9 @@ func BenchmarkRevisitCost(b *testing.B) {
 }
 
 // revisitCost runs the model of BenchmarkRevisitCost, and returns the
-// requests of revisits a day, and the stories looked at again a day.
-func revisitCost(b *testing.B, arc bool) (float64, float64) {
+// requests of revisits a day, those of the content API, and the stories
+// looked at again a day.
+func revisitCost(b *testing.B, arc bool) (float64, float64, float64) {
 	const days, perDay, settle = 333, 30, 19
 	day0 := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	var stories []feedstest.ArcStory
@@ -119,5 +121,5 @@ func revisitCost(b *testing.B, arc bool) (float64, float64) {
 	}
 	b.Logf("%s: %d requests (%d of the content API) and %d stories looked at again in two days (%v); %d new stories",
 		map[bool]string{true: "arc", false: "pages"}[arc], requests, apiRequests, revisited, outcomes, archived)
-	return float64(requests) / 2, float64(revisited) / 2
+	return float64(requests) / 2, float64(apiRequests) / 2, float64(revisited) / 2
 }

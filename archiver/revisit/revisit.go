@@ -59,8 +59,9 @@ type Entry struct {
 	// GET: a page the site says is not modified costs no body.
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
-	// ByPage: the content API did not give the story at its last turn; it
-	// is looked at on its page until its next checkpoint.
+	// ByPage: a read of the content API at its last turn passed without
+	// meeting the story (or stopped, its pages costing less): it is looked
+	// at on its page until its next checkpoint.
 	ByPage bool `json:"by_page,omitempty"`
 }
 

@@ -28,6 +28,10 @@ func TestQueue(t *testing.T) {
 		t.Errorf("due before the first checkpoint: %v", due)
 	}
 	q.MakeDue("d.md", "https://x/d", time.Time{}, t0, schedule)
+	q.Posts["b.md"].ByPage = true
+	if q.MakeDue("b.md", "https://x/b", time.Time{}, t0.Add(23*time.Hour), schedule); q.Posts["b.md"].ByPage {
+		t.Error("a story made due by hand is still to be looked at on its page: the content API may hold it again")
+	}
 	due := q.Take(t0.Add(30*24*time.Hour), 2)
 	if len(due) != 2 || due[0].Name != "d.md" || due[1].Name != "a.md" {
 		t.Errorf("Take = %v, want the two most overdue: d, then a", due)
