@@ -39,6 +39,9 @@ func QuickHead(data []byte) (*FrontMatter, bool) {
 		}
 		rest = after
 		l := bytes.TrimRight(line, " \t\r")
+		if bytes.ContainsAny(l, yamlBreaks) {
+			return nil, false // a line YAML breaks in two: it is YAML's to read
+		}
 		switch {
 		case string(l) == "---" || string(l) == "...":
 			return p, true
@@ -67,6 +70,10 @@ func QuickHead(data []byte) (*FrontMatter, bool) {
 		}
 	}
 }
+
+// yamlBreaks are the characters other than \n that YAML takes for a
+// line break: CR alone, NEL, LS and PS.
+const yamlBreaks = "\r\u0085\u2028\u2029"
 
 // endLine reports whether data starts with the line that ends the front
 // matter.

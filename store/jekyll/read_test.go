@@ -13,6 +13,8 @@ func FuzzQuickPost(f *testing.F) {
 	f.Add("---\ntitle: 'It''s'\nfrom: http://x/y\nguid: yes\nfeed: null\n---\n")
 	f.Add("---\ntitle: plain title # comment\nfrom: https://x.org/?a=b: c\n---\n")
 	f.Add("---\ntitle: \"a\\\"b\"\ntags:\n  - x\n---\n")
+	f.Add("---\ntitle: a\rfrom: b\n---\n") // a line YAML breaks at CR
+	f.Add("---\ntitle: a\u2028from: b\n---\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		quick, ok := QuickHead([]byte(text))
 		if !ok {
