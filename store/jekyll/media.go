@@ -34,6 +34,30 @@ func Images(body string) []string {
 // their URL as written) to show the copy, and links the audio audio to
 // its copy, if local has one.
 func LocalMedia(body string, local map[string]string, audio string) string {
+	out := body
+	// A rewritten image can change what the text around it reads as (a
+	// quote of its title closing another's): an image that appears so is
+	// rewritten too, until none is left; the text is finite, and so are
+	// its images within images.
+	for range maxRewrites {
+		next := localImages(out, local)
+		if next == out {
+			break
+		}
+		out = next
+	}
+	if path, ok := local[audio]; ok && audio != "" && !strings.Contains(out, "]("+path+")") {
+		out = strings.TrimRight(out, "\n") + "\n\n[🔊 " + audioLabel + "](" + path + ")\n"
+	}
+	return out
+}
+
+// maxRewrites bounds LocalMedia's rewrites of a text's images.
+const maxRewrites = 16
+
+// localImages rewrites the images of body that local has a copy of to
+// show the copy.
+func localImages(body string, local map[string]string) string {
 	var b strings.Builder
 	last := 0
 	for _, img := range mdImages(body) {
@@ -53,11 +77,7 @@ func LocalMedia(body string, local map[string]string, audio string) string {
 		last = img.end
 	}
 	b.WriteString(body[last:])
-	out := b.String()
-	if path, ok := local[audio]; ok && audio != "" && !strings.Contains(out, "]("+path+")") {
-		out = strings.TrimRight(out, "\n") + "\n\n[🔊 " + audioLabel + "](" + path + ")\n"
-	}
-	return out
+	return b.String()
 }
 
 // audioLabel is the text of the link to a story's audio.
