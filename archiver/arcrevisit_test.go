@@ -269,6 +269,18 @@ func TestRevisitBackfilledRecent(t *testing.T) {
 	}
 }
 
+// arcDays are n stories of slug, perDay a day from 2026-01-01, the
+// first of each day at 01:00 UTC.
+func arcDays(n, perDay int, slug string) []feedstest.ArcStory {
+	var stories []feedstest.ArcStory
+	for i := range n {
+		date := time.Date(2026, 1, 1+i/perDay, 1, 0, 0, 0, time.UTC).Add(time.Duration(i%perDay) * 22 * time.Hour / time.Duration(perDay))
+		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("%s%d", slug, i), Title: fmt.Sprintf("%s之%d", slug, i), Date: date,
+			Path: feedstest.ArcPath(date, fmt.Sprintf("%s-%d", slug, i)), Paragraphs: []string{fmt.Sprintf("第%d篇。", i)}})
+	}
+	return stories
+}
+
 // servePages serves the stories' pages.
 func servePages(site *feedstest.Site, stories []feedstest.ArcStory) {
 	for _, s := range stories {
@@ -324,12 +336,7 @@ func (r arcRun) revisitAll(t *testing.T, passes int, byURL bool) (seen, took int
 // span whose read eats the budget never keeps them waiting.
 func TestRevisitArcNotInAPI(t *testing.T) {
 	t.Parallel()
-	var stories []feedstest.ArcStory
-	for i := range 90 { // three a day
-		date := time.Date(2026, 1, 1, 2+7*(i%3), 0, 0, 0, time.UTC).AddDate(0, 0, i/3)
-		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("THREE%d", i), Title: fmt.Sprintf("三篇之%d", i), Date: date,
-			Path: feedstest.ArcPath(date, fmt.Sprintf("three-%d", i)), Paragraphs: []string{fmt.Sprintf("第%d篇。", i)}})
-	}
+	stories := arcDays(90, 3, "three")
 	site, a, mem, now := arcRevisitSite(t, stories, "revisit: {budget: 2}\n")
 	pass(t, a)
 	servePages(site, stories)
@@ -506,12 +513,7 @@ func TestRevisitArcSameTitle(t *testing.T) {
 // pages again and again.
 func TestRevisitArcCutShort(t *testing.T) {
 	t.Parallel()
-	var stories []feedstest.ArcStory
-	for i := range 120 { // four a day
-		date := time.Date(2026, 1, 1, 2+5*(i%4), 0, 0, 0, time.UTC).AddDate(0, 0, i/4)
-		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("FOUR%d", i), Title: fmt.Sprintf("四篇之%d", i), Date: date,
-			Path: feedstest.ArcPath(date, fmt.Sprintf("four-%d", i)), Paragraphs: []string{fmt.Sprintf("第%d篇。", i)}})
-	}
+	stories := arcDays(120, 4, "four")
 	site, a, _, now := arcRevisitSite(t, stories, "revisit: {budget: 2}\n")
 	pass(t, a)
 	servePages(site, stories)
@@ -537,12 +539,7 @@ func TestRevisitArcCutShort(t *testing.T) {
 // their two pages, not four pages of the content API.
 func TestRevisitArcDenseDay(t *testing.T) {
 	t.Parallel()
-	var stories []feedstest.ArcStory
-	for i := range 70 {
-		date := time.Date(2026, 1, 20, 1, i*10, 0, 0, time.UTC)
-		stories = append(stories, feedstest.ArcStory{ID: fmt.Sprintf("DENSE%d", i), Title: fmt.Sprintf("一日之%d", i), Date: date,
-			Path: feedstest.ArcPath(date, fmt.Sprintf("dense-%d", i)), Paragraphs: []string{fmt.Sprintf("第%d篇。", i)}})
-	}
+	stories := arcDays(70, 70, "dense")
 	site, a, _, now := arcRevisitSite(t, stories, "")
 	pass(t, a)
 	servePages(site, stories)

@@ -236,7 +236,12 @@ func (r *revisiter) readSpan(ctx context.Context, sp *arcSpan, budget int) (int,
 		}
 		q.Offset = page.Next
 	}
-	r.passed(sp)
+	// The content API gives the newest first: the stories of the days a
+	// read cut short passed without meeting them are looked at on their
+	// pages, and the next pass reads older days, not the same pages again.
+	if !sp.oldest.IsZero() {
+		r.byPage(sp, sp.oldest)
+	}
 	return spent, spanCut
 }
 
@@ -268,22 +273,17 @@ func (r *revisiter) spanRead(ctx context.Context, sp *arcSpan) {
 			r.rc.revisited(sp.jobs[name], r.compare(ctx, sp.jobs[name], met[0].story, met[0].page, true))
 		}
 	}
-	for name := range sp.jobs {
-		if e := r.q.Entry(name); e != nil && !sp.met[name] {
-			e.ByPage = true
-		}
-	}
+	r.byPage(sp, time.Time{})
 }
 
-// passed marks the due stories of the span's days that a read cut short
-// passed without meeting them (the content API gives the newest first) to
-// be looked at on their pages: the next pass reads the span's older days,
-// not the same pages again. A day's margin allows for the time zone its
-// post was named in.
-func (r *revisiter) passed(sp *arcSpan) {
+// byPage marks the span's due stories not met, of the days after since
+// (all, for a zero since), to be looked at on their pages until their
+// next checkpoint. A day's margin allows for the time zone a post was
+// named in.
+func (r *revisiter) byPage(sp *arcSpan, since time.Time) {
 	for name := range sp.jobs {
 		day, err := r.postDay(name)
-		if e := r.q.Entry(name); e != nil && err == nil && !sp.met[name] && !sp.oldest.IsZero() && day.AddDate(0, 0, -1).After(sp.oldest) {
+		if e := r.q.Entry(name); e != nil && !sp.met[name] && (since.IsZero() || err == nil && day.AddDate(0, 0, -1).After(since)) {
 			e.ByPage = true
 		}
 	}
@@ -325,20 +325,16 @@ func (r *revisiter) meet(ctx context.Context, sp *arcSpan, raw []byte) {
 // sameDay reports whether the post name is named for the day the story
 // was published, in the configured time zone or in UTC.
 func (r *revisiter) sameDay(name string, story *article.Story) bool {
-	day, err := r.postDay(name)
-	if err != nil {
-		return false
-	}
-	d := day.Format(time.DateOnly)
-	return story.Published.In(r.a.Config.Location).Format(time.DateOnly) == d || story.Published.UTC().Format(time.DateOnly) == d
+	base := path.Base(name)
+	return len(base) >= 10 && slices.Contains(posts.Days(story.Published, r.a.Config.Location), base[:10])
 }
 
 // titleOf is the due post, without an ANS id, of the story's title on
 // its day (in loc, or in UTC, as an earlier tool may have named it); ""
 // if there is none, or two.
 func (sp *arcSpan) titleOf(story *article.Story, loc *time.Location) string {
-	for _, t := range []time.Time{story.Published.In(loc), story.Published.UTC()} {
-		if name := sp.titled[posts.TitleKey(story.Title, t.Format(time.DateOnly))]; name != "" {
+	for _, day := range posts.Days(story.Published, loc) {
+		if name := sp.titled[posts.TitleKey(story.Title, day)]; name != "" {
 			return name
 		}
 	}

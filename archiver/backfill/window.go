@@ -202,8 +202,8 @@ func (ww *windowWalk) titleKeys(story *article.Story) []string {
 	if story.Published.IsZero() {
 		return nil
 	}
-	for _, day := range []string{story.Published.In(ww.Config.Location).Format(time.DateOnly), story.Published.UTC().Format(time.DateOnly)} {
-		if t := posts.TitleKey(story.Title, day); t != "" && !slices.Contains(keys, t) {
+	for _, day := range posts.Days(story.Published, ww.Config.Location) {
+		if t := posts.TitleKey(story.Title, day); t != "" {
 			keys = append(keys, t)
 		}
 	}

@@ -173,6 +173,17 @@ func TakenDown(st interface{ TakenDown() ([]string, error) }) (map[string]bool, 
 // Arc ANS _id).
 func SourceKey(id string) string { return "source:" + id }
 
+// Days are the days (YYYY-MM-DD) a post of a story published at t may
+// be named for: in loc, and in UTC, as an earlier tool may have named its
+// files; each once.
+func Days(t time.Time, loc *time.Location) []string {
+	days := []string{t.In(loc).Format(time.DateOnly)}
+	if utc := t.UTC().Format(time.DateOnly); utc != days[0] {
+		days = append(days, utc)
+	}
+	return days
+}
+
 // TitleKey is the identity of a story by its title on its day
 // (YYYY-MM-DD): the same story under a URL of another era of the site.
 // Spaces, the width of characters and case do not count. "" for no title.

@@ -37,8 +37,8 @@ func LocalMedia(body string, local map[string]string, audio string) string {
 	out := body
 	// A rewritten image can change what the text around it reads as (a
 	// quote of its title closing another's): an image that appears so is
-	// rewritten too, until none is left; the text is finite, and so are
-	// its images within images.
+	// rewritten too, until none is left (of images within images, at most
+	// maxRewrites deep).
 	for range maxRewrites {
 		next := localImages(out, local)
 		if next == out {
